@@ -1,0 +1,1 @@
+"""Annotation mode: trial code that declares its search space in ``'''@nni...'''`` strings."""

@@ -1,0 +1,74 @@
+"""``nni.tuner.Tuner``: the base class of every tuner, built-in or custom, with NNI's contract.
+
+The manager calls, in one thread:
+
+- ``update_search_space(search_space)`` once before anything else, and again on
+  ``nnictl update searchspace``;
+- ``generate_multiple_parameters(parameter_id_list, st_callback=...)`` (default: one
+  ``generate_parameters(parameter_id, **kwargs)`` per id, stopping at ``NoMoreTrialError``);
+  each returned dict is the trial's configuration, in the nested form of the search space;
+- ``receive_trial_result(parameter_id, parameters, value, customized=bool, trial_job_id=str)`` with the
+  trial's final metric (a number or a dict with ``"default"``; see ``nni.utils.extract_scalar_reward``);
+- ``trial_end(parameter_id, success, ...)`` when a trial ends, successful or not;
+- ``import_data(data)`` with ``[{"parameter": {...}, "value": metric}, ...]`` from earlier experiments.
+
+A tuner raises ``nni.NoMoreTrialError`` when its space is exhausted.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from nni.errors import NoMoreTrialError
+from nni.recoverable import Recoverable
+
+__all__ = ["Tuner"]
+
+_logger = logging.getLogger(__name__)
+
+SearchSpace = dict[str, Any]
+Parameters = dict[str, Any]
+
+
+class Tuner(Recoverable):
+    """Generates configurations from the results seen so far. Subclass and override the hooks."""
+
+    def generate_parameters(self, parameter_id: int, **kwargs: Any) -> Parameters:
+        """Return one configuration for ``parameter_id``; raise ``NoMoreTrialError`` when done."""
+        raise NotImplementedError(f"{type(self).__name__} must implement generate_parameters()")
+
+    def generate_multiple_parameters(self, parameter_id_list: list[int], **kwargs: Any) -> list[Parameters]:
+        """Configurations for several ids at once; a shorter list means the space ran out."""
+        result: list[Parameters] = []
+        for parameter_id in parameter_id_list:
+            try:
+                result.append(self.generate_parameters(parameter_id, **kwargs))
+            except NoMoreTrialError:
+                _logger.debug("tuner has no more trials after %d of %d", len(result), len(parameter_id_list))
+                return result
+        return result
+
+    def receive_trial_result(self, parameter_id: int, parameters: Parameters, value: Any, **kwargs: Any) -> None:
+        """Learn from a trial's final result."""
+        raise NotImplementedError(f"{type(self).__name__} must implement receive_trial_result()")
+
+    def _accept_customized_trials(self, accept: bool = True) -> None:
+        # NNI's switch: whether results of user-added (customized) trials reach this tuner.
+        self._accept_customized = accept
+
+    def trial_end(self, parameter_id: int, success: bool, **kwargs: Any) -> None:
+        """Called once a trial ended (``success`` False for failed, killed or early-stopped trials)."""
+
+    def update_search_space(self, search_space: SearchSpace) -> None:
+        """Take a new search space (called before the first generate_parameters)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement update_search_space()")
+
+    def import_data(self, data: list[dict[str, Any]]) -> None:
+        """Learn from earlier results: ``[{"parameter": {...}, "value": metric}, ...]``."""
+
+    def _on_exit(self) -> None:
+        pass
+
+    def _on_error(self) -> None:
+        pass

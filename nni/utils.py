@@ -1,0 +1,87 @@
+"""Helpers NNI exposes to tuners and assessors: optimize modes, metric extraction, classArgs validators."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable
+from enum import Enum
+from typing import Any
+
+__all__ = [
+    "OptimizeMode",
+    "MetricType",
+    "extract_scalar_reward",
+    "extract_scalar_history",
+    "ClassArgsValidator",
+]
+
+
+class OptimizeMode(Enum):
+    """Whether the tuner minimises or maximises the default metric."""
+
+    Minimize = "minimize"
+    Maximize = "maximize"
+
+
+class MetricType:
+    """The kinds of metric record a trial sends."""
+
+    FINAL = "FINAL"
+    PERIODICAL = "PERIODICAL"
+    REQUEST_PARAMETER = "REQUEST_PARAMETER"
+
+
+def extract_scalar_reward(value: Any, scalar_key: str = "default") -> float:
+    """The number to optimise from a metric: the number itself, or ``value[scalar_key]`` of a dict."""
+    if isinstance(value, dict) and scalar_key in value:
+        reward = value[scalar_key]
+    else:
+        reward = value
+    if isinstance(reward, bool) or not isinstance(reward, numbers.Real):
+        raise RuntimeError(
+            f"Incorrect final result: the final result should be float/int, or a dict which has a key "
+            f"named '{scalar_key}' whose value is float/int; got {value!r}"
+        )
+    return float(reward)
+
+
+def extract_scalar_history(trial_history: Iterable[Any], scalar_key: str = "default") -> list[float]:
+    """Apply :func:`extract_scalar_reward` to every element of an intermediate-result history."""
+    return [extract_scalar_reward(item, scalar_key) for item in trial_history]
+
+
+class ClassArgsValidator:
+    """Base of the validators tuners and assessors ship for their ``classArgs``.
+
+    Subclasses implement :meth:`validate_class_args` and raise ``ValueError`` (or the ``schema``
+    library's ``SchemaError``) on a bad argument. The helpers return predicates usable directly or
+    inside ``schema.Schema``.
+    """
+
+    def validate_class_args(self, **kwargs: Any) -> None:
+        """Raise an error naming the argument if ``kwargs`` are not acceptable."""
+
+    def choices(self, key: str, *args: Any) -> Callable[[Any], bool]:
+        def check(value: Any) -> bool:
+            if value not in args:
+                raise ValueError(f"{key} should be in [{', '.join(map(repr, args))}], got {value!r}")
+            return True
+
+        return check
+
+    def range(self, key: str, keyType: type, start: float, end: float) -> Callable[[Any], bool]:  # noqa: N803
+        def check(value: Any) -> bool:
+            if not isinstance(value, keyType):
+                raise ValueError(f"{key} should be {keyType.__name__}, got {type(value).__name__}")
+            if start is not None and value < start:
+                raise ValueError(f"{key} should be in range [{start}, {end}], got {value!r}")
+            if end is not None and value > end:
+                raise ValueError(f"{key} should be in range [{start}, {end}], got {value!r}")
+            return True
+
+        return check
+
+
+def is_finite_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(float(value))

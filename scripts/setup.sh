@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs everything the project, its examples and its tests need on a fresh Debian machine (run as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+PYTHON=${PYTHON:-python3}
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  need=""
+  for pkg in chromium openssh-server slurmctld slurmd slurm-client munge; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
+  done
+  if [ -n "$need" ]; then
+    apt-get update -q
+    # shellcheck disable=SC2086
+    apt-get install -y -q --no-install-recommends $need
+  fi
+fi
+
+"$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test,bench]"
