@@ -7,6 +7,7 @@ __all__ = [
     "SearchSpaceError",
     "ConfigError",
     "NoMoreTrialError",
+    "WaitForResults",
     "TrialAPIError",
     "AlgorithmError",
 ]
@@ -53,6 +54,13 @@ class NoMoreTrialError(NNIError):
 
     def __init__(self, message: str = "no more trial") -> None:
         super().__init__(message)
+
+
+class WaitForResults(NNIError):
+    """Raised by a tuner that can propose nothing until running trials report (e.g. Hyperband between
+    rungs). The manager asks again after the next trial result or trial end; unlike
+    ``NoMoreTrialError`` it does not end the experiment. If no trial is running when a tuner raises it,
+    the experiment has nothing left to wait for and ends as with ``NoMoreTrialError``."""
 
 
 class TrialAPIError(NNIError, ValueError):

@@ -12,7 +12,10 @@ The manager calls, in one thread:
 - ``trial_end(parameter_id, success, ...)`` when a trial ends, successful or not;
 - ``import_data(data)`` with ``[{"parameter": {...}, "value": metric}, ...]`` from earlier experiments.
 
-A tuner raises ``nni.NoMoreTrialError`` when its space is exhausted.
+A tuner raises ``nni.NoMoreTrialError`` when its space is exhausted, and ``nni.tuner.WaitForResults``
+(this project's extension, used by Hyperband/BOHB) when it can propose nothing until a running trial
+reports. ``generate_multiple_parameters`` returns the configurations made before either was raised; if
+none were made, it re-raises ``WaitForResults`` so the manager knows to wait.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from nni.errors import NoMoreTrialError
+from nni.errors import NoMoreTrialError, WaitForResults
 from nni.recoverable import Recoverable
 
-__all__ = ["Tuner"]
+__all__ = ["Tuner", "NoMoreTrialError", "WaitForResults"]
 
 _logger = logging.getLogger(__name__)
 
@@ -44,6 +47,10 @@ class Tuner(Recoverable):
         for parameter_id in parameter_id_list:
             try:
                 result.append(self.generate_parameters(parameter_id, **kwargs))
+            except WaitForResults:
+                if not result:
+                    raise
+                return result
             except NoMoreTrialError:
                 _logger.debug("tuner has no more trials after %d of %d", len(result), len(parameter_id_list))
                 return result
