@@ -25,6 +25,7 @@ __all__ = [
     "MetricRecord",
     "encode_metric",
     "decode_metrics",
+    "decode_metrics_located",
     "write_parameter_file",
     "read_parameter_file",
 ]
@@ -81,17 +82,27 @@ def decode_metrics(data: bytes) -> tuple[list[MetricRecord], int, list[str]]:
     line so the caller can resume from there; malformed lines are skipped and described in ``errors``
     (a trial writing garbage into its metrics file must not lose the good records around it).
     """
-    records: list[MetricRecord] = []
+    located, consumed, errors = decode_metrics_located(data)
+    return [record for record, _end in located], consumed, errors
+
+
+def decode_metrics_located(data: bytes) -> tuple[list[tuple[MetricRecord, int]], int, list[str]]:
+    """Like :func:`decode_metrics`, each record paired with the byte offset just after its line."""
+    located: list[tuple[MetricRecord, int]] = []
     errors: list[str] = []
-    end = data.rfind(b"\n") + 1
-    for line in data[:end].splitlines():
-        if not line.strip():
+    consumed = data.rfind(b"\n") + 1
+    position = 0
+    while position < consumed:
+        end = data.index(b"\n", position) + 1
+        line = data[position:end].strip()
+        position = end
+        if not line:
             continue
         try:
-            records.append(MetricRecord.from_json(json.loads(line)))
+            located.append((MetricRecord.from_json(json.loads(line)), end))
         except (ValueError, KeyError, TypeError) as exc:
             errors.append(f"malformed metric record {line[:200]!r}: {exc}")
-    return records, end, errors
+    return located, consumed, errors
 
 
 def write_parameter_file(sys_dir: str | os.PathLike[str], parameter_id: int, parameters: dict[str, Any],
