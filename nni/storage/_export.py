@@ -82,7 +82,7 @@ def write_csv(reader: StoreReader, path: str | Path | None = None) -> str:
     """The CSV text (also written to ``path`` when given)."""
     header, rows = csv_rows(reader)
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=header, extrasaction="ignore")
+    writer = csv.DictWriter(buf, fieldnames=header, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in row.items()})
