@@ -1,0 +1,146 @@
+"""Grids over flattened search spaces, shared by the grid search and random tuners.
+
+- :func:`finite_values`: every flat value a parameter can take, when there are finitely many
+  (``choice`` option indices, ``randint`` integers, the reachable points of a bounded ``q`` grid).
+- :func:`progressive_configs`: NNI's grid search order. Categorical parameters (``choice``,
+  ``randint``) take all their values from the start; a numeric parameter starts at the middle of its
+  distribution (the median: the middle of ``[low, high]``, in log space for log types, ``mu`` for normal
+  types) and each following round adds the points halfway between (quartiles, then eighths, ... of its
+  cumulative distribution), rounded to ``q``. Each round enumerates only the combinations not seen in
+  an earlier round. A space whose parameters all run out of new values ends; a space with an
+  unquantised continuous parameter never does.
+- :func:`enumerate_configs`: every combination of given value lists, honouring nested choices.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Sequence
+from statistics import NormalDist
+from typing import Any
+
+from nni.search_space import ParameterSpec, quantize
+
+__all__ = ["finite_values", "progressive_configs", "enumerate_configs", "is_finite", "canonical"]
+
+Flat = dict[tuple[Any, ...], Any]
+
+# A quantised range with more points than this is treated as continuous (never enumerated in full).
+_MAX_FINITE = 100_000
+# Rounds of halving after which a numeric parameter is considered to give nothing new.
+_MAX_LEVEL = 48
+
+
+def canonical(params: Any) -> str:
+    """A string that is equal for equal configurations (keys sorted)."""
+    return json.dumps(params, sort_keys=True, default=str)
+
+
+def finite_values(spec: ParameterSpec) -> list[Any] | None:
+    """All flat values of ``spec`` in increasing order, or None when they are not finitely many."""
+    if spec.type == "choice":
+        return list(range(spec.size))
+    if spec.type == "randint":
+        return list(range(int(spec.low), int(spec.high)))
+    if spec.type in ("quniform", "qloguniform"):
+        q = spec.q
+        assert q is not None
+        k_low, k_high = round(spec.low / q), round(spec.high / q)
+        if k_high - k_low > _MAX_FINITE:
+            return None
+        return sorted({quantize(spec, k * q) for k in range(k_low, k_high + 1)})
+    return None
+
+
+def is_finite(specs: Sequence[ParameterSpec]) -> bool:
+    return all(finite_values(spec) is not None for spec in specs)
+
+
+def _value_at(spec: ParameterSpec, u: float) -> float:
+    """The point of ``spec``'s distribution at cumulative probability ``u`` (0 < u < 1), rounded to q."""
+    if spec.normal_distributed:
+        x = NormalDist(spec.mu, spec.sigma).inv_cdf(u)
+        if spec.log_distributed:
+            x = math.exp(x)
+    elif spec.log_distributed:
+        x = math.exp(math.log(spec.low) + (math.log(spec.high) - math.log(spec.low)) * u)
+    else:
+        x = spec.low + (spec.high - spec.low) * u
+    return quantize(spec, x)
+
+
+def _levels(spec: ParameterSpec) -> Iterator[list[Any]]:
+    """The new flat values of ``spec`` round after round (an exhausted parameter stops yielding)."""
+    if spec.type in ("choice", "randint"):
+        values = finite_values(spec)
+        assert values is not None
+        yield values
+        return
+    complete = finite_values(spec)
+    seen: set[float] = set()
+    level = 0
+    while level <= _MAX_LEVEL:
+        count = 2**level
+        new: list[float] = []
+        for j in range(count):
+            value = _value_at(spec, (2 * j + 1) / (2 * count))
+            if value not in seen:
+                seen.add(value)
+                new.append(value)
+        level += 1
+        if complete is not None and len(seen) >= len(complete):
+            if new:
+                yield new
+            return
+        if new:
+            yield new
+    if complete is not None:  # points the halving never reached (only with extreme q): add them last
+        rest = [v for v in complete if v not in seen]
+        if rest:
+            yield rest
+
+
+def _product(
+    specs: Sequence[ParameterSpec], grids: Sequence[Sequence[Any]], index: int, flat: Flat, chosen: dict[int, int]
+) -> Iterator[tuple[Flat, dict[int, int]]]:
+    if index == len(specs):
+        yield dict(flat), dict(chosen)
+        return
+    spec = specs[index]
+    if not spec.is_active(flat):
+        yield from _product(specs, grids, index + 1, flat, chosen)
+        return
+    for position, value in enumerate(grids[index]):
+        flat[spec.key] = value
+        chosen[index] = position
+        yield from _product(specs, grids, index + 1, flat, chosen)
+    del flat[spec.key]
+    del chosen[index]
+
+
+def enumerate_configs(specs: Sequence[ParameterSpec], grids: Sequence[Sequence[Any]]) -> Iterator[Flat]:
+    """Every flat configuration over ``grids`` (one value list per spec), first spec outermost."""
+    for flat, _ in _product(specs, grids, 0, {}, {}):
+        yield flat
+
+
+def progressive_configs(specs: Sequence[ParameterSpec]) -> Iterator[Flat]:
+    """Flat configurations in grid search order (see the module docstring); ends when all run out."""
+    generators = [_levels(spec) for spec in specs]
+    grids: list[list[Any]] = [[] for _ in specs]
+    bars = [0] * len(specs)
+    while True:
+        grew = False
+        for i, generator in enumerate(generators):
+            bars[i] = len(grids[i])
+            new = next(generator, None)
+            if new:
+                grids[i].extend(new)
+                grew = True
+        if not grew:
+            return
+        for flat, chosen in _product(specs, grids, 0, {}, {}):
+            if chosen and all(position < bars[i] for i, position in chosen.items()):
+                continue  # every value was already on the grid: enumerated in an earlier round
+            yield flat

@@ -1,0 +1,8 @@
+from nni.algorithms.hpo.random_tuner import RandomTuner
+from nni.testing import TunerConformance
+
+
+class TestRandomConformance(TunerConformance):
+    tuner_class = RandomTuner
+    class_args = {"seed": 0}
+    finite_space_ends = True
