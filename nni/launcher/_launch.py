@@ -1,0 +1,387 @@
+"""Start, stop and list experiments: what ``nnictl`` and ``nni.experiment.Experiment`` call."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from nni.errors import NNIError
+
+from ._paths import DEFAULT_PORT, experiments_home, new_experiment_id
+from ._registry import Registry
+from ._server import LAUNCH_CONFIG, TOKEN_ENV, PortBusyError, ServeOptions, bind_socket, serve
+
+__all__ = [
+    "LaunchError",
+    "Launched",
+    "create_experiment",
+    "resume_experiment",
+    "view_experiment",
+    "stop_experiment",
+    "list_experiments",
+    "experiment_dir_of",
+    "is_alive",
+    "web_url",
+    "MANAGER_LOG",
+]
+
+MANAGER_LOG = Path("log") / "nnimanager.log"
+_START_TIMEOUT = 60.0
+
+
+class LaunchError(NNIError):
+    """An experiment could not be started, found or stopped (the message says why and what to do)."""
+
+
+@dataclass
+class Launched:
+    experiment_id: str
+    experiment_dir: Path
+    port: int
+    url: str
+    pid: int | None
+    status: str | None = None  # set in the foreground: how it ended
+
+
+def web_url(port: int, host: str = "127.0.0.1", url_prefix: str = "", token: str | None = None) -> str:
+    prefix = "/" + url_prefix.strip("/") if url_prefix.strip("/") else ""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://{shown}:{port}{prefix}" + (f"/?token={token}" if token else "")
+
+
+def is_alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie child of this process is not alive
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def _check_port_free(host: str, port: int) -> None:
+    try:
+        bind_socket(host, port).close()
+    except PortBusyError as exc:
+        raise LaunchError(str(exc)) from None
+
+
+def _config_json(config: Any) -> dict[str, Any]:
+    return config.to_json() if hasattr(config, "to_json") else dict(config)
+
+
+def _working_root(config_json: dict[str, Any]) -> Path:
+    working = config_json.get("experimentWorkingDirectory")
+    return Path(working).expanduser() if working else experiments_home()
+
+
+def _prepare_annotation(config: Any, experiment_dir: Path) -> Any:
+    """``useAnnotation: true``: search space from the annotated code and an instrumented copy of it."""
+    data = _config_json(config)
+    if not data.get("useAnnotation"):
+        return config
+    try:
+        from nni.annotation import prepare  # type: ignore[attr-defined]
+    except ImportError:
+        raise LaunchError("useAnnotation is set but this installation has no annotation support "
+                          "(nni.annotation.prepare is missing)") from None
+    return prepare(config, experiment_dir)
+
+
+def experiment_dir_of(experiment_id: str, registry: Registry | None = None) -> Path:
+    entry = (registry or Registry()).get(experiment_id)
+    if entry and entry.get("logDir"):
+        return Path(entry["logDir"])
+    folder = experiments_home() / experiment_id
+    if folder.is_dir():
+        return folder
+    raise LaunchError(f"no experiment {experiment_id!r} here (nnictl experiment list shows the known ones)")
+
+
+def _spawn(options: ServeOptions) -> subprocess.Popen[bytes]:
+    log_path = options.experiment_dir / MANAGER_LOG
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    if options.token:
+        env[TOKEN_ENV] = options.token
+    cmd = [sys.executable, "-m", "nni.launcher._server", "--id", options.experiment_id,
+           "--dir", str(options.experiment_dir), "--port", str(options.port), "--mode", options.mode,
+           "--host", options.host, "--url-prefix", options.url_prefix]
+    if options.debug:
+        cmd.append("--debug")
+    with open(log_path, "ab") as log, open(os.devnull, "rb") as devnull:
+        return subprocess.Popen(cmd, stdin=devnull, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True, close_fds=True, cwd=str(options.experiment_dir))
+
+
+def _log_tail(experiment_dir: Path, lines: int = 15) -> str:
+    try:
+        text = (experiment_dir / MANAGER_LOG).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def _wait_for_rest(proc: subprocess.Popen[bytes], options: ServeOptions) -> None:
+    url = f"http://127.0.0.1:{options.port}" if options.host in ("0.0.0.0", "") else \
+        f"http://{options.host}:{options.port}"
+    url += ("/" + options.url_prefix.strip("/") if options.url_prefix.strip("/") else "") + "/api/v1/nni/check-status"
+    headers = {"X-NNI-Token": options.token} if options.token else {}
+    deadline = time.monotonic() + _START_TIMEOUT
+    with httpx.Client(timeout=2.0, trust_env=False) as client:
+        while time.monotonic() < deadline:
+            code = proc.poll()
+            if code is not None:
+                tail = _log_tail(options.experiment_dir)
+                last = next((ln for ln in reversed(tail.splitlines()) if ln.startswith("ERROR:")), None)
+                raise LaunchError(last[len("ERROR: "):] if last else
+                                  f"the manager process exited with code {code} before serving; its log "
+                                  f"({options.experiment_dir / MANAGER_LOG}) ends with:\n{tail}")
+            try:
+                if client.get(url, headers=headers).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+    proc.terminate()
+    raise LaunchError(f"the manager did not answer on port {options.port} within {_START_TIMEOUT:.0f}s; "
+                      f"see {options.experiment_dir / MANAGER_LOG}")
+
+
+def _launch(options: ServeOptions, registry: Registry, on_tick: Callable[[Any], None] | None) -> Launched:
+    url = web_url(options.port, options.host, options.url_prefix, options.token)
+    if options.foreground:
+        sock = bind_socket(options.host, options.port)
+        registry.update(options.experiment_id, pid=os.getpid(), webuiUrl=url)
+        status = serve(options, on_tick=on_tick, sock=sock)
+        return Launched(options.experiment_id, options.experiment_dir, options.port, url, None, status)
+    proc = _spawn(options)
+    registry.update(options.experiment_id, pid=proc.pid, webuiUrl=url)
+    _wait_for_rest(proc, options)
+    return Launched(options.experiment_id, options.experiment_dir, options.port, url, proc.pid)
+
+
+def _token_for(host: str, token: str | None) -> str | None:
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return token
+    return token or secrets.token_urlsafe(16)
+
+
+def create_experiment(config: Any, *, port: int = DEFAULT_PORT, debug: bool = False, foreground: bool = False,
+                      url_prefix: str = "", host: str = "127.0.0.1", token: str | None = None,
+                      on_tick: Callable[[Any], None] | None = None, experiment_id: str | None = None) -> Launched:
+    """Start a new experiment from a loaded, validated ``ExperimentConfig``."""
+    _check_port_free(host, port)
+    registry = Registry()
+    known = registry.all()
+    config_json = _config_json(config)
+    root = _working_root(config_json)
+    experiment_id = experiment_id or new_experiment_id()
+    while experiment_id in known or (root / experiment_id).exists():
+        experiment_id = new_experiment_id()
+    experiment_dir = root / experiment_id
+    experiment_dir.mkdir(parents=True)
+    config = _prepare_annotation(config, experiment_dir)
+    launch_file = experiment_dir / LAUNCH_CONFIG
+    fd = os.open(launch_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(_config_json(config), f)
+    registry.add(experiment_id, {
+        "experimentName": config_json.get("experimentName") or "",
+        "port": port, "pid": None, "status": "INITIALIZED",
+        "platform": _platform_name(config_json), "startTime": int(time.time() * 1000), "endTime": None,
+        "logDir": str(experiment_dir), "tag": [], "webuiUrl": None,
+    })
+    options = ServeOptions(experiment_id, experiment_dir, port, "create", host, url_prefix,
+                           _token_for(host, token), foreground, debug)
+    try:
+        return _launch(options, registry, on_tick)
+    except LaunchError:
+        registry.update(experiment_id, status="ERROR", pid=None)
+        raise
+
+
+def _platform_name(config_json: dict[str, Any]) -> str:
+    ts = config_json.get("trainingService")
+    if isinstance(ts, list):
+        return "+".join(str(t.get("platform", "?")) for t in ts)
+    if isinstance(ts, dict):
+        return str(ts.get("platform", "local"))
+    return "local"
+
+
+def _entry_or_error(registry: Registry, experiment_id: str) -> dict[str, Any]:
+    entry = registry.get(experiment_id)
+    if entry is None:
+        raise LaunchError(f"no experiment {experiment_id!r} in {registry.path} "
+                          "(nnictl experiment list shows the known ones)")
+    return entry
+
+
+def resume_experiment(experiment_id: str, *, port: int = DEFAULT_PORT, debug: bool = False,
+                      foreground: bool = False, url_prefix: str = "", host: str = "127.0.0.1",
+                      token: str | None = None, on_tick: Callable[[Any], None] | None = None,
+                      experiment_dir: str | os.PathLike[str] | None = None) -> Launched:
+    registry = Registry()
+    entry = registry.get(experiment_id)
+    folder = Path(experiment_dir) if experiment_dir else (Path(entry["logDir"]) if entry else experiments_home() / experiment_id)
+    _require_store(folder, experiment_id)
+    if entry and is_alive(entry.get("pid")):
+        raise LaunchError(f"experiment {experiment_id} is still running (pid {entry['pid']}, port {entry.get('port')}); "
+                          f"stop it first: nnictl stop {experiment_id}")
+    _check_port_free(host, port)
+    if entry is None:
+        registry.add(experiment_id, {"experimentName": "", "platform": "local", "tag": [], "logDir": str(folder),
+                                     "startTime": int(time.time() * 1000)})
+    registry.update(experiment_id, port=port, status="RUNNING", endTime=None, logDir=str(folder))
+    options = ServeOptions(experiment_id, folder, port, "resume", host, url_prefix, _token_for(host, token),
+                           foreground, debug)
+    return _launch(options, registry, on_tick)
+
+
+def view_experiment(experiment_id: str, *, port: int = DEFAULT_PORT, experiment_dir: str | os.PathLike[str] | None = None,
+                    url_prefix: str = "", host: str = "127.0.0.1", token: str | None = None,
+                    foreground: bool = False, debug: bool = False,
+                    on_tick: Callable[[Any], None] | None = None) -> Launched:
+    """Serve a stopped experiment read-only; ``experiment_dir`` may be a folder copied from elsewhere
+    (NNI's ``--experiment_dir``: the folder holding ``<id>/`` or the experiment folder itself)."""
+    registry = Registry()
+    if experiment_dir is not None:
+        folder = Path(experiment_dir).expanduser().resolve()
+        if (folder / experiment_id).is_dir():
+            folder = folder / experiment_id
+    else:
+        entry = registry.get(experiment_id)
+        folder = Path(entry["logDir"]) if entry and entry.get("logDir") else experiments_home() / experiment_id
+        if entry and is_alive(entry.get("pid")):
+            raise LaunchError(f"experiment {experiment_id} is running (port {entry.get('port')}); "
+                              f"open {entry.get('webuiUrl') or web_url(int(entry.get('port') or DEFAULT_PORT))} instead")
+    _require_store(folder, experiment_id)
+    _check_port_free(host, port)
+    if registry.get(experiment_id) is None:
+        registry.add(experiment_id, _entry_from_store(folder, experiment_id))
+    registry.update(experiment_id, port=port, logDir=str(folder))
+    options = ServeOptions(experiment_id, folder, port, "view", host, url_prefix, _token_for(host, token),
+                           foreground, debug)
+    return _launch(options, registry, on_tick)
+
+
+def _require_store(folder: Path, experiment_id: str) -> None:
+    from nni.storage import store_exists
+
+    if not store_exists(folder):
+        raise LaunchError(f"no experiment store for {experiment_id} in {folder} (expected {folder}/db/nni.sqlite); "
+                          "give the folder with --experiment_dir")
+
+
+def _entry_from_store(folder: Path, experiment_id: str) -> dict[str, Any]:
+    from nni.storage import StoreReader
+
+    with StoreReader(folder) as reader:
+        p = reader.profile()
+    config = p.config if p else {}
+    return {
+        "experimentName": (p.name if p else None) or config.get("experimentName") or "",
+        "platform": _platform_name(config), "status": p.status if p else "STOPPED",
+        "startTime": int(p.start_time * 1000) if p and p.start_time else None,
+        "endTime": int(p.end_time * 1000) if p and p.end_time else None,
+        "logDir": str(folder), "tag": [], "pid": None,
+    }
+
+
+def stop_experiment(experiment_id: str, *, timeout: float = 30.0) -> dict[str, Any]:
+    """Stop a running experiment (REST ``DELETE /experiment``, then signals); waits until its process is gone."""
+    registry = Registry()
+    entry = _entry_or_error(registry, experiment_id)
+    pid = entry.get("pid")
+    if not is_alive(pid):
+        status = entry.get("status")
+        if status in ("RUNNING", "INITIALIZED", "VIEWED", "NO_MORE_TRIAL", "STOPPING"):
+            registry.update(experiment_id, status="STOPPED", pid=None)
+        raise LaunchError(f"experiment {experiment_id} is not running (status {entry.get('status')})")
+    port = entry.get("port")
+    try:
+        with httpx.Client(timeout=timeout, trust_env=False) as client:
+            url = (entry.get("webuiUrl") or web_url(int(port))).split("/?token=")[0]
+            token = (entry.get("webuiUrl") or "").partition("/?token=")[2] or None
+            client.delete(f"{url}/api/v1/nni/experiment", headers={"X-NNI-Token": token} if token else {})
+    except httpx.HTTPError:
+        pass
+    if not _wait_gone(pid, timeout):
+        _signal_group(pid, signal.SIGTERM)
+        if not _wait_gone(pid, 10):
+            _signal_group(pid, signal.SIGKILL)
+            _wait_gone(pid, 5)
+    entry = registry.get(experiment_id) or entry
+    if entry.get("status") in ("RUNNING", "INITIALIZED", "NO_MORE_TRIAL", "STOPPING") or entry.get("pid"):
+        registry.update(experiment_id, status="STOPPED" if entry.get("status") != "VIEWED" else _entry_status(entry),
+                        pid=None, endTime=int(time.time() * 1000))
+    return registry.get(experiment_id) or entry
+
+
+def _entry_status(entry: dict[str, Any]) -> str:
+    folder = entry.get("logDir")
+    try:
+        return _entry_from_store(Path(folder), entry["id"])["status"] if folder else "STOPPED"
+    except Exception:  # noqa: BLE001
+        return "STOPPED"
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            waited, _ = os.waitpid(pid, os.WNOHANG)  # our own child (tests, Python API): reap it
+            if waited == pid:
+                return True
+        except ChildProcessError:
+            pass
+        if not is_alive(pid):
+            return True
+        time.sleep(0.05)
+    return not is_alive(pid)
+
+
+def list_experiments(*, refresh: bool = True) -> list[dict[str, Any]]:
+    """Registry entries (NNI's experiments-info shape); a dead manager's RUNNING entry shows its stored status."""
+    registry = Registry()
+    entries = registry.all()
+    out = []
+    for experiment_id, entry in entries.items():
+        entry = {"id": experiment_id, **entry}
+        if refresh and entry.get("pid") and not is_alive(entry.get("pid")):
+            status = _entry_status(entry)
+            if status in ("RUNNING", "INITIALIZED", "NO_MORE_TRIAL", "STOPPING", "VIEWED"):
+                status = "STOPPED"
+            registry.update(experiment_id, pid=None, status=status)
+            entry.update(pid=None, status=status)
+        out.append(entry)
+    out.sort(key=lambda e: e.get("startTime") or 0)
+    return out

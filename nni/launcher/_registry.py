@@ -1,0 +1,78 @@
+"""The registry of experiments on this machine (NNI's ``~/nni-experiments/.experiment``).
+
+One JSON object keyed by experiment id; every change takes an exclusive ``fcntl`` lock on a sidecar
+lock file and rewrites the file atomically, so concurrent ``nnictl`` calls and manager processes never
+lose an entry. Fields follow NNI: ``id, experimentName, port, pid, status, platform, startTime,
+endTime, logDir (the experiment folder), tag, webuiUrl``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ._paths import registry_path
+
+__all__ = ["Registry"]
+
+
+class Registry:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or registry_path()
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[dict[str, dict[str, Any]]]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with open(lock_path, "a+") as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            try:
+                data = self._read()
+                before = json.dumps(data, sort_keys=True)
+                yield data
+                if json.dumps(data, sort_keys=True) != before:
+                    tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+                    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+                    os.replace(tmp, self.path)
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    def _read(self) -> dict[str, dict[str, Any]]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        try:
+            data = json.loads(text) if text.strip() else {}
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def all(self) -> dict[str, dict[str, Any]]:
+        with self._locked() as data:
+            return {k: dict(v) for k, v in data.items()}
+
+    def get(self, experiment_id: str) -> dict[str, Any] | None:
+        entry = self.all().get(experiment_id)
+        return dict(entry) if entry is not None else None
+
+    def add(self, experiment_id: str, entry: dict[str, Any]) -> None:
+        with self._locked() as data:
+            data[experiment_id] = {"id": experiment_id, **entry}
+
+    def update(self, experiment_id: str, **fields: Any) -> dict[str, Any] | None:
+        with self._locked() as data:
+            entry = data.get(experiment_id)
+            if entry is None:
+                return None
+            entry.update(fields)
+            return dict(entry)
+
+    def remove(self, experiment_id: str) -> bool:
+        with self._locked() as data:
+            return data.pop(experiment_id, None) is not None

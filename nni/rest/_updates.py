@@ -1,0 +1,85 @@
+"""``PUT /experiment?update_type=...``: turn NNI's request body into a manager command."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nni.manager.commands import (
+    Command,
+    UpdateConcurrency,
+    UpdateMaxDuration,
+    UpdateMaxTrialNumber,
+    UpdateSearchSpace,
+)
+
+from ._errors import RestError
+
+__all__ = ["UPDATE_TYPES", "command_for_update", "parse_duration"]
+
+# update_type -> keys of ``params`` that may carry the new value (v2 name first, then NNI v1's)
+UPDATE_TYPES: dict[str, tuple[str, ...]] = {
+    "TRIAL_CONCURRENCY": ("trialConcurrency",),
+    "MAX_EXEC_DURATION": ("maxExperimentDuration", "maxExecDuration"),
+    "SEARCH_SPACE": ("searchSpace",),
+    "MAX_TRIAL_NUM": ("maxTrialNumber", "maxTrialNum"),
+}
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from a number or a string such as ``"90s"``, ``"30m"``, ``"1h"``, ``"2d"``."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration such as 3600 or '1h', got {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([smhd]?)\s*", str(value))
+        if not match:
+            raise ValueError(f"expected a duration such as 3600, '90s', '30m', '1h' or '2d', got {value!r}")
+        seconds = float(match.group(1)) * _UNITS.get(match.group(2) or "s", 1)
+    if seconds <= 0:
+        raise ValueError(f"a duration must be positive, got {value!r}")
+    return seconds
+
+
+def _pick(body: Any, keys: tuple[str, ...], update_type: str) -> Any:
+    if isinstance(body, dict):
+        params = body.get("params") if isinstance(body.get("params"), dict) else body
+        for key in keys:
+            if key in params:
+                return params[key]
+        if "value" in body:
+            return body["value"]
+    raise RestError(
+        400,
+        f"update_type={update_type} needs the new value in the body as params.{keys[0]} "
+        f"(NNI sends the experiment profile with params changed) or as {{\"value\": ...}}",
+    )
+
+
+def command_for_update(update_type: str | None, body: Any) -> Command:
+    if update_type not in UPDATE_TYPES:
+        raise RestError(400, f"update_type must be one of {', '.join(UPDATE_TYPES)}, got {update_type!r}")
+    value = _pick(body, UPDATE_TYPES[update_type], update_type)
+    if update_type == "TRIAL_CONCURRENCY" or update_type == "MAX_TRIAL_NUM":
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            what = "trialConcurrency" if update_type == "TRIAL_CONCURRENCY" else "maxTrialNumber"
+            raise RestError(400, f"{what} must be a positive integer, got {value!r}")
+        return UpdateConcurrency(value) if update_type == "TRIAL_CONCURRENCY" else UpdateMaxTrialNumber(value)
+    if update_type == "MAX_EXEC_DURATION":
+        try:
+            return UpdateMaxDuration(parse_duration(value))
+        except ValueError as exc:
+            raise RestError(400, f"maxExperimentDuration: {exc}") from None
+    if not isinstance(value, dict):
+        raise RestError(400, f"searchSpace must be a JSON object, got {type(value).__name__}")
+    from nni.errors import SearchSpaceError
+    from nni.search_space import validate
+
+    try:
+        validate(value)
+    except SearchSpaceError as exc:
+        raise RestError(400, str(exc)) from None
+    return UpdateSearchSpace(value)
