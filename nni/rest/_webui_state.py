@@ -1,0 +1,130 @@
+"""Per-experiment state of the web UI's routes: the trial table, the importance cache, the source.
+
+The app serves one experiment (``request.app.state.nni``, set by ``nni.rest.create_app``); the UI can
+also open any other experiment of this machine's registry read-only (``?exp=ID``), so stopped
+experiments are never out of reach.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nni.rest._webui_importance import encode_features, forest_importance
+from nni.rest._webui_model import FINISHED_STATUSES, WebuiSource
+from nni.rest._webui_store import StoreSource
+from nni.rest._webui_table import TrialTable
+
+__all__ = ["WebuiState", "state_for", "WebuiLookupError"]
+
+_OTHER_LIMIT = 8  # other experiments kept open at once
+
+
+class WebuiLookupError(LookupError):
+    """An experiment the UI asked for is not on this machine or cannot be opened."""
+
+
+@dataclass
+class WebuiState:
+    source: WebuiSource
+    control: Any
+    folder: Path
+    table: TrialTable
+    _importance: tuple[int, dict[str, Any]] | None = None
+    _importance_lock: threading.Lock = field(default_factory=threading.Lock)
+    opened: float = field(default_factory=time.monotonic)
+    closer: Any = None
+
+    @property
+    def read_only(self) -> bool:
+        return self.control is None
+
+    def importance(self) -> dict[str, Any]:
+        """Random-forest importance of every parameter for the default metric (cached per revision)."""
+        with self._importance_lock:
+            revision = self.table.refresh()
+            cached = self._importance
+            finished = sum(n for s, n in self.table.status_counts().items() if s in FINISHED_STATUSES)
+            # Recompute when trials finished since, but at most once per 5% growth on big experiments.
+            if cached is not None and (
+                cached[0] == revision or finished < cached[1]["finished"] * 1.05 and finished - cached[1]["finished"] < 20
+            ):
+                return cached[1]
+            started = time.perf_counter()
+            params = self.table.param_columns
+            arrays = self.table.column_arrays(["default"] + [f"param:{p}" for p in params])
+            y_all = arrays["default"]
+            keep = [i for i, v in enumerate(y_all) if v is not None]
+            result: dict[str, Any] = {"revision": revision, "finished": finished, "trials": len(keep)}
+            if len(keep) < 8 or not params:
+                result.update(params=params, importance=[0.0] * len(params),
+                              note="needs at least 8 trials with a final metric")
+            else:
+                X = encode_features([[arrays[f"param:{p}"][i] for i in keep] for p in params])
+                y = np.array([y_all[i] for i in keep], dtype=float)
+                values = forest_importance(X, y)
+                order = np.argsort(-values)
+                result.update(params=[params[i] for i in order], importance=[round(float(values[i]), 4) for i in order])
+            result["seconds"] = round(time.perf_counter() - started, 3)
+            self._importance = (revision, result)
+            return result
+
+
+def _served_state(app: Any) -> WebuiState:
+    state = getattr(app.state, "nni_webui", None)
+    if state is None:
+        ctx = app.state.nni
+        source = getattr(app.state, "nni_webui_source", None) or StoreSource(ctx.store_reader, ctx.experiment_dir)
+        state = WebuiState(source=source, control=ctx.control, folder=Path(ctx.experiment_dir),
+                           table=TrialTable(source))
+        app.state.nni_webui = state
+    return state
+
+
+_lock = threading.Lock()
+
+
+def state_for(app: Any, experiment_id: str | None) -> WebuiState:
+    """The state of the served experiment, or of another one of this machine (read-only)."""
+    with _lock:
+        served = _served_state(app)
+        if not experiment_id:
+            return served
+        if experiment_id == served.source.experiment().id:
+            return served
+        others: dict[str, WebuiState] = app.state.__dict__.setdefault("nni_webui_others", {})
+        state = others.get(experiment_id)
+        if state is not None:
+            return state
+        state = _open_other(experiment_id)
+        if len(others) >= _OTHER_LIMIT:
+            oldest = min(others, key=lambda k: others[k].opened)
+            old = others.pop(oldest)
+            if old.closer:
+                old.closer()
+        others[experiment_id] = state
+        return state
+
+
+def _open_other(experiment_id: str) -> WebuiState:
+    from nni.launcher import experiment_dir_of
+    from nni.storage import open_reader
+
+    try:
+        folder = experiment_dir_of(experiment_id)
+    except Exception as exc:
+        raise WebuiLookupError(
+            f"no experiment {experiment_id!r} on this machine ({exc}); `nnictl experiment list --all` lists them"
+        ) from None
+    try:
+        reader = open_reader(folder)
+    except Exception as exc:
+        raise WebuiLookupError(f"experiment {experiment_id}: cannot open its store in {folder}: {exc}") from None
+    source = StoreSource(reader, folder)
+    return WebuiState(source=source, control=None, folder=Path(folder),
+                      table=TrialTable(source, min_refresh_interval=2.0), closer=reader.close)
