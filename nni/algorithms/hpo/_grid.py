@@ -127,6 +127,9 @@ def enumerate_configs(specs: Sequence[ParameterSpec], grids: Sequence[Sequence[A
 
 def progressive_configs(specs: Sequence[ParameterSpec]) -> Iterator[Flat]:
     """Flat configurations in grid search order (see the module docstring); ends when all run out."""
+    if not specs:
+        yield {}
+        return
     generators = [_levels(spec) for spec in specs]
     grids: list[list[Any]] = [[] for _ in specs]
     bars = [0] * len(specs)
