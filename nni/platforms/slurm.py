@@ -1,0 +1,422 @@
+"""Slurm platform: each trial is a Slurm batch job; Slurm does the placement, GPUs and accounting.
+
+The experiment folder lives on a filesystem shared by the submit host and the compute nodes. Each trial
+gets ``<root>/trials/<trial id>/`` there with ``parameter.cfg``, its job script, stdout and stderr, and
+the metrics file the trial appends (``nni.runtime.trial_channel``). One monitor thread follows all jobs
+of the experiment with one ``squeue`` call per round (Slurm has no push notifications) and reads the
+metrics files that grew. Jobs are named ``nni-<experiment id>-<trial id>``, so a restarted manager
+finds its queued and running jobs again without any other record.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import shlex
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nni.errors import NNIError
+from nni.runtime import trial_channel
+
+from .base import (
+    EventSink,
+    Platform,
+    TrialExited,
+    TrialJob,
+    TrialMetric,
+    TrialStarted,
+    TrialWaiting,
+)
+
+__all__ = ["SlurmPlatform", "SlurmError", "slurm_time_limit"]
+
+_logger = logging.getLogger(__name__)
+
+_EXIT_CODE_FILE = os.path.join(".nni", "exitcode")
+
+# Slurm job states (squeue %T) grouped by what they mean for a trial.
+_WAITING_STATES = {"PENDING", "CONFIGURING", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD", "RESV_DEL_HOLD",
+                   "SUSPENDED", "STOPPED"}
+_RUNNING_STATES = {"RUNNING", "COMPLETING", "SIGNALING", "STAGE_OUT", "RESIZING"}
+_FAILED_STATES = {
+    "FAILED": "the job failed",
+    "TIMEOUT": "the job reached its Slurm time limit",
+    "NODE_FAIL": "the job's node failed",
+    "OUT_OF_MEMORY": "the job ran out of memory",
+    "BOOT_FAIL": "the job's node failed to boot",
+    "DEADLINE": "the job reached its deadline",
+    "PREEMPTED": "the job was preempted",
+    "REVOKED": "the job was revoked",
+    "SPECIAL_EXIT": "the job ended in a special exit state",
+}
+
+
+class SlurmError(NNIError):
+    """A Slurm command failed (sbatch refused a job, squeue could not be run...)."""
+
+
+def slurm_time_limit(seconds: float) -> str:
+    """Slurm's ``--time`` value for a duration; Slurm counts whole minutes, so this rounds up."""
+    minutes = max(1, math.ceil(seconds / 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    return f"{days}-{hours:02d}:{mins:02d}:00"
+
+
+@dataclass
+class _Trial:
+    job: TrialJob
+    trial_dir: Path
+    slurm_job_id: str | None = None
+    state: str = "SUBMITTED"
+    reason: str = ""
+    started: bool = False
+    metrics_offset: int = 0
+    kill_status: str | None = None
+    missing_rounds: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SlurmPlatform(Platform):
+    """Runs trials as Slurm batch jobs; see the module docstring.
+
+    ``config`` is the experiment's ``trainingService`` section (``nni.config`` SlurmConfig): partition,
+    account, qos, time limit, CPUs, memory, GPU request style, extra sbatch options, setup script and
+    the shared folder. ``poll_interval`` is the longest wait between two squeue rounds.
+    """
+
+    name = "slurm"
+
+    def __init__(
+        self,
+        config: Any,
+        *,
+        experiment_id: str,
+        experiment_dir: str | os.PathLike[str],
+        trial_code_directory: str | os.PathLike[str],
+        poll_interval: float = 2.0,
+    ) -> None:
+        self.config = config
+        self.experiment_id = experiment_id
+        shared = getattr(config, "shared_directory", None)
+        self.root = Path(shared) / experiment_id if shared else Path(experiment_dir)
+        self.trial_code_directory = Path(trial_code_directory)
+        self.poll_interval = poll_interval
+        self._trials: dict[str, _Trial] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._sink: EventSink | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- Platform interface -------------------------------------------------------------------------
+
+    def start(self, sink: EventSink) -> None:
+        self._sink = sink
+        (self.root / "trials").mkdir(parents=True, exist_ok=True)
+        self._thread = threading.Thread(target=self._monitor, name="nni-slurm-monitor", daemon=True)
+        self._thread.start()
+
+    def submit(self, job: TrialJob) -> None:
+        trial_dir = self.root / "trials" / job.trial_job_id
+        (trial_dir / ".nni").mkdir(parents=True, exist_ok=True)
+        trial_channel.write_parameter_file(trial_dir, job.parameter_id, job.parameters, job.parameter_source)
+        script = trial_dir / "slurm_job.sh"
+        script.write_text(self._job_script(job, trial_dir), encoding="utf-8")
+        script.chmod(0o755)
+        argv = ["sbatch", "--parsable", *self._sbatch_options(job, trial_dir), str(script)]
+        result = _run(argv)
+        if result.returncode != 0:
+            message = (result.stderr or result.stdout).strip()
+            _logger.warning("sbatch refused trial %s: %s", job.trial_job_id, message)
+            self._emit(TrialExited(job.trial_job_id, time.time(), "FAILED", None,
+                                   f"sbatch refused the job: {message}"))
+            return
+        slurm_job_id = result.stdout.strip().split(";")[0]
+        with self._lock:
+            self._trials[job.trial_job_id] = _Trial(job, trial_dir, slurm_job_id,
+                                                    metrics_offset=job.metrics_offset)
+        _logger.info("trial %s submitted as Slurm job %s", job.trial_job_id, slurm_job_id)
+        self._wake.set()
+
+    def kill(self, trial_job_id: str, status: str = "USER_CANCELED") -> None:
+        with self._lock:
+            trial = self._trials.get(trial_job_id)
+            if trial is None or trial.slurm_job_id is None:
+                return
+            trial.kill_status = status
+            job_id = trial.slurm_job_id
+        result = _run(["scancel", job_id])
+        if result.returncode != 0:
+            _logger.warning("scancel %s failed: %s", job_id, result.stderr.strip())
+        self._wake.set()
+
+    def reattach(self, job: TrialJob, handle: dict[str, Any]) -> bool:
+        trial_dir = self.root / "trials" / job.trial_job_id
+        slurm_job_id = handle.get("slurm_job_id") or self._find_job_by_name(job.trial_job_id)
+        has_exit_record = (trial_dir / _EXIT_CODE_FILE).exists()
+        if slurm_job_id is None and not has_exit_record:
+            return False
+        trial = _Trial(job, trial_dir, slurm_job_id, metrics_offset=job.metrics_offset,
+                       started=bool(handle.get("slurm_job_id")))
+        with self._lock:
+            self._trials[job.trial_job_id] = trial
+        self._wake.set()
+        return True
+
+    def read_file(self, trial_job_id: str, name: str) -> bytes:
+        trial_dir = (self.root / "trials" / trial_job_id).resolve()
+        path = (trial_dir / name).resolve()
+        if trial_dir not in path.parents:
+            raise NNIError(f"{name!r} is outside trial {trial_job_id}'s folder")
+        return path.read_bytes()
+
+    def trial_dir(self, trial_job_id: str) -> str | None:
+        return str(self.root / "trials" / trial_job_id)
+
+    def stop(self) -> None:
+        with self._lock:
+            active = [t for t in self._trials.values() if t.slurm_job_id and t.state != "DONE"]
+            for trial in active:
+                trial.kill_status = trial.kill_status or "SYS_CANCELED"
+        if active:
+            _run(["scancel", *[t.slurm_job_id for t in active if t.slurm_job_id]])
+            self._wait_until_gone([t.slurm_job_id for t in active if t.slurm_job_id], timeout=60)
+            self._poll_once()
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    # -- job script ---------------------------------------------------------------------------------
+
+    def _job_name(self, trial_job_id: str) -> str:
+        return f"nni-{self.experiment_id}-{trial_job_id}"
+
+    def _sbatch_options(self, job: TrialJob, trial_dir: Path) -> list[str]:
+        c = self.config
+        options = [
+            f"--job-name={self._job_name(job.trial_job_id)}",
+            f"--output={trial_dir / 'stdout'}",
+            f"--error={trial_dir / 'stderr'}",
+            f"--chdir={self.trial_code_directory}",
+            "--comment=nni-trial",
+        ]
+        for flag, attr in (("--partition", "partition"), ("--account", "account"), ("--qos", "qos")):
+            value = getattr(c, attr, None)
+            if value:
+                options.append(f"{flag}={value}")
+        limit = getattr(c, "time_limit", None) or job.max_duration
+        if limit:
+            options.append(f"--time={slurm_time_limit(float(limit))}")
+        cpus = getattr(c, "cpus_per_trial", None)
+        if cpus:
+            options.append(f"--cpus-per-task={int(cpus)}")
+        memory = getattr(c, "memory_per_trial", None)
+        if memory:
+            options.append(f"--mem={memory}")
+        if job.gpu_number > 0:
+            if getattr(c, "gpu_request", "gres") == "gpus":
+                options.append(f"--gpus={job.gpu_number}")
+            else:
+                options.append(f"--gres=gpu:{job.gpu_number}")
+        options.extend(getattr(c, "sbatch_options", None) or [])
+        return options
+
+    def _job_script(self, job: TrialJob, trial_dir: Path) -> str:
+        env = {
+            "NNI_PLATFORM": "slurm",
+            "NNI_EXP_ID": self.experiment_id,
+            "NNI_TRIAL_JOB_ID": job.trial_job_id,
+            "NNI_SYS_DIR": str(trial_dir),
+            "NNI_OUTPUT_DIR": str(trial_dir),
+            "NNI_TRIAL_SEQ_ID": str(job.sequence_id),
+            "NNI_CODE_DIR": str(self.trial_code_directory),
+            **job.env,
+        }
+        exports = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in env.items())
+        setup = getattr(self.config, "setup_script", None) or ""
+        exit_file = shlex.quote(str(trial_dir / _EXIT_CODE_FILE))
+        return (
+            "#!/bin/bash\n"
+            f"# NNI trial {job.trial_job_id} of experiment {self.experiment_id}\n"
+            f"{exports}\n"
+            f"{setup}\n"
+            f"cd {shlex.quote(str(self.trial_code_directory))}\n"
+            f"bash -c {shlex.quote(job.command)}\n"
+            "code=$?\n"
+            f"echo $code > {exit_file}.tmp && mv {exit_file}.tmp {exit_file}\n"
+            "exit $code\n"
+        )
+
+    # -- monitoring ---------------------------------------------------------------------------------
+
+    def _emit(self, event: Any) -> None:
+        assert self._sink is not None, "start() must be called first"
+        self._sink(event)
+
+    def _monitor(self) -> None:
+        while not self._stopping.is_set():
+            with self._lock:
+                busy = any(t.state != "DONE" for t in self._trials.values())
+            # Without jobs there is nothing to poll: sleep until submit/reattach/stop wakes us.
+            self._wake.wait(timeout=self.poll_interval if busy else None)
+            self._wake.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                self._poll_once()
+            except Exception:  # a failing squeue must not kill the monitor; it retries next round
+                _logger.exception("Slurm monitor round failed")
+
+    def _poll_once(self) -> None:
+        with self._lock:
+            active = [t for t in self._trials.values() if t.state != "DONE"]
+        if not active:
+            return
+        states = self._query_states()
+        for trial in active:
+            self._read_metrics(trial)
+            info = states.get(trial.slurm_job_id or "")
+            if info is None:
+                self._handle_missing(trial)
+                continue
+            trial.missing_rounds = 0
+            state, reason = info
+            if state in _WAITING_STATES:
+                if (state, reason) != (trial.state, trial.reason):
+                    trial.state, trial.reason = state, reason
+                    self._emit(TrialWaiting(trial.job.trial_job_id, f"Slurm job {trial.slurm_job_id} is "
+                                            f"{state.lower()}: {reason}"))
+            elif state in _RUNNING_STATES:
+                self._mark_started(trial)
+                trial.state = state
+            else:
+                self._finish(trial, state, reason)
+
+    def _mark_started(self, trial: _Trial) -> None:
+        if not trial.started:
+            trial.started = True
+            self._emit(TrialStarted(trial.job.trial_job_id, time.time(), {
+                "slurm_job_id": trial.slurm_job_id,
+                "trial_dir": str(trial.trial_dir),
+            }))
+
+    def _handle_missing(self, trial: _Trial) -> None:
+        # Slurm forgets finished jobs after MinJobAge; the job script's exit record still tells.
+        exit_code = self._read_exit_code(trial)
+        if exit_code is not None:
+            self._finish(trial, "COMPLETED" if exit_code == 0 else "FAILED", "")
+            return
+        trial.missing_rounds += 1
+        if trial.missing_rounds >= 3:
+            self._finish(trial, "LOST", f"Slurm job {trial.slurm_job_id} is no longer known to Slurm "
+                                        "and left no exit record")
+
+    def _finish(self, trial: _Trial, state: str, reason: str) -> None:
+        self._read_metrics(trial)
+        exit_code = self._read_exit_code(trial)
+        if trial.kill_status is not None:
+            status, text = trial.kill_status, f"cancelled by NNI (Slurm state {state})"
+        elif state == "COMPLETED":
+            status, text = ("SUCCEEDED", "") if exit_code in (0, None) else ("FAILED", f"exit code {exit_code}")
+        elif state == "CANCELLED":
+            status, text = "SYS_CANCELED", f"Slurm job {trial.slurm_job_id} was cancelled outside NNI (scancel)"
+        elif state in _FAILED_STATES:
+            status = "FAILED"
+            text = f"Slurm job {trial.slurm_job_id}: {_FAILED_STATES[state]} ({state}"
+            text += f", {reason})" if reason and reason != "None" else ")"
+            if exit_code is not None:
+                text += f", exit code {exit_code}"
+        else:
+            status, text = "FAILED", reason or f"Slurm job {trial.slurm_job_id} ended in state {state}"
+        if exit_code is None and trial.slurm_job_id:
+            exit_code = self._scontrol_exit_code(trial.slurm_job_id)
+        if not trial.started and state not in ("LOST",):
+            self._mark_started(trial)
+        trial.state = "DONE"
+        self._emit(TrialExited(trial.job.trial_job_id, time.time(), status, exit_code, text))
+
+    def _read_metrics(self, trial: _Trial) -> None:
+        path = trial.trial_dir / trial_channel.METRICS_FILE
+        try:
+            with open(path, "rb") as f:
+                f.seek(trial.metrics_offset)
+                data = f.read()
+        except FileNotFoundError:
+            return
+        if not data:
+            return
+        located, consumed, errors = trial_channel.decode_metrics_located(data)
+        for error in errors:
+            _logger.warning("trial %s: %s", trial.job.trial_job_id, error)
+        for record, end in located:
+            self._emit(TrialMetric(trial.job.trial_job_id, record, trial.metrics_offset + end))
+        trial.metrics_offset += consumed
+
+    def _read_exit_code(self, trial: _Trial) -> int | None:
+        try:
+            return int((trial.trial_dir / _EXIT_CODE_FILE).read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def _query_states(self) -> dict[str, tuple[str, str]]:
+        """``{slurm job id: (state, reason)}`` for every job of this experiment Slurm still knows."""
+        prefix = f"nni-{self.experiment_id}-"
+        result = _run(["squeue", "--me", "-h", "-t", "all", "-o", "%i|%j|%T|%r"])
+        if result.returncode != 0:
+            raise SlurmError(f"squeue failed: {result.stderr.strip()}")
+        states: dict[str, tuple[str, str]] = {}
+        for line in result.stdout.splitlines():
+            parts = line.strip().split("|")
+            if len(parts) == 4 and parts[1].startswith(prefix):
+                states[parts[0]] = (parts[2], parts[3])
+        return states
+
+    def _find_job_by_name(self, trial_job_id: str) -> str | None:
+        result = _run(["squeue", "--me", "-h", "-t", "all", "-n", self._job_name(trial_job_id), "-o", "%i|%T"])
+        for line in result.stdout.splitlines():
+            job_id, _, _state = line.strip().partition("|")
+            if job_id:
+                return job_id
+        return None
+
+    def _scontrol_exit_code(self, slurm_job_id: str) -> int | None:
+        result = _run(["scontrol", "show", "job", slurm_job_id])
+        for token in result.stdout.split():
+            if token.startswith("ExitCode="):
+                code, _, signal = token.removeprefix("ExitCode=").partition(":")
+                try:
+                    return int(code) if int(signal or 0) == 0 else 128 + int(signal)
+                except ValueError:
+                    return None
+        return None
+
+    def _wait_until_gone(self, job_ids: Sequence[str], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        delay = 0.2
+        wanted = set(job_ids)
+        while time.monotonic() < deadline:
+            states = self._query_states()
+            if not any(states.get(j, ("", ""))[0] in _WAITING_STATES | _RUNNING_STATES for j in wanted):
+                return
+            time.sleep(delay)
+            delay = min(delay * 1.5, 2.0)
+        _logger.warning("Slurm jobs %s still listed %.0f s after scancel", sorted(wanted), timeout)
+
+
+def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    except FileNotFoundError:
+        raise SlurmError(f"{argv[0]} not found: the Slurm client tools must be installed and on PATH "
+                         "on the machine that runs the experiment") from None
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(argv, 124, "", f"{argv[0]} timed out after 60 s")

@@ -1,0 +1,197 @@
+"""The Slurm platform against a real one-node Slurm (slurmctld + slurmd + munge) started by the fixtures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from nni.platforms import TrialExited, TrialJob, TrialMetric, TrialStarted, TrialWaiting
+from nni.platforms.slurm import SlurmPlatform, slurm_time_limit
+
+pytestmark = pytest.mark.slurm
+
+
+def _config(**overrides):
+    base = dict(partition="debug", account=None, qos=None, time_limit=None, cpus_per_trial=1,
+                memory_per_trial=None, gpu_request="gres", sbatch_options=[], setup_script=None,
+                shared_directory=None)
+    base.update(overrides)
+    return SimpleNamespace(**base)
+
+
+def _job(trial_id: str, seq: int, code: Path, gpus: int = 0, **params) -> TrialJob:
+    return TrialJob(trial_job_id=trial_id, sequence_id=seq, parameter_id=seq, parameters=params,
+                    command=f"{sys.executable} trial.py", code_dir=str(code), gpu_number=gpus)
+
+
+def _platform(tmp_path: Path, code: Path, exp_id: str, **config) -> SlurmPlatform:
+    return SlurmPlatform(_config(**config), experiment_id=exp_id, experiment_dir=tmp_path / "exp",
+                         trial_code_directory=code, poll_interval=0.5)
+
+
+def _exited(log, trial_id: str, timeout: float = 90):
+    return log.wait_for(lambda e: isinstance(e, TrialExited) and e.trial_job_id == trial_id, timeout)
+
+
+def test_slurm_time_limit_rounds_up_to_whole_minutes():
+    assert slurm_time_limit(1) == "0-00:01:00"
+    assert slurm_time_limit(61) == "0-00:02:00"
+    assert slurm_time_limit(2 * 86400 + 3600) == "2-01:00:00"
+
+
+def test_trials_run_as_jobs_with_metrics_params_env_and_queueing(slurm_cluster, event_log, tmp_path, trial_code):
+    platform = _platform(tmp_path, trial_code, "slurmrun", setup_script="export FROM_SETUP=yes")
+    platform.start(event_log)
+    try:
+        # Three one-CPU jobs on a two-CPU node: Slurm runs two and queues the third.
+        for seq in range(3):
+            platform.submit(_job(f"trl{seq}a", seq, trial_code, x=seq + 1, sleep=3))
+        for seq in range(3):
+            exited = _exited(event_log, f"trl{seq}a")
+            assert exited.status == "SUCCEEDED" and exited.exit_code == 0
+        waiting = [e for e in event_log.drain() if isinstance(e, TrialWaiting)]
+        assert any("pending" in e.reason and "Resources" in e.reason for e in waiting), waiting
+        for seq in range(3):
+            trial_id = f"trl{seq}a"
+            started = event_log.of(trial_id, TrialStarted)
+            assert len(started) == 1 and started[0].handle["slurm_job_id"]
+            metrics = event_log.of(trial_id, TrialMetric)
+            assert [m.record.type for m in metrics] == ["PERIODICAL", "PERIODICAL", "FINAL"]
+            assert metrics[-1].record.value == {"default": (seq + 1) * 10, "extra": 1}
+            assert [m.record.value for m in metrics[:2]] == [0, seq + 1]
+            assert metrics[0].offset < metrics[1].offset < metrics[2].offset
+            stdout = platform.read_file(trial_id, "stdout").decode()
+            assert f"platform=slurm seq={seq}" in stdout
+            assert "gpus=none" in stdout
+            cfg = json.loads(platform.read_file(trial_id, "parameter.cfg"))
+            assert cfg["parameters"]["x"] == seq + 1 and cfg["parameter_id"] == seq
+            assert "export FROM_SETUP=yes" in platform.read_file(trial_id, "slurm_job.sh").decode()
+        with pytest.raises(Exception, match="outside"):
+            platform.read_file("trl0a", "../../../../etc/passwd")
+    finally:
+        platform.stop()
+
+
+def test_gpu_trial_gets_the_generic_resource_and_oversized_request_fails(slurm_cluster, event_log, tmp_path,
+                                                                           trial_code):
+    platform = _platform(tmp_path, trial_code, "slurmgpu")
+    platform.start(event_log)
+    try:
+        platform.submit(_job("gpu1a", 0, trial_code, gpus=1, x=1))
+        platform.submit(_job("gpu2b", 1, trial_code, gpus=2, x=1))
+        platform.submit(_job("gpu9c", 2, trial_code, gpus=9, x=1))
+        assert _exited(event_log, "gpu1a").status == "SUCCEEDED"
+        assert _exited(event_log, "gpu2b").status == "SUCCEEDED"
+        assert "gpus=0\n" in platform.read_file("gpu1a", "stdout").decode()
+        assert "gpus=0,1\n" in platform.read_file("gpu2b", "stdout").decode()
+        refused = _exited(event_log, "gpu9c")
+        assert refused.status == "FAILED" and "sbatch refused" in refused.reason
+    finally:
+        platform.stop()
+
+
+def test_failing_trial_and_cancellations(slurm_cluster, event_log, tmp_path, trial_code):
+    platform = _platform(tmp_path, trial_code, "slurmfail")
+    platform.start(event_log)
+    try:
+        platform.submit(_job("fail1", 0, trial_code, x=1, exit=7))
+        platform.submit(_job("kill1", 1, trial_code, x=1, sleep=120))
+        failed = _exited(event_log, "fail1")
+        assert failed.status == "FAILED" and failed.exit_code == 7 and "exit code 7" in failed.reason
+
+        started = event_log.wait_for(lambda e: isinstance(e, TrialStarted) and e.trial_job_id == "kill1")
+        platform.kill("kill1", "USER_CANCELED")
+        assert _exited(event_log, "kill1").status == "USER_CANCELED"
+
+        # A job cancelled behind NNI's back (scancel by the user or an admin) is SYS_CANCELED with the reason.
+        platform.submit(_job("scan1", 2, trial_code, x=1, sleep=120))
+        started = event_log.wait_for(lambda e: isinstance(e, TrialStarted) and e.trial_job_id == "scan1")
+        subprocess.run(["scancel", started.handle["slurm_job_id"]], check=True)
+        outside = _exited(event_log, "scan1")
+        assert outside.status == "SYS_CANCELED" and "outside NNI" in outside.reason
+    finally:
+        platform.stop()
+
+
+def test_reattach_after_restart_sees_the_rest_of_the_trial(slurm_cluster, event_log, tmp_path, trial_code):
+    first = _platform(tmp_path, trial_code, "slurmresm")
+    first.start(event_log)
+    job = _job("resm1", 0, trial_code, x=2, steps=1, sleep=6)
+    first.submit(job)
+    started = event_log.wait_for(lambda e: isinstance(e, TrialStarted) and e.trial_job_id == "resm1")
+    first_metric = event_log.wait_for(lambda e: isinstance(e, TrialMetric) and e.trial_job_id == "resm1")
+    # The manager dies here: the platform object is dropped without stop(); the job keeps running.
+    first._stopping.set()
+    first._wake.set()
+
+    from .conftest import EventLog
+
+    second_log = EventLog()
+    second = _platform(tmp_path, trial_code, "slurmresm")
+    second.start(second_log)
+    try:
+        job.metrics_offset = first_metric.offset
+        assert second.reattach(job, started.handle)
+        exited = _exited(second_log, "resm1")
+        assert exited.status == "SUCCEEDED"
+        metrics = second_log.of("resm1", TrialMetric)
+        assert [m.record.type for m in metrics] == ["FINAL"]  # the intermediate one is not read twice
+        # A trial Slurm never heard of cannot be re-attached: the manager runs it again.
+        assert not second.reattach(_job("ghost", 1, trial_code, x=1), {})
+    finally:
+        second.stop()
+
+
+def test_queued_job_is_found_by_name_on_reattach(slurm_cluster, event_log, tmp_path, trial_code):
+    first = _platform(tmp_path, trial_code, "slurmqued", sbatch_options=["--hold"])
+    first.start(event_log)
+    job = _job("qued1", 0, trial_code, x=1)
+    first.submit(job)
+    event_log.wait_for(lambda e: isinstance(e, TrialWaiting) and e.trial_job_id == "qued1")
+    first._stopping.set()
+    first._wake.set()
+
+    from .conftest import EventLog
+
+    second_log = EventLog()
+    second = _platform(tmp_path, trial_code, "slurmqued")
+    second.start(second_log)
+    try:
+        assert second.reattach(job, {})  # no handle: the job was still queued when the manager died
+        slurm_id = second._trials["qued1"].slurm_job_id
+        subprocess.run(["scontrol", "release", slurm_id], check=True)
+        assert _exited(second_log, "qued1").status == "SUCCEEDED"
+    finally:
+        second.stop()
+
+
+@pytest.mark.slow
+def test_job_over_its_time_limit_is_a_failed_trial_with_slurms_reason(slurm_cluster, event_log, tmp_path,
+                                                                       trial_code):
+    platform = _platform(tmp_path, trial_code, "slurmtime", time_limit=60)
+    platform.start(event_log)
+    try:
+        platform.submit(_job("time1", 0, trial_code, x=1, sleep=600))
+        exited = _exited(event_log, "time1", timeout=240)
+        assert exited.status == "FAILED" and "time limit" in exited.reason and "TIMEOUT" in exited.reason
+    finally:
+        platform.stop()
+
+
+def test_stop_cancels_every_job(slurm_cluster, event_log, tmp_path, trial_code):
+    platform = _platform(tmp_path, trial_code, "slurmstop")
+    platform.start(event_log)
+    platform.submit(_job("stop1", 0, trial_code, x=1, sleep=300))
+    platform.submit(_job("stop2", 1, trial_code, x=1, sleep=300))
+    event_log.wait_for(lambda e: isinstance(e, TrialStarted) and e.trial_job_id == "stop1")
+    platform.stop()
+    statuses = {e.trial_job_id: e.status for e in event_log.drain() if isinstance(e, TrialExited)}
+    assert statuses == {"stop1": "SYS_CANCELED", "stop2": "SYS_CANCELED"}
+    out = subprocess.run(["squeue", "--me", "-h", "-t", "PENDING,RUNNING", "-o", "%j"], capture_output=True,
+                         text=True, check=True).stdout
+    assert "nni-slurmstop-" not in out
