@@ -1,0 +1,201 @@
+// Charts (Plotly, served by this server): metric per trial with best-so-far, parallel coordinates with a
+// top-x% filter, learning curves, durations, parameter importance. Whole columns are fetched once, then
+// patched from the live update rows.
+import { ui } from '../api.js';
+import { h, clear, loadPlotly, PLOT_LAYOUT, PLOT_CONFIG, columnLabel, fmtNumber } from '../util.js';
+import { parseRoute, setQuery } from '../app.js';
+
+const TABS = [
+  ['metric', 'Default metric'],
+  ['parallel', 'Hyperparameters'],
+  ['curves', 'Intermediate results'],
+  ['durations', 'Durations'],
+  ['importance', 'Importance'],
+];
+const STATUS_COLORS = { SUCCEEDED: '#2563eb', FAILED: '#dc2626', EARLY_STOPPED: '#7c3aed', USER_CANCELED: '#d97706', SYS_CANCELED: '#d97706', RUNNING: '#0891b2', WAITING: '#94a3b8' };
+
+export async function render(main, { summary, link }) {
+  const route = parseRoute();
+  let tab = route.query.get('tab') || 'metric';
+  const maximize = summary.experiment.optimizeMode !== 'minimize';
+  let cols = null; // {name: array}
+  let index = new Map(); // trial id -> position
+  let disposed = false;
+
+  const tabBar = h('div.tabs', { 'data-test': 'chart-tabs' });
+  const body = h('div');
+  main.append(h('div.page-head', h('div', h('h1', 'Charts'), h('div.sub', `${summary.total} trials · ${maximize ? 'maximize' : 'minimize'} the default metric`))),
+    h('div.panel', tabBar, body));
+
+  async function loadColumns() {
+    const res = await ui('columns', { names: ['id', 'seq', 'status', 'default', 'duration', ...summary.params.map((p) => 'param:' + p)].join(',') });
+    cols = res.data;
+    index = new Map(cols.id.map((id, i) => [id, i]));
+  }
+
+  function patch(upd) {
+    if (!cols || !upd.rows) return false;
+    const at = Object.fromEntries(upd.columns.map((c, i) => [c, i]));
+    let added = false;
+    for (const row of upd.rows) {
+      const id = row[at.id];
+      let i = index.get(id);
+      if (i === undefined) { i = cols.id.length; index.set(id, i); added = true; }
+      for (const name of Object.keys(cols)) cols[name][i] = name in at ? row[at[name]] : null;
+    }
+    if (added) { // keep sequence order
+      const order = cols.seq.map((_, i) => i).sort((a, b) => cols.seq[a] - cols.seq[b]);
+      for (const name of Object.keys(cols)) cols[name] = order.map((i) => cols[name][i]);
+      index = new Map(cols.id.map((id, i) => [id, i]));
+    }
+    return true;
+  }
+
+  function drawTabs() {
+    clear(tabBar).append(TABS.map(([key, label]) => h('button', {
+      class: key === tab ? 'on' : '', 'data-tab': key,
+      on: { click: () => { tab = key; setQuery({ tab }); drawTabs(); draw(); } },
+    }, label)));
+  }
+
+  async function draw() {
+    const Plotly = await loadPlotly();
+    if (disposed) return;
+    if (!cols) await loadColumns();
+    const fn = { metric: drawMetric, parallel: drawParallel, curves: drawCurves, durations: drawDurations, importance: drawImportance }[tab] || drawMetric;
+    await fn(Plotly);
+  }
+
+  function finiteIdx() {
+    const out = [];
+    cols.default.forEach((v, i) => { if (typeof v === 'number' && Number.isFinite(v)) out.push(i); });
+    return out;
+  }
+
+  function drawMetric(Plotly) {
+    const box = chartBox('chart-metric');
+    const keep = finiteIdx();
+    if (!keep.length) { box.replaceWith(h('div.empty', 'No trial has a final result yet.')); return; }
+    const x = keep.map((i) => cols.seq[i]);
+    const y = keep.map((i) => cols.default[i]);
+    const best = [];
+    let b = null;
+    for (const v of y) { b = b === null ? v : (maximize ? Math.max(b, v) : Math.min(b, v)); best.push(b); }
+    const gl = keep.length > 1500 ? 'scattergl' : 'scatter';
+    Plotly.react(box, [
+      { x, y, type: gl, mode: 'markers', name: 'default metric', text: keep.map((i) => cols.id[i]),
+        marker: { size: 6, color: keep.map((i) => STATUS_COLORS[cols.status[i]] || '#2563eb'), opacity: 0.75 },
+        hovertemplate: 'trial %{text}<br>#%{x}: %{y}<extra></extra>' },
+      { x, y: best, type: gl, mode: 'lines', name: 'best so far', line: { color: '#059669', width: 2, shape: 'hv' } },
+    ], Object.assign({}, PLOT_LAYOUT, {
+      xaxis: Object.assign({}, PLOT_LAYOUT.xaxis, { title: { text: 'trial sequence' } }),
+      yaxis: Object.assign({}, PLOT_LAYOUT.yaxis, { title: { text: 'default metric' } }),
+    }), PLOT_CONFIG);
+    box.on && box.on('plotly_click', (ev) => { const p = ev.points[0]; if (p && p.text) location.hash = link('trial', p.text); });
+  }
+
+  function drawParallel(Plotly) {
+    const percent = parseFloat(parseRoute().query.get('top') || '100');
+    const select = h('select', { 'data-test': 'top-percent' }, [100, 50, 20, 10, 5, 1].map((p) => h('option', { value: p, selected: p === percent }, p === 100 ? 'all trials' : `top ${p}%`)));
+    select.addEventListener('change', () => { setQuery({ tab, top: select.value }); drawParallel(Plotly); });
+    clear(body).append(h('div.toolbar', h('span.sub', 'Show'), select, h('span.sub', 'by default metric')));
+    const box = h('div.chart.tall', { 'data-test': 'chart-parallel' });
+    body.append(box);
+    let keep = finiteIdx();
+    keep.sort((a, c) => (maximize ? cols.default[c] - cols.default[a] : cols.default[a] - cols.default[c]));
+    keep = keep.slice(0, Math.max(1, Math.ceil((keep.length * percent) / 100)));
+    if (!keep.length) { box.replaceWith(h('div.empty', 'No trial has a final result yet.')); return; }
+    const dims = summary.params.map((p) => {
+      const values = keep.map((i) => cols['param:' + p][i]);
+      const numeric = values.every((v) => v === null || typeof v === 'number');
+      if (numeric) {
+        const present = values.filter((v) => v !== null);
+        const lo = Math.min(...present), hi = Math.max(...present);
+        const log = lo > 0 && hi / lo > 100;
+        return { label: p, values: values.map((v) => (v === null ? NaN : (log ? Math.log10(v) : v))), ...(log ? { tickformat: '.2f', label: `log10 ${p}` } : {}) };
+      }
+      const cats = [...new Set(values.map((v) => String(v)))].sort();
+      return { label: p, values: values.map((v) => cats.indexOf(String(v))), tickvals: cats.map((_, i) => i), ticktext: cats };
+    });
+    const metric = keep.map((i) => cols.default[i]);
+    dims.push({ label: 'default metric', values: metric });
+    Plotly.react(box, [{
+      type: 'parcoords', dimensions: dims,
+      line: { color: metric, colorscale: 'Viridis', reversescale: !maximize, showscale: true },
+    }], Object.assign({}, PLOT_LAYOUT, { margin: { l: 70, r: 70, t: 50, b: 30 } }), PLOT_CONFIG);
+  }
+
+  async function drawCurves(Plotly) {
+    const n = parseInt(parseRoute().query.get('n') || '20', 10);
+    const select = h('select', { 'data-test': 'curves-count' }, [10, 20, 50, 100].map((k) => h('option', { value: k, selected: k === n }, `best ${k} trials`)));
+    select.addEventListener('change', () => { setQuery({ tab, n: select.value }); drawCurves(Plotly); });
+    const running = cols.id.filter((_, i) => cols.status[i] === 'RUNNING').slice(0, 20);
+    clear(body).append(h('div.toolbar', h('span.sub', 'Show'), select, h('span.sub', running.length ? `and ${running.length} running` : '')));
+    const box = h('div.chart.tall', { 'data-test': 'chart-curves' });
+    body.append(box);
+    const res = await ui('intermediate', { top: n, ids: running.join(','), max_points: 200 });
+    const traces = Object.entries(res.series).filter(([, s]) => s[0].length).map(([id, s]) => ({
+      x: s[0], y: s[1], name: id, type: 'scatter', mode: 'lines', line: { width: 1.5 },
+      hovertemplate: `trial ${id}<br>step %{x}: %{y}<extra></extra>`,
+    }));
+    if (!traces.length) { box.replaceWith(h('div.empty', 'No intermediate results yet.')); return; }
+    Plotly.react(box, traces, Object.assign({}, PLOT_LAYOUT, {
+      showlegend: traces.length <= 20,
+      xaxis: Object.assign({}, PLOT_LAYOUT.xaxis, { title: { text: 'step' } }),
+      yaxis: Object.assign({}, PLOT_LAYOUT.yaxis, { title: { text: 'intermediate result' } }),
+      legend: { orientation: 'v' },
+    }), PLOT_CONFIG);
+  }
+
+  function drawDurations(Plotly) {
+    const box = chartBox('chart-durations');
+    const keep = [];
+    cols.duration.forEach((v, i) => { if (typeof v === 'number') keep.push(i); });
+    if (!keep.length) { box.replaceWith(h('div.empty', 'No trial has started yet.')); return; }
+    const many = keep.length > 400;
+    Plotly.react(box, [{
+      x: keep.map((i) => cols.seq[i]), y: keep.map((i) => cols.duration[i]), text: keep.map((i) => cols.id[i]),
+      type: many ? 'scattergl' : 'bar', mode: many ? 'markers' : undefined,
+      marker: { color: keep.map((i) => STATUS_COLORS[cols.status[i]] || '#2563eb'), size: many ? 4 : undefined },
+      hovertemplate: 'trial %{text}<br>#%{x}: %{y:.1f}s<extra></extra>',
+    }], Object.assign({}, PLOT_LAYOUT, {
+      xaxis: Object.assign({}, PLOT_LAYOUT.xaxis, { title: { text: 'trial sequence' } }),
+      yaxis: Object.assign({}, PLOT_LAYOUT.yaxis, { title: { text: 'duration (s)' } }),
+    }), PLOT_CONFIG);
+  }
+
+  async function drawImportance(Plotly) {
+    const box = chartBox('chart-importance');
+    const res = await ui('importance');
+    if (!res.params.length || res.note) { box.replaceWith(h('div.empty', res.note || 'No parameters.')); return; }
+    const order = res.params.map((_, i) => i).reverse();
+    Plotly.react(box, [{
+      type: 'bar', orientation: 'h', x: order.map((i) => res.importance[i]), y: order.map((i) => res.params[i]),
+      marker: { color: '#2563eb' }, text: order.map((i) => fmtNumber(res.importance[i], 3)), textposition: 'auto',
+    }], Object.assign({}, PLOT_LAYOUT, {
+      margin: { l: 160, r: 20, t: 20, b: 50 },
+      xaxis: Object.assign({}, PLOT_LAYOUT.xaxis, { title: { text: 'importance (share of variance explained, random forest)' } }),
+    }), PLOT_CONFIG);
+    body.append(h('div.chart-note', `${res.trials} trials with a final result; computed on the server in ${res.seconds}s and cached.`));
+  }
+
+  function chartBox(test) {
+    const box = h('div.chart.tall', { 'data-test': test });
+    clear(body).append(box);
+    return box;
+  }
+
+  drawTabs();
+  await draw();
+  let timer = null;
+  return {
+    onUpdate: (upd) => {
+      if (upd.reload) cols = null; else patch(upd);
+      clearTimeout(timer);
+      if (tab === 'metric' || tab === 'durations') timer = setTimeout(draw, 300);
+    },
+    dispose: () => { disposed = true; clearTimeout(timer); },
+  };
+}
+
+export { columnLabel };

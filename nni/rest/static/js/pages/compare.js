@@ -1,0 +1,30 @@
+// Compare several trials side by side: parameters and metrics in columns, learning curves overlaid.
+import { ui } from '../api.js';
+import { h, badge, fmtNumber, fmtDuration, columnLabel, loadPlotly, PLOT_LAYOUT, PLOT_CONFIG } from '../util.js';
+
+export async function render(main, { route, link }) {
+  const ids = decodeURIComponent(route.arg).split(',').filter(Boolean).slice(0, 20);
+  const [table, curves] = await Promise.all([ui('trials', { ids: ids.join(',') }), ui('intermediate', { ids: ids.join(','), max_points: 500 })]);
+  const cols = table.columns.filter((c) => !['id', 'start', 'end', 'source', 'message'].includes(c));
+  const idIdx = table.columns.indexOf('id');
+  const rows = table.rows;
+  const chart = h('div.chart', { 'data-test': 'compare-chart' });
+  main.append(
+    h('div.page-head', h('div', h('h1', `Compare ${rows.length} trials`), h('div.sub', 'Select trials on the Trials page to compare them.')),
+      h('a.btn', { href: link('trials') }, '← Trials')),
+    h('div.panel', h('div.table-wrap', h('table.data.compare', { 'data-test': 'compare-table' },
+      h('thead', h('tr', h('th', 'Trial'), rows.map((r) => h('th', h('a.mono', { href: link('trial', r[idIdx]) }, r[idIdx]))))),
+      h('tbody', cols.map((c) => h('tr', h('td', columnLabel(c)), rows.map((r) => {
+        const v = r[table.columns.indexOf(c)];
+        if (c === 'status') return h('td', badge(v));
+        if (c === 'duration') return h('td', fmtDuration(v));
+        return h('td.mono', typeof v === 'number' ? fmtNumber(v, 8) : (v ?? '—'));
+    }))))))),
+    h('div.panel', h('h2', 'Intermediate results'), chart));
+  const Plotly = await loadPlotly();
+  const traces = ids.filter((id) => curves.series[id]).map((id) => ({
+    x: curves.series[id][0], y: curves.series[id][1], name: id, mode: 'lines', type: 'scatter',
+  }));
+  Plotly.react(chart, traces, Object.assign({}, PLOT_LAYOUT, { showlegend: true }), PLOT_CONFIG);
+  return {};
+}

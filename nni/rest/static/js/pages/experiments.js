@@ -1,0 +1,41 @@
+// Experiments: every experiment of this machine (the launcher's registry), running or stopped; open any.
+import { rest } from '../api.js';
+import { h, badge, fmtTime } from '../util.js';
+
+const toSeconds = (t) => (typeof t === 'number' ? (t > 1e11 ? t / 1000 : t) : (t ? Date.parse(t) / 1000 : null));
+
+export async function render(main, { summary }) {
+  let list = [];
+  let error = null;
+  try { list = await rest('experiments-info'); } catch (e) { error = e.message; }
+  const served = summary.experiment.id;
+  list.sort((a, b) => (toSeconds(b.startTime) || 0) - (toSeconds(a.startTime) || 0));
+  const rows = list.map((e) => {
+    const running = e.status && !['STOPPED', 'DONE', 'ERROR', 'VIEWED'].includes(e.status) && e.port;
+    let open;
+    if (e.id === served) open = h('a.btn', { href: '#/overview' }, 'Open');
+    else {
+      open = h('span', { style: { display: 'inline-flex', gap: '6px' } },
+        h('a.btn', { href: `#/overview?exp=${encodeURIComponent(e.id)}`, 'data-test': 'open-readonly' }, 'View here'),
+        running && e.webuiUrl ? h('a.btn', { href: e.webuiUrl, target: '_blank', rel: 'noopener' }, `Its UI (port ${e.port})`) : null);
+    }
+    return h('tr', { 'data-exp': e.id },
+      h('td.mono', e.id, e.id === served ? h('span.badge.readonly', { style: { marginLeft: '6px' } }, 'this server') : null),
+      h('td', e.experimentName || '—'),
+      h('td', badge(e.status || 'UNKNOWN')),
+      h('td', e.platform || ''),
+      h('td.num', e.port ? String(e.port) : ''),
+      h('td.muted', fmtTime(toSeconds(e.startTime))),
+      h('td.muted', fmtTime(toSeconds(e.endTime))),
+      h('td.mono.muted', e.logDir || ''),
+      h('td', open));
+  });
+  main.append(
+    h('div.page-head', h('div', h('h1', 'Experiments'), h('div.sub', `${list.length} on this machine`))),
+    h('div.panel',
+      error ? h('div.error-box', error) : null,
+      list.length ? h('div.table-wrap', h('table.data', { 'data-test': 'experiments-table' },
+        h('thead', h('tr', ['ID', 'Name', 'Status', 'Platform', 'Port', 'Started', 'Ended', 'Folder', ''].map((t) => h('th', t)))),
+        h('tbody', rows))) : h('div.empty', 'No experiment in the registry yet.')));
+  return {};
+}

@@ -1,0 +1,142 @@
+// Overview: status, limits (editable in place), progress, best trials, search space and config.
+import { ui } from '../api.js';
+import { updateExperiment } from '../actions.js';
+import { h, clear, badge, fmtNumber, fmtTime, fmtDuration, parseDuration, columnLabel, toast, RUNNING_STATES } from '../util.js';
+
+function editable(label, shown, current, { parse, updateType, readOnly, testId, onDone }) {
+  const wrap = h('span.editable', { 'data-test': testId });
+  const view = () => {
+    clear(wrap).append(h('span', { 'data-test': testId + '-value' }, shown));
+    if (!readOnly) {
+      wrap.append(h('button.edit-link', { title: 'Edit ' + label, 'data-test': testId + '-edit', on: { click: edit } }, 'Edit'));
+    }
+  };
+  const edit = () => {
+    const input = h('input', { value: current ?? '', 'data-test': testId + '-input' });
+    const save = async () => {
+      const value = parse(input.value);
+      if (value === null) { toast(`${label}: "${input.value}" is not valid`, true); return; }
+      try {
+        await updateExperiment(updateType, value);
+        toast(`${label} set to ${input.value}`);
+        onDone();
+      } catch (e) { toast(e.message, true); }
+    };
+    input.addEventListener('keydown', (e) => { if (e.key === 'Enter') save(); if (e.key === 'Escape') view(); });
+    clear(wrap).append(input, h('button.small.primary', { on: { click: save }, 'data-test': testId + '-save' }, 'Save'),
+      h('button.small', { on: { click: view } }, 'Cancel'));
+    input.focus();
+    input.select();
+  };
+  view();
+  return wrap;
+}
+
+const posInt = (t) => { const n = Number(String(t).trim()); return Number.isInteger(n) && n > 0 ? n : null; };
+
+export async function render(main, { summary, link }) {
+  let data = await ui('summary');
+  const root = h('div', { 'data-test': 'overview' });
+  main.append(root);
+
+  const draw = () => {
+    const e = data.experiment;
+    const ro = data.readOnly;
+    const counts = data.counts || {};
+    const running = counts.RUNNING || 0;
+    const maximize = e.optimizeMode !== 'minimize';
+    const best = data.top.rows.length ? data.top.rows[0] : null;
+    const col = (name) => data.top.columns.indexOf(name);
+    const elapsed = e.elapsed;
+    const refresh = async () => { data = await ui('summary'); draw(); };
+
+    const statusCard = h('div.panel', { 'data-test': 'card-status' },
+      h('div.card-label', 'Status'),
+      h('div.big', badge(e.status)),
+      h('dl.kv', { style: { marginTop: '12px' } },
+        h('dt', 'Started'), h('dd', fmtTime(e.startTime) || '—'),
+        h('dt', 'Ended'), h('dd', e.endTime ? fmtTime(e.endTime) : (RUNNING_STATES.includes(e.status) ? 'running' : '—'))),
+      e.error ? h('div.error-box', { 'data-test': 'experiment-error' }, e.error) : null);
+
+    const durPct = e.maxDuration && elapsed ? Math.min(100, (100 * elapsed) / e.maxDuration) : null;
+    const durationCard = h('div.panel', { 'data-test': 'card-duration' },
+      h('div.card-label', 'Duration'),
+      h('div.big', fmtDuration(elapsed) || '—', ' ', h('small', '/ ',
+        editable('Max duration', e.maxDuration ? fmtDuration(e.maxDuration) : 'unlimited', e.maxDuration ? `${Math.round(e.maxDuration / 60)}m` : '',
+          { parse: parseDuration, updateType: 'MAX_EXEC_DURATION', readOnly: ro, testId: 'max-duration', onDone: refresh }))),
+      durPct !== null ? h('div.progress', h('span', { style: { width: durPct + '%' } })) : null);
+
+    const maxT = e.maxTrials;
+    const trialPct = maxT ? Math.min(100, (100 * data.done) / maxT) : null;
+    const chips = Object.entries(counts).sort().map(([s, n]) => badge(s, `${s.replace('_', ' ').toLowerCase()} ${n}`));
+    const trialsCard = h('div.panel', { 'data-test': 'card-trials' },
+      h('div.card-label', 'Trials done'),
+      h('div.big', h('span', { 'data-test': 'trials-done' }, String(data.done)), ' ', h('small', '/ ',
+        editable('Max trial number', maxT ? String(maxT) : 'unlimited', maxT || '',
+          { parse: posInt, updateType: 'MAX_TRIAL_NUM', readOnly: ro, testId: 'max-trials', onDone: refresh }))),
+      trialPct !== null ? h('div.progress', h('span', { style: { width: trialPct + '%' } })) : null,
+      h('div.counts', { 'data-test': 'status-counts' }, chips));
+
+    const concurrencyCard = h('div.panel', { 'data-test': 'card-concurrency' },
+      h('div.card-label', 'Concurrency'),
+      h('div.big', editable('Concurrency', String(e.concurrency), e.concurrency,
+        { parse: posInt, updateType: 'TRIAL_CONCURRENCY', readOnly: ro, testId: 'concurrency', onDone: refresh })),
+      h('div.sub', { style: { marginTop: '10px' } }, `${running} running · ${counts.WAITING || 0} waiting`));
+
+    const bestCard = h('div.panel', { 'data-test': 'card-best' },
+      h('div.card-label', `Best metric (${maximize ? 'maximize' : 'minimize'})`),
+      best ? h('div.big.best-value', { 'data-test': 'best-metric' }, fmtNumber(best[col('default')])) : h('div.big.muted', '—'),
+      best ? h('div.sub', { style: { marginTop: '10px' } }, 'trial ', h('a.mono', { href: link('trial', best[col('id')]) }, best[col('id')]),
+        ` · #${best[col('seq')]}`) : h('div.sub', { style: { marginTop: '10px' } }, 'no final result yet'));
+
+    const infoCard = h('div.panel', { 'data-test': 'card-info' },
+      h('div.card-label', 'Experiment'),
+      h('dl.kv',
+        h('dt', 'Name'), h('dd', e.name || '—'),
+        h('dt', 'ID'), h('dd.mono', { 'data-test': 'experiment-id' }, e.id),
+        h('dt', 'Platform'), h('dd', e.platform),
+        h('dt', 'Tuner'), h('dd', tunerName(e.config)),
+        h('dt', 'Folder'), h('dd.mono', e.folder || '')));
+
+    const topCols = data.top.columns.filter((c) => c !== 'status');
+    const topTable = data.top.rows.length ? h('div.table-wrap', h('table.data', { 'data-test': 'top-trials' },
+      h('thead', h('tr', h('th', 'Rank'), topCols.map((c) => h('th', { class: c === 'default' || c === 'duration' ? 'num' : '' }, columnLabel(c))))),
+      h('tbody', data.top.rows.map((row, i) => h('tr',
+        h('td', String(i + 1)),
+        topCols.map((c) => {
+          const v = row[data.top.columns.indexOf(c)];
+          if (c === 'id') return h('td', h('a.mono', { href: link('trial', v) }, v));
+          if (c === 'duration') return h('td.num', fmtDuration(v));
+          return h('td', { class: typeof v === 'number' ? 'num' : '' }, typeof v === 'number' ? fmtNumber(v) : (v ?? ''));
+        })))))) : h('div.empty', 'No trial has reported a final result yet.');
+
+    clear(root).append(
+      h('div.page-head', h('div', h('h1', e.name || 'Experiment'), h('div.sub', `${e.id} · ${data.total} trials`)),
+        h('div', h('a.btn', { href: link('trials') }, 'All trials →'))),
+      h('div.grid.cards', statusCard, durationCard, trialsCard, concurrencyCard, bestCard, infoCard),
+      h('div.panel', { style: { marginTop: '16px' } }, h('h2', `Top ${data.top.rows.length || ''} trials`), topTable),
+      h('div.grid.two', { style: { marginTop: '16px' } },
+        h('details.panel', { open: true }, h('summary', 'Search space'), h('pre.code', { 'data-test': 'search-space' }, JSON.stringify(e.searchSpace || {}, null, 2))),
+        h('details.panel', { open: true }, h('summary', 'Config'), h('pre.code', { 'data-test': 'config' }, JSON.stringify(e.config || {}, null, 2)))));
+  };
+  draw();
+
+  let pending = false;
+  const reload = async () => {
+    if (pending) return;
+    pending = true;
+    try { data = await ui('summary'); draw(); } finally { pending = false; }
+  };
+  return {
+    onUpdate: () => reload(),
+    onSummary: (s) => {
+      // cheap: the poll already carries a brief summary; redraw only when something moved
+      if (s.revision !== data.revision || s.experiment.status !== data.experiment.status) reload();
+    },
+  };
+}
+
+function tunerName(config) {
+  const t = (config && (config.tuner || config.advisor)) || {};
+  return t.name || t.className || t.builtinTunerName || '—';
+}

@@ -1,0 +1,119 @@
+// Trial detail: parameters, every metric (table and chart), stdout / stderr / trial log, its folder.
+import { ui, uiText } from '../api.js';
+import { customizedTrial, killTrial } from '../actions.js';
+import { h, clear, badge, fmtNumber, fmtTime, fmtDuration, flatten, loadPlotly, PLOT_LAYOUT, PLOT_CONFIG } from '../util.js';
+
+const LOGS = ['stdout', 'stderr', 'trial.log'];
+
+export async function render(main, { route, link }) {
+  const id = decodeURIComponent(route.arg);
+  let data = await ui(`trial/${encodeURIComponent(id)}`);
+  const root = h('div', { 'data-test': 'trial-detail' });
+  main.append(root);
+  const chartBox = h('div.chart', { 'data-test': 'metric-chart' });
+  const logBox = h('pre.log', { 'data-test': 'log' }, '');
+  const logTabs = h('div.tabs');
+  let currentFile = null;
+
+  const value = (col) => data.row[data.columns.indexOf(col)];
+
+  async function showFile(path) {
+    currentFile = path;
+    for (const b of logTabs.querySelectorAll('button')) b.classList.toggle('on', b.dataset.path === path);
+    try {
+      const text = await uiText(`trial/${encodeURIComponent(id)}/file`, { path, tail: 262144 });
+      logBox.textContent = text || '(empty)';
+      logBox.scrollTop = logBox.scrollHeight;
+    } catch (e) {
+      logBox.textContent = e.message;
+    }
+  }
+
+  function drawChart() {
+    const periodical = data.metrics.filter((m) => m.type === 'PERIODICAL').sort((a, b) => a.sequence - b.sequence);
+    if (!periodical.length) { clear(chartBox).append(h('div.empty', 'No intermediate results.')); chartBox.style.height = 'auto'; return; }
+    const keys = new Set();
+    for (const m of periodical) {
+      if (m.value && typeof m.value === 'object') Object.entries(m.value).forEach(([k, v]) => { if (typeof v === 'number') keys.add(k); });
+      else keys.add('default');
+    }
+    loadPlotly().then((Plotly) => {
+      const traces = [...keys].map((k, i) => ({
+        x: periodical.map((m) => m.sequence),
+        y: periodical.map((m) => (m.value && typeof m.value === 'object' ? m.value[k] : (k === 'default' ? m.value : null))),
+        name: k, mode: 'lines+markers', type: 'scatter', yaxis: i === 0 ? 'y' : 'y2',
+        marker: { size: 5 },
+      }));
+      const layout = Object.assign({}, PLOT_LAYOUT, {
+        xaxis: Object.assign({}, PLOT_LAYOUT.xaxis, { title: { text: 'step' } }),
+        yaxis: Object.assign({}, PLOT_LAYOUT.yaxis, { title: { text: [...keys][0] } }),
+        showlegend: keys.size > 1,
+      });
+      if (keys.size > 1) layout.yaxis2 = { overlaying: 'y', side: 'right', showgrid: false };
+      Plotly.react(chartBox, traces, layout, PLOT_CONFIG);
+    });
+  }
+
+  function draw() {
+    const status = value('status');
+    const ro = data.readOnly;
+    const final = data.final;
+    const finalRows = final === null || final === undefined ? [] :
+      (typeof final === 'object' ? Object.entries(flatten(final)) : [['default', final]]);
+    const params = Object.entries(flatten(data.parameters));
+    const metrics = data.metrics;
+    const files = data.files;
+    const names = new Set(files.map((f) => f.path));
+    const tabs = LOGS.filter((n) => names.has(n));
+
+    clear(logTabs).append(tabs.map((n) => h('button', { 'data-path': n, 'data-test': 'log-tab', on: { click: () => showFile(n) } }, n)));
+    const actions = h('div.toolbar', { style: { margin: 0 } });
+    if (!ro && (status === 'RUNNING' || status === 'WAITING')) {
+      actions.append(h('button.danger', { 'data-test': 'kill', on: { click: async () => { if (await killTrial(id)) setTimeout(reload, 600); } } }, 'Kill trial'));
+    }
+    if (!ro) actions.append(h('button', { 'data-test': 'rerun', on: { click: () => customizedTrial(data.parameters, id) } }, 'Rerun with edited parameters…'));
+
+    clear(root).append(
+      h('div.page-head',
+        h('div', h('h1', 'Trial ', h('span.mono', id), ' ', badge(status)),
+          h('div.sub', `#${value('seq')} · started ${fmtTime(value('start')) || '—'} · duration ${fmtDuration(value('duration')) || '—'} · source ${value('source')}`)),
+        actions),
+      data.message ? h('div.panel', h('div.card-label', 'Message'), h('div', data.message)) : null,
+      h('div.grid.two',
+        h('div.panel', h('h2', 'Parameters'), h('table.data', { 'data-test': 'parameters' },
+          h('tbody', params.map(([k, v]) => h('tr', h('td.muted', k), h('td.mono', typeof v === 'number' ? fmtNumber(v, 10) : JSON.stringify(v))))))),
+        h('div.panel', h('h2', 'Final result'), finalRows.length ? h('table.data', { 'data-test': 'final' },
+          h('tbody', finalRows.map(([k, v]) => h('tr', h('td.muted', k), h('td.mono.num', typeof v === 'number' ? fmtNumber(v, 10) : JSON.stringify(v)))))) :
+          h('div.empty', 'No final result.'))),
+      h('div.panel', { style: { marginTop: '16px' } }, h('h2', `Intermediate results (${metrics.filter((m) => m.type === 'PERIODICAL').length})`), chartBox,
+        h('details', { style: { marginTop: '10px' } }, h('summary', 'Every metric record'),
+          h('div.table-wrap', { style: { maxHeight: '320px', marginTop: '8px' } }, h('table.data', { 'data-test': 'metrics-table' },
+            h('thead', h('tr', h('th', 'Type'), h('th.num', 'Step'), h('th', 'Value'), h('th', 'Time'))),
+            h('tbody', metrics.map((m) => h('tr', h('td', m.type), h('td.num', String(m.sequence)),
+              h('td.mono', typeof m.value === 'number' ? fmtNumber(m.value, 10) : JSON.stringify(m.value)), h('td.muted', fmtTime(m.timestamp))))))))),
+      h('div.panel', { style: { marginTop: '16px' } }, h('h2', 'Logs'), logTabs, logBox),
+      h('div.panel', { style: { marginTop: '16px' } }, h('h2', 'Folder'), h('div.sub.mono', { style: { marginBottom: '8px' } }, data.folder),
+        files.length ? h('table.data.files', { 'data-test': 'files' }, h('tbody', files.map((f) => h('tr',
+          h('td', h('a.mono', { on: { click: () => { showFile(f.path); logBox.scrollIntoView({ block: 'center' }); } } }, f.path)),
+          h('td.num.muted', `${f.size} B`))))) : h('div.empty', 'The trial\'s folder is not on this machine.')));
+    drawChart();
+    const first = currentFile || tabs[0] || (files[0] && files[0].path);
+    if (first) showFile(first); else logBox.textContent = '(no log files)';
+  }
+
+  async function reload() {
+    data = await ui(`trial/${encodeURIComponent(id)}`);
+    draw();
+  }
+  draw();
+  let timer = null;
+  return {
+    onUpdate: (upd) => {
+      if (upd.reload || (upd.rows || []).some((r) => r[upd.columns.indexOf('id')] === id)) {
+        clearTimeout(timer);
+        timer = setTimeout(reload, 200);
+      }
+    },
+    dispose: () => clearTimeout(timer),
+  };
+}
