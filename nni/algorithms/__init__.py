@@ -1,0 +1,30 @@
+"""Algorithms: built-in tuners and assessors (``nni.algorithms.hpo``) and the loader that turns a
+tuner/assessor/advisor config into an instance. Importing this package loads no algorithm code."""
+
+from nni.algorithms._loader import (
+    KINDS,
+    AlgorithmConfigError,
+    AlgorithmRef,
+    builtin_class_path,
+    builtin_names,
+    check_class_args,
+    create_algorithm,
+    is_available,
+    load_class,
+    register_algorithm,
+    validate_algorithm,
+)
+
+__all__ = [
+    "KINDS",
+    "AlgorithmConfigError",
+    "AlgorithmRef",
+    "builtin_names",
+    "builtin_class_path",
+    "register_algorithm",
+    "is_available",
+    "load_class",
+    "check_class_args",
+    "validate_algorithm",
+    "create_algorithm",
+]

@@ -1,0 +1,395 @@
+"""Turn a tuner / assessor / advisor config into a class or an instance.
+
+A config names a built-in algorithm (``name``; v1 ``builtinTunerName`` ...) or a custom class
+(v2 ``className`` + ``codeDirectory``; v1 ``codeDir`` + ``classFileName`` + ``className``), with
+``classArgs``. Built-in names map to class paths in :mod:`nni.algorithms.hpo._registry`; classes are
+imported only when needed. ``classArgs`` are checked against the constructor's signature and, when the
+class's module ships one, against NNI's ``ClassArgsValidator`` subclass for it.
+
+Every mistake raises :class:`AlgorithmConfigError` (a ``ConfigError`` and an ``AlgorithmError``) naming
+the config file, the key (``tuner.classArgs.optimise_mode``), what was given and what is accepted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import inspect
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nni.errors import AlgorithmError, ConfigError
+
+__all__ = [
+    "KINDS",
+    "AlgorithmConfigError",
+    "AlgorithmRef",
+    "builtin_names",
+    "builtin_class_path",
+    "register_algorithm",
+    "is_available",
+    "load_class",
+    "check_class_args",
+    "validate_algorithm",
+    "create_algorithm",
+]
+
+KINDS = ("tuner", "assessor", "advisor")
+
+# Names NNI (and its configs) use for the same built-ins.
+_ALIASES: dict[str, dict[str, str]] = {
+    "tuner": {"BatchTuner": "Batch", "GPTuner": "GP", "MetisTuner": "Metis", "PBTTuner": "PBT",
+              "DNGOTuner": "DNGO", "GridSearchTuner": "GridSearch", "RandomTuner": "Random"},
+    "assessor": {"MedianStop": "Medianstop", "CurveFitting": "Curvefitting"},
+    "advisor": {},
+}
+
+# Built-ins implemented by one class for several names get the name as ``algorithm_name`` (NNI's way).
+_ALGORITHM_NAME_ARG = {"TPE": "tpe", "Anneal": "anneal", "Random": "random_search"}
+
+# Methods a loaded class must have to be used as each kind.
+_REQUIRED_METHOD = {"tuner": "generate_parameters", "assessor": "assess_trial", "advisor": "generate_parameters"}
+
+_registered: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
+
+
+class AlgorithmConfigError(ConfigError, AlgorithmError):
+    """A tuner/assessor/advisor config is wrong: unknown name, unknown classArg, class not loadable."""
+
+
+@dataclass(frozen=True)
+class AlgorithmRef:
+    """A normalised algorithm config: a built-in ``name`` or a custom ``class_name`` (+ ``code_directory``)."""
+
+    kind: str
+    name: str | None = None
+    class_name: str | None = None
+    code_directory: str | None = None
+    class_args: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, kind: str, config: Any, *, base_dir: str | os.PathLike[str] | None = None) -> AlgorithmRef:
+        """From a mapping (v2 camelCase, snake_case or v1 keys) or an object with the same attributes."""
+        _check_kind(kind)
+        if isinstance(config, AlgorithmRef):
+            return config
+        if isinstance(config, Mapping):
+            get = config.get
+        else:
+            def get(key: str, default: Any = None) -> Any:
+                return getattr(config, key, default)
+        name = get("name") or get(f"builtin{kind.capitalize()}Name") or get(f"builtin_{kind}_name")
+        class_name = get("className") or get("class_name")
+        code_dir = get("codeDirectory") or get("code_directory") or get("codeDir") or get("code_dir")
+        class_file = get("classFileName") or get("class_file_name")
+        if class_file and class_name and "." not in str(class_name):
+            class_name = f"{Path(str(class_file)).stem}.{class_name}"
+        if code_dir is not None and base_dir is not None and not os.path.isabs(str(code_dir)):
+            code_dir = os.path.join(os.fspath(base_dir), str(code_dir))
+        args = get("classArgs")
+        if args is None:
+            args = get("class_args")
+        return cls(
+            kind=kind,
+            name=None if name is None else str(name),
+            class_name=None if class_name is None else str(class_name),
+            code_directory=None if code_dir is None else os.fspath(code_dir),
+            class_args=dict(args or {}),
+        )
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"algorithm kind must be one of {', '.join(KINDS)}, got {kind!r}")
+
+
+def _registry(kind: str) -> dict[str, str]:
+    from nni.algorithms.hpo._registry import BUILTIN_ADVISORS, BUILTIN_ASSESSORS, BUILTIN_TUNERS
+
+    base = {"tuner": BUILTIN_TUNERS, "assessor": BUILTIN_ASSESSORS, "advisor": BUILTIN_ADVISORS}[kind]
+    return {**base, **_registered[kind]}
+
+
+def builtin_names(kind: str) -> list[str]:
+    """The built-in (and registered) names of ``kind``, in registry order."""
+    _check_kind(kind)
+    return list(_registry(kind))
+
+
+def register_algorithm(kind: str, name: str, class_path: str) -> None:
+    """Make ``name`` usable in configs for ``kind`` in this process (e.g. from ``nnictl algo register``)."""
+    _check_kind(kind)
+    if "." not in class_path:
+        raise ValueError(f"class_path must be 'module.Class', got {class_path!r}")
+    _registered[kind][name] = class_path
+
+
+def _canonical_name(kind: str, name: str) -> str | None:
+    registry = _registry(kind)
+    if name in registry:
+        return name
+    alias = _ALIASES[kind].get(name)
+    if alias in registry:
+        return alias
+    lowered = {n.lower(): n for n in registry}
+    lowered.update({a.lower(): t for a, t in _ALIASES[kind].items() if t in registry})
+    return lowered.get(name.lower())
+
+
+def builtin_class_path(kind: str, name: str, *, source: str | None = None, key: str | None = None) -> str:
+    """The class path of built-in ``name``; an unknown name gets a suggestion and the list of names."""
+    _check_kind(kind)
+    key = key or f"{kind}.name"
+    if not isinstance(name, str):
+        raise AlgorithmConfigError(
+            f"expected the name of a built-in {kind} (one of {', '.join(builtin_names(kind))}), got {name!r}",
+            key=key, source=source)
+    canonical = _canonical_name(kind, name)
+    if canonical is None:
+        names = builtin_names(kind)
+        close = difflib.get_close_matches(name, names + list(_ALIASES[kind]), n=1, cutoff=0.5)
+        if not close:
+            close = difflib.get_close_matches(name.lower(), [n.lower() for n in names], n=1, cutoff=0.5)
+            close = [n for n in names if n.lower() in close]
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        for other in KINDS:
+            if other != kind and _canonical_name(other, name) is not None:
+                hint = f"{name!r} is a built-in {other}, not {_a(kind)}; " + hint
+                break
+        raise AlgorithmConfigError(
+            f"unknown built-in {kind} {name!r}; {hint}built-in {kind}s: {', '.join(names)} "
+            f"(or give className and codeDirectory for a custom {kind})",
+            key=key, source=source)
+    return _registry(kind)[canonical]
+
+
+class _NotAvailable(Exception):
+    def __init__(self, module: str, reason: str) -> None:
+        super().__init__(reason)
+        self.module = module
+        self.reason = reason
+
+
+def _import_class(class_path: str, code_directory: str | None) -> type:
+    module_name, _, class_name = class_path.rpartition(".")
+    if not module_name:
+        raise _NotAvailable(class_path, f"className must be 'module.ClassName', got {class_path!r}")
+    if code_directory is not None:
+        code_dir = os.path.realpath(code_directory)
+        if not os.path.isdir(code_dir):
+            raise _NotAvailable(module_name, f"code directory {code_directory!r} does not exist")
+        if code_dir not in sys.path:
+            sys.path.insert(0, code_dir)
+        loaded = sys.modules.get(module_name)
+        loaded_file = getattr(loaded, "__file__", None) if loaded is not None else None
+        local = os.path.join(code_dir, *module_name.split("."))
+        if (
+            loaded is not None
+            and (os.path.isfile(local + ".py") or os.path.isdir(local))
+            and (not loaded_file or not os.path.realpath(loaded_file).startswith(code_dir + os.sep))
+        ):
+            # A module of the same name was loaded from elsewhere (another code directory): load this one.
+            del sys.modules[module_name]
+        importlib.invalidate_caches()
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if missing and (module_name == missing or module_name.startswith(missing + ".")):
+            where = f" in {code_directory!r}" if code_directory else ""
+            raise _NotAvailable(module_name, f"module {module_name!r} not found{where}") from None
+        raise _NotAvailable(module_name, f"importing {module_name!r} failed: {exc}") from exc
+    except Exception as exc:  # an error inside the user's module
+        raise _NotAvailable(module_name, f"importing {module_name!r} failed: {type(exc).__name__}: {exc}") from exc
+    try:
+        found = getattr(module, class_name)
+    except AttributeError:
+        classes = sorted(n for n, v in vars(module).items() if inspect.isclass(v) and v.__module__ == module.__name__)
+        close = difflib.get_close_matches(class_name, classes, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise _NotAvailable(
+            module_name, f"module {module_name!r} has no class {class_name!r}{hint} (classes: {', '.join(classes) or 'none'})"
+        ) from None
+    if not inspect.isclass(found):
+        raise _NotAvailable(module_name, f"{class_path!r} is not a class, got {type(found).__name__}")
+    return found
+
+
+def load_class(kind: str, config: Any, *, source: str | None = None, key: str | None = None,
+               base_dir: str | os.PathLike[str] | None = None) -> type:
+    """The class a config names (built-in or custom), imported; errors name the key and the file."""
+    ref = AlgorithmRef.from_config(kind, config, base_dir=base_dir)
+    key = key or kind
+    if ref.name is not None and ref.class_name is not None:
+        raise AlgorithmConfigError(
+            f"give either name (a built-in {kind}) or className (a custom {kind}), not both; "
+            f"got name={ref.name!r} and className={ref.class_name!r}", key=key, source=source)
+    if ref.name is not None:
+        path = builtin_class_path(kind, ref.name, source=source, key=f"{key}.name")
+        try:
+            cls = _import_class(path, None)
+        except _NotAvailable as exc:
+            raise AlgorithmConfigError(
+                f"built-in {kind} {ref.name!r} is not available in this build ({exc.reason}); "
+                f"available: {', '.join(n for n in builtin_names(kind) if is_available(kind, n)) or 'none'}",
+                key=f"{key}.name", source=source) from None
+    elif ref.class_name is not None:
+        try:
+            cls = _import_class(ref.class_name, ref.code_directory)
+        except _NotAvailable as exc:
+            raise AlgorithmConfigError(
+                f"cannot load custom {kind} {ref.class_name!r}: {exc.reason}", key=f"{key}.className", source=source
+            ) from exc.__cause__
+    else:
+        raise AlgorithmConfigError(
+            f"{_a(kind).capitalize()} needs name (a built-in: {', '.join(builtin_names(kind))}) or className + codeDirectory "
+            f"(a custom {kind})", key=key, source=source)
+    method = _REQUIRED_METHOD[kind]
+    if not callable(getattr(cls, method, None)):
+        base = "nni.assessor.Assessor" if kind == "assessor" else "nni.tuner.Tuner"
+        raise AlgorithmConfigError(
+            f"{cls.__module__}.{cls.__name__} is not {_a(kind)}: it has no {method}() (subclass {base})",
+            key=f"{key}.className" if ref.class_name else f"{key}.name", source=source)
+    return cls
+
+
+def is_available(kind: str, name: str) -> bool:
+    """Whether built-in ``name`` can be imported in this build."""
+    try:
+        path = builtin_class_path(kind, name)
+        _import_class(path, None)
+    except (AlgorithmConfigError, _NotAvailable):
+        return False
+    return True
+
+
+def _effective_args(cls: type, ref: AlgorithmRef) -> dict[str, Any]:
+    args = dict(ref.class_args)
+    if ref.name is not None:
+        canonical = _canonical_name(ref.kind, ref.name)
+        preset = _ALGORITHM_NAME_ARG.get(canonical or "")
+        if preset and "algorithm_name" not in args and "algorithm_name" in _accepted(cls)[0]:
+            args["algorithm_name"] = preset
+    return args
+
+
+def _accepted(cls: type) -> tuple[list[str], bool, list[str]]:
+    """(argument names, whether **kwargs is accepted, required names) of ``cls``'s constructor."""
+    try:
+        signature = inspect.signature(cls)
+    except (TypeError, ValueError):
+        return [], True, []
+    names: list[str] = []
+    required: list[str] = []
+    var_keyword = False
+    for param in signature.parameters.values():
+        if param.kind is inspect.Parameter.VAR_KEYWORD:
+            var_keyword = True
+        elif param.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY):
+            names.append(param.name)
+            if param.default is inspect.Parameter.empty:
+                required.append(param.name)
+    return names, var_keyword, required
+
+
+def _find_validator(cls: type) -> type | None:
+    from nni.utils import ClassArgsValidator
+
+    module = sys.modules.get(cls.__module__)
+    if module is None:
+        return None
+    candidates = [
+        v for v in vars(module).values()
+        if inspect.isclass(v) and issubclass(v, ClassArgsValidator) and v is not ClassArgsValidator
+        and v.__module__ == module.__name__
+    ]
+    if not candidates:
+        return None
+    stem = cls.__name__
+    for suffix in ("Tuner", "Assessor", "Advisor"):
+        if stem.endswith(suffix) and stem != suffix:
+            stem = stem[: -len(suffix)]
+            break
+    for candidate in candidates:
+        if candidate.__name__ in (f"{cls.__name__}ClassArgsValidator", f"{stem}ClassArgsValidator"):
+            return candidate
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def check_class_args(cls: type, class_args: Mapping[str, Any], *, kind: str = "tuner", source: str | None = None,
+                     key: str | None = None) -> None:
+    """Check ``class_args`` against ``cls``'s constructor (and its ClassArgsValidator, if it ships one)."""
+    key = key or f"{kind}.classArgs"
+    label = cls.__name__
+    if not isinstance(class_args, Mapping):
+        raise AlgorithmConfigError(f"expected a mapping of argument names to values, got {class_args!r}",
+                                   key=key, source=source)
+    names, var_keyword, required = _accepted(cls)
+    accepted_text = ", ".join(names) if names else f"none ({label} takes no classArgs)"
+    if not var_keyword:
+        for arg in class_args:
+            if arg not in names:
+                close = difflib.get_close_matches(str(arg), names, n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise AlgorithmConfigError(
+                    f"unknown argument {arg!r} for {label}{hint} accepted: {accepted_text}",
+                    key=f"{key}.{arg}", source=source)
+    missing = [name for name in required if name not in class_args]
+    if missing:
+        raise AlgorithmConfigError(
+            f"{label} needs {', '.join(map(repr, missing))}, which classArgs does not give "
+            f"(given: {', '.join(map(str, class_args)) or 'nothing'}; accepted: {accepted_text})",
+            key=key, source=source)
+    validator_cls = _find_validator(cls)
+    if validator_cls is not None:
+        try:
+            validator_cls().validate_class_args(**class_args)
+        except Exception as exc:  # ValueError, schema.SchemaError, ... from user code
+            raise AlgorithmConfigError(
+                f"{validator_cls.__name__} rejected classArgs {dict(class_args)!r}: {exc}", key=key, source=source
+            ) from exc
+
+
+def validate_algorithm(kind: str, config: Any, *, source: str | None = None, key: str | None = None,
+                       base_dir: str | os.PathLike[str] | None = None) -> None:
+    """Load-time check: the name is known, and classArgs fit when the class can be imported now.
+
+    A built-in that is missing from this build is not an error here (it is at :func:`create_algorithm`).
+    """
+    ref = AlgorithmRef.from_config(kind, config, base_dir=base_dir)
+    key = key or kind
+    if ref.name is not None and ref.class_name is None:
+        path = builtin_class_path(kind, ref.name, source=source, key=f"{key}.name")
+        try:
+            cls = _import_class(path, None)
+        except _NotAvailable:
+            return
+    else:
+        cls = load_class(kind, ref, source=source, key=key)
+    check_class_args(cls, _effective_args(cls, ref), kind=kind, source=source, key=f"{key}.classArgs")
+
+
+def create_algorithm(kind: str, config: Any, *, source: str | None = None, key: str | None = None,
+                     base_dir: str | os.PathLike[str] | None = None) -> Any:
+    """Load the class a config names, check its classArgs and construct it."""
+    ref = AlgorithmRef.from_config(kind, config, base_dir=base_dir)
+    key = key or kind
+    cls = load_class(kind, ref, source=source, key=key)
+    args = _effective_args(cls, ref)
+    check_class_args(cls, args, kind=kind, source=source, key=f"{key}.classArgs")
+    try:
+        return cls(**args)
+    except (ValueError, TypeError) as exc:
+        raise AlgorithmConfigError(f"{cls.__name__} rejected classArgs {args!r}: {exc}",
+                                   key=f"{key}.classArgs", source=source) from exc
+    except Exception as exc:
+        raise AlgorithmError(f"constructing {kind} {cls.__module__}.{cls.__name__} failed: "
+                             f"{type(exc).__name__}: {exc}") from exc
