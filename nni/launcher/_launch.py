@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 MANAGER_LOG = Path("log") / "nnimanager.log"
+STDERR_LOG = Path("log") / "stderr.log"
 _START_TIMEOUT = 60.0
 
 
@@ -92,17 +94,18 @@ def _working_root(config_json: dict[str, Any]) -> Path:
     return Path(working).expanduser() if working else experiments_home()
 
 
-def _prepare_annotation(config: Any, experiment_dir: Path) -> Any:
-    """``useAnnotation: true``: search space from the annotated code and an instrumented copy of it."""
-    data = _config_json(config)
-    if not data.get("useAnnotation"):
-        return config
-    try:
-        from nni.annotation import prepare  # type: ignore[attr-defined]
-    except ImportError:
-        raise LaunchError("useAnnotation is set but this installation has no annotation support "
-                          "(nni.annotation.prepare is missing)") from None
-    return prepare(config, experiment_dir)
+def _prepare_annotation(config_json: dict[str, Any], experiment_dir: Path) -> dict[str, Any]:
+    """``useAnnotation: true``: the search space from the annotated code, trials run an instrumented copy
+    of it (``<experiment folder>/code``); the user's files are never written."""
+    if not config_json.get("useAnnotation"):
+        return config_json
+    from nni.annotation import prepare
+
+    code_dir = config_json.get("trialCodeDirectory") or "."
+    space, instrumented = prepare(code_dir, experiment_dir / "code")
+    out = {k: v for k, v in config_json.items() if k != "searchSpaceFile"}
+    out.update(searchSpace=space, trialCodeDirectory=str(instrumented), useAnnotation=False)
+    return out
 
 
 def experiment_dir_of(experiment_id: str, registry: Registry | None = None) -> Path:
@@ -126,17 +129,21 @@ def _spawn(options: ServeOptions) -> subprocess.Popen[bytes]:
            "--host", options.host, "--url-prefix", options.url_prefix]
     if options.debug:
         cmd.append("--debug")
-    with open(log_path, "ab") as log, open(os.devnull, "rb") as devnull:
-        return subprocess.Popen(cmd, stdin=devnull, stdout=log, stderr=subprocess.STDOUT,
+    with open(log_path, "ab") as log, open(options.experiment_dir / STDERR_LOG, "ab") as err, \
+            open(os.devnull, "rb") as devnull:
+        return subprocess.Popen(cmd, stdin=devnull, stdout=log, stderr=err,
                                 start_new_session=True, close_fds=True, cwd=str(options.experiment_dir))
 
 
 def _log_tail(experiment_dir: Path, lines: int = 15) -> str:
-    try:
-        text = (experiment_dir / MANAGER_LOG).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.rstrip().splitlines()[-lines:])
+    out = []
+    for name in (MANAGER_LOG, STDERR_LOG):
+        try:
+            text = (experiment_dir / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        out += text.rstrip().splitlines()[-lines:]
+    return "\n".join(out)
 
 
 def _wait_for_rest(proc: subprocess.Popen[bytes], options: ServeOptions) -> None:
@@ -198,11 +205,15 @@ def create_experiment(config: Any, *, port: int = DEFAULT_PORT, debug: bool = Fa
         experiment_id = new_experiment_id()
     experiment_dir = root / experiment_id
     experiment_dir.mkdir(parents=True)
-    config = _prepare_annotation(config, experiment_dir)
+    try:
+        launch_json = _prepare_annotation(config_json, experiment_dir)
+    except BaseException:
+        shutil.rmtree(experiment_dir, ignore_errors=True)
+        raise
     launch_file = experiment_dir / LAUNCH_CONFIG
     fd = os.open(launch_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(_config_json(config), f)
+        json.dump(launch_json, f)
     registry.add(experiment_id, {
         "experimentName": config_json.get("experimentName") or "",
         "port": port, "pid": None, "status": "INITIALIZED",

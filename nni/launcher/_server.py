@@ -98,16 +98,21 @@ class _ServerControl:
         return self._manager.control.send(command)
 
 
-def _load_launch_config(experiment_dir: Path) -> Any:
-    from nni.config import ExperimentConfig
-
-    path = experiment_dir / LAUNCH_CONFIG
-    data = json.loads(path.read_text(encoding="utf-8"))
+def _from_json(data: dict[str, Any]) -> Any:
+    """The config object when ``nni.config`` offers one; the manager also takes the camelCase dict."""
+    try:
+        from nni.config import ExperimentConfig
+    except ImportError:
+        return data
     return ExperimentConfig.from_json(data)
 
 
+def _load_launch_config(experiment_dir: Path) -> Any:
+    path = experiment_dir / LAUNCH_CONFIG
+    return _from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
 def _resume_config(experiment_dir: Path) -> Any:
-    from nni.config import ExperimentConfig
     from nni.storage import StoreReader
 
     launch = experiment_dir / LAUNCH_CONFIG
@@ -117,7 +122,7 @@ def _resume_config(experiment_dir: Path) -> Any:
         profile = reader.profile()
     if profile is None:
         raise RuntimeError(f"experiment folder {experiment_dir} has no stored profile; it cannot be resumed")
-    return ExperimentConfig.from_json(profile.config)
+    return _from_json(profile.config)
 
 
 def _stored_status(experiment_dir: Path) -> str | None:
@@ -286,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO,
         format="[%(asctime)s] %(levelname)s (%(name)s) %(message)s",
-        stream=sys.stderr,
+        stream=sys.stdout,
     )
     options = ServeOptions(
         experiment_id=args.id, experiment_dir=Path(args.dir), port=args.port, mode=args.mode, host=args.host,

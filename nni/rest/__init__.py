@@ -4,12 +4,20 @@
 router (``nni.rest.webui.router``), when present, is included beside the API and reads
 ``request.app.state.nni`` (an :class:`AppContext`: ``experiment_dir``, ``data``, ``control``,
 ``store_reader``) and ``request.app.state.url_prefix``.
+
+FastAPI is imported only when the app is built: ``nnictl`` uses the JSON shapes here without it.
 """
 
-from ._app import OPENAPI_PATH, TOKEN_COOKIE, TOKEN_HEADER, create_app
+from __future__ import annotations
+
+from typing import Any
+
 from ._data import ExperimentData, MetricView, ProfileView, TrialView
-from ._routes import API_ROOT, TRIAL_STATUSES, AppContext
-from ._shapes import decode_metric_data, encode_metric_value
+from ._shapes import decode_metric_data, encode_metric_value, metric_json, profile_json, trial_json
+from ._views import profile_json_from_reader, trial_jobs_from_reader
+
+API_ROOT = "/api/v1/nni"
+TRIAL_STATUSES = ("WAITING", "RUNNING", "SUCCEEDED", "FAILED", "USER_CANCELED", "SYS_CANCELED", "EARLY_STOPPED")
 
 __all__ = [
     "create_app",
@@ -25,4 +33,20 @@ __all__ = [
     "TrialView",
     "decode_metric_data",
     "encode_metric_value",
+    "metric_json",
+    "profile_json",
+    "trial_json",
+    "profile_json_from_reader",
+    "trial_jobs_from_reader",
 ]
+
+_LAZY = {"create_app": "_app", "OPENAPI_PATH": "_app", "TOKEN_HEADER": "_app", "TOKEN_COOKIE": "_app",
+         "AppContext": "_routes"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -30,8 +30,8 @@ from ._updates import command_for_update
 
 __all__ = ["AppContext", "build_router", "API_ROOT", "TRIAL_STATUSES"]
 
-API_ROOT = "/api/v1/nni"
-TRIAL_STATUSES = ("WAITING", "RUNNING", "SUCCEEDED", "FAILED", "USER_CANCELED", "SYS_CANCELED", "EARLY_STOPPED")
+from . import API_ROOT, TRIAL_STATUSES
+
 _COMMAND_TIMEOUT = 60.0
 _UPDATE_HELP = "TRIAL_CONCURRENCY | MAX_EXEC_DURATION | SEARCH_SPACE | MAX_TRIAL_NUM"
 

@@ -1,0 +1,3 @@
+from nni.cli import main
+
+main()
