@@ -1,0 +1,135 @@
+"""Shared helpers for manager tests: a recording tuner, a config, a manager run in a thread."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nni.errors import NoMoreTrialError
+from nni.manager import ExperimentManager
+from nni.storage import ExperimentStore
+from nni.testing.fake_platform import FakePlatform
+from nni.tuner import Tuner
+
+
+class RecordingTuner(Tuner):
+    """Seeded; gives {"x": random}; records every call in ``calls``; optional limit -> NoMoreTrialError."""
+
+    def __init__(self, seed: int = 0, limit: int | None = None) -> None:
+        self.rng = random.Random(seed)
+        self.limit = limit
+        self.calls: list[tuple[Any, ...]] = []
+        self.generated = 0
+
+    def update_search_space(self, search_space: dict[str, Any]) -> None:
+        self.calls.append(("space", sorted(search_space)))
+
+    def generate_parameters(self, parameter_id: int, **kwargs: Any) -> dict[str, Any]:
+        if self.limit is not None and self.generated >= self.limit:
+            raise NoMoreTrialError()
+        self.generated += 1
+        x = round(self.rng.uniform(0, 1), 6)
+        self.calls.append(("gen", parameter_id, x))
+        return {"x": x}
+
+    def receive_trial_result(self, parameter_id: int, parameters: dict[str, Any], value: Any, **kwargs: Any) -> None:
+        self.calls.append(("recv", parameter_id, value, kwargs.get("customized"), kwargs.get("trial_job_id")))
+
+    def trial_end(self, parameter_id: int, success: bool, **kwargs: Any) -> None:
+        self.calls.append(("end", parameter_id, success))
+
+    def import_data(self, data: list[dict[str, Any]]) -> None:
+        self.calls.append(("import", len(data)))
+
+    def of(self, kind: str) -> list[tuple[Any, ...]]:
+        return [c for c in self.calls if c[0] == kind]
+
+
+def make_config(**overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "experimentName": "test",
+        "trialCommand": "true",
+        "trialCodeDirectory": ".",
+        "trialConcurrency": 2,
+        "maxTrialNumber": 4,
+        "searchSpace": {"x": {"_type": "uniform", "_value": [0, 1]}},
+        "tuner": {"name": "Random"},
+        "trainingService": {"platform": "local"},
+    }
+    config.update(overrides)
+    return config
+
+
+class Harness:
+    """A manager running in a background thread."""
+
+    def __init__(self, tmp: Path, platform: FakePlatform, tuner: Any, *, assessor: Any = None,
+                 resume: bool = False, **config: Any) -> None:
+        self.dir = tmp
+        self.platform = platform
+        self.tuner = tuner
+        self.store = ExperimentStore(tmp)
+        self.manager = ExperimentManager(make_config(**config), tmp, "abcdefgh", store=self.store,
+                                         platform=platform, tuner=tuner, assessor=assessor, resume=resume,
+                                         stop_grace=5.0)
+        self.result: str | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        self.result = self.manager.run()
+
+    def start(self) -> Harness:
+        self.thread.start()
+        return self
+
+    def join(self, timeout: float = 20.0) -> str:
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "the manager did not finish in time"
+        assert self.result is not None
+        return self.result
+
+    def reader(self):  # type: ignore[no-untyped-def]
+        from nni.storage import open_reader
+
+        return open_reader(self.dir)
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.01)
+    raise AssertionError("condition not reached in time")
+
+
+@pytest.fixture
+def harness(tmp_path: Path) -> Callable[..., Harness]:
+    made: list[Harness] = []
+
+    def make(platform: FakePlatform | None = None, tuner: Any = None, **kwargs: Any) -> Harness:
+        h = Harness(tmp_path / f"exp{len(made)}", platform or FakePlatform(), tuner or RecordingTuner(), **kwargs)
+        made.append(h)
+        return h
+
+    yield make
+    for h in made:
+        if h.thread.is_alive():
+            h.manager.request_stop()
+            h.thread.join(10)
+
+
+@pytest.fixture
+def tuner_cls() -> type[RecordingTuner]:
+    return RecordingTuner
+
+
+@pytest.fixture
+def until() -> Callable[..., None]:
+    return wait_for
