@@ -122,7 +122,7 @@ export function loadPlotly() {
   return plotlyPromise;
 }
 
-export const PLOT_LAYOUT = {
+const BASE_LAYOUT = {
   margin: { l: 60, r: 20, t: 20, b: 50 },
   paper_bgcolor: '#fff',
   plot_bgcolor: '#fff',
@@ -132,6 +132,22 @@ export const PLOT_LAYOUT = {
   legend: { orientation: 'h', y: -0.18 },
 };
 export const PLOT_CONFIG = { displaylogo: false, responsive: true };
+
+// A fresh layout each time (Plotly writes into the layout it is given: axis types, ranges), with
+// overrides merged one level deep: layout({ yaxis: { title: ... } }) keeps the base grid colours.
+export function layout(overrides = {}) {
+  const out = JSON.parse(JSON.stringify(BASE_LAYOUT));
+  for (const [k, v] of Object.entries(overrides)) {
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' ? Object.assign(out[k], v) : v;
+  }
+  return out;
+}
+
+// Append children, skipping null/undefined/false and flattening arrays (Element.append would print them).
+export function fill(el, ...children) {
+  append(el, children);
+  return el;
+}
 
 export function download(blob, name) {
   const a = h('a', { href: URL.createObjectURL(blob), download: name });

@@ -2,7 +2,7 @@
 // top-x% filter, learning curves, durations, parameter importance. Whole columns are fetched once, then
 // patched from the live update rows.
 import { ui } from '../api.js';
-import { h, clear, loadPlotly, PLOT_LAYOUT, PLOT_CONFIG, columnLabel, fmtNumber } from '../util.js';
+import { h, fill, clear, loadPlotly, layout, PLOT_CONFIG, columnLabel, fmtNumber } from '../util.js';
 import { parseRoute, setQuery } from '../app.js';
 
 const TABS = [
@@ -24,7 +24,7 @@ export async function render(main, { summary, link }) {
 
   const tabBar = h('div.tabs', { 'data-test': 'chart-tabs' });
   const body = h('div');
-  main.append(h('div.page-head', h('div', h('h1', 'Charts'), h('div.sub', `${summary.total} trials · ${maximize ? 'maximize' : 'minimize'} the default metric`))),
+  fill(main, h('div.page-head', h('div', h('h1', 'Charts'), h('div.sub', `${summary.total} trials · ${maximize ? 'maximize' : 'minimize'} the default metric`))),
     h('div.panel', tabBar, body));
 
   async function loadColumns() {
@@ -52,7 +52,7 @@ export async function render(main, { summary, link }) {
   }
 
   function drawTabs() {
-    clear(tabBar).append(TABS.map(([key, label]) => h('button', {
+    fill(clear(tabBar), TABS.map(([key, label]) => h('button', {
       class: key === tab ? 'on' : '', 'data-tab': key,
       on: { click: () => { tab = key; setQuery({ tab }); drawTabs(); draw(); } },
     }, label)));
@@ -87,9 +87,9 @@ export async function render(main, { summary, link }) {
         marker: { size: 6, color: keep.map((i) => STATUS_COLORS[cols.status[i]] || '#2563eb'), opacity: 0.75 },
         hovertemplate: 'trial %{text}<br>#%{x}: %{y}<extra></extra>' },
       { x, y: best, type: gl, mode: 'lines', name: 'best so far', line: { color: '#059669', width: 2, shape: 'hv' } },
-    ], Object.assign({}, PLOT_LAYOUT, {
-      xaxis: Object.assign({}, PLOT_LAYOUT.xaxis, { title: { text: 'trial sequence' } }),
-      yaxis: Object.assign({}, PLOT_LAYOUT.yaxis, { title: { text: 'default metric' } }),
+    ], layout({
+      xaxis: { title: { text: 'trial sequence' } },
+      yaxis: { title: { text: 'default metric' } },
     }), PLOT_CONFIG);
     box.on && box.on('plotly_click', (ev) => { const p = ev.points[0]; if (p && p.text) location.hash = link('trial', p.text); });
   }
@@ -98,7 +98,7 @@ export async function render(main, { summary, link }) {
     const percent = parseFloat(parseRoute().query.get('top') || '100');
     const select = h('select', { 'data-test': 'top-percent' }, [100, 50, 20, 10, 5, 1].map((p) => h('option', { value: p, selected: p === percent }, p === 100 ? 'all trials' : `top ${p}%`)));
     select.addEventListener('change', () => { setQuery({ tab, top: select.value }); drawParallel(Plotly); });
-    clear(body).append(h('div.toolbar', h('span.sub', 'Show'), select, h('span.sub', 'by default metric')));
+    fill(clear(body), h('div.toolbar', h('span.sub', 'Show'), select, h('span.sub', 'by default metric')));
     const box = h('div.chart.tall', { 'data-test': 'chart-parallel' });
     body.append(box);
     let keep = finiteIdx();
@@ -122,7 +122,7 @@ export async function render(main, { summary, link }) {
     Plotly.react(box, [{
       type: 'parcoords', dimensions: dims,
       line: { color: metric, colorscale: 'Viridis', reversescale: !maximize, showscale: true },
-    }], Object.assign({}, PLOT_LAYOUT, { margin: { l: 70, r: 70, t: 50, b: 30 } }), PLOT_CONFIG);
+    }], layout({ margin: { l: 70, r: 70, t: 50, b: 30 } }), PLOT_CONFIG);
   }
 
   async function drawCurves(Plotly) {
@@ -130,7 +130,7 @@ export async function render(main, { summary, link }) {
     const select = h('select', { 'data-test': 'curves-count' }, [10, 20, 50, 100].map((k) => h('option', { value: k, selected: k === n }, `best ${k} trials`)));
     select.addEventListener('change', () => { setQuery({ tab, n: select.value }); drawCurves(Plotly); });
     const running = cols.id.filter((_, i) => cols.status[i] === 'RUNNING').slice(0, 20);
-    clear(body).append(h('div.toolbar', h('span.sub', 'Show'), select, h('span.sub', running.length ? `and ${running.length} running` : '')));
+    fill(clear(body), h('div.toolbar', h('span.sub', 'Show'), select, h('span.sub', running.length ? `and ${running.length} running` : '')));
     const box = h('div.chart.tall', { 'data-test': 'chart-curves' });
     body.append(box);
     const res = await ui('intermediate', { top: n, ids: running.join(','), max_points: 200 });
@@ -139,10 +139,10 @@ export async function render(main, { summary, link }) {
       hovertemplate: `trial ${id}<br>step %{x}: %{y}<extra></extra>`,
     }));
     if (!traces.length) { box.replaceWith(h('div.empty', 'No intermediate results yet.')); return; }
-    Plotly.react(box, traces, Object.assign({}, PLOT_LAYOUT, {
+    Plotly.react(box, traces, layout({
       showlegend: traces.length <= 20,
-      xaxis: Object.assign({}, PLOT_LAYOUT.xaxis, { title: { text: 'step' } }),
-      yaxis: Object.assign({}, PLOT_LAYOUT.yaxis, { title: { text: 'intermediate result' } }),
+      xaxis: { title: { text: 'step' } },
+      yaxis: { title: { text: 'intermediate result' } },
       legend: { orientation: 'v' },
     }), PLOT_CONFIG);
   }
@@ -158,9 +158,9 @@ export async function render(main, { summary, link }) {
       type: many ? 'scattergl' : 'bar', mode: many ? 'markers' : undefined,
       marker: { color: keep.map((i) => STATUS_COLORS[cols.status[i]] || '#2563eb'), size: many ? 4 : undefined },
       hovertemplate: 'trial %{text}<br>#%{x}: %{y:.1f}s<extra></extra>',
-    }], Object.assign({}, PLOT_LAYOUT, {
-      xaxis: Object.assign({}, PLOT_LAYOUT.xaxis, { title: { text: 'trial sequence' } }),
-      yaxis: Object.assign({}, PLOT_LAYOUT.yaxis, { title: { text: 'duration (s)' } }),
+    }], layout({
+      xaxis: { title: { text: 'trial sequence' } },
+      yaxis: { title: { text: 'duration (s)' } },
     }), PLOT_CONFIG);
   }
 
@@ -171,17 +171,17 @@ export async function render(main, { summary, link }) {
     const order = res.params.map((_, i) => i).reverse();
     Plotly.react(box, [{
       type: 'bar', orientation: 'h', x: order.map((i) => res.importance[i]), y: order.map((i) => res.params[i]),
-      marker: { color: '#2563eb' }, text: order.map((i) => fmtNumber(res.importance[i], 3)), textposition: 'auto',
-    }], Object.assign({}, PLOT_LAYOUT, {
+      marker: { color: '#2563eb' }, text: order.map((i) => fmtNumber(res.importance[i], 3)), textposition: 'outside', cliponaxis: false,
+    }], layout({
       margin: { l: 160, r: 20, t: 20, b: 50 },
-      xaxis: Object.assign({}, PLOT_LAYOUT.xaxis, { title: { text: 'importance (share of variance explained, random forest)' } }),
+      xaxis: { title: { text: 'importance (share of variance explained, random forest)' } },
     }), PLOT_CONFIG);
     body.append(h('div.chart-note', `${res.trials} trials with a final result; computed on the server in ${res.seconds}s and cached.`));
   }
 
   function chartBox(test) {
     const box = h('div.chart.tall', { 'data-test': test });
-    clear(body).append(box);
+    fill(clear(body), box);
     return box;
   }
 

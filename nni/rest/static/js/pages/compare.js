@@ -1,6 +1,6 @@
 // Compare several trials side by side: parameters and metrics in columns, learning curves overlaid.
 import { ui } from '../api.js';
-import { h, badge, fmtNumber, fmtDuration, columnLabel, loadPlotly, PLOT_LAYOUT, PLOT_CONFIG } from '../util.js';
+import { h, fill, badge, fmtNumber, fmtDuration, columnLabel, loadPlotly, layout, PLOT_CONFIG } from '../util.js';
 
 export async function render(main, { route, link }) {
   const ids = decodeURIComponent(route.arg).split(',').filter(Boolean).slice(0, 20);
@@ -9,7 +9,7 @@ export async function render(main, { route, link }) {
   const idIdx = table.columns.indexOf('id');
   const rows = table.rows;
   const chart = h('div.chart', { 'data-test': 'compare-chart' });
-  main.append(
+  fill(main, 
     h('div.page-head', h('div', h('h1', `Compare ${rows.length} trials`), h('div.sub', 'Select trials on the Trials page to compare them.')),
       h('a.btn', { href: link('trials') }, '← Trials')),
     h('div.panel', h('div.table-wrap', h('table.data.compare', { 'data-test': 'compare-table' },
@@ -25,6 +25,6 @@ export async function render(main, { route, link }) {
   const traces = ids.filter((id) => curves.series[id]).map((id) => ({
     x: curves.series[id][0], y: curves.series[id][1], name: id, mode: 'lines', type: 'scatter',
   }));
-  Plotly.react(chart, traces, Object.assign({}, PLOT_LAYOUT, { showlegend: true }), PLOT_CONFIG);
+  Plotly.react(chart, traces, layout({ showlegend: true }), PLOT_CONFIG);
   return {};
 }

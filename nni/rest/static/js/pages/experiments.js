@@ -1,6 +1,6 @@
 // Experiments: every experiment of this machine (the launcher's registry), running or stopped; open any.
 import { rest } from '../api.js';
-import { h, badge, fmtTime } from '../util.js';
+import { h, fill, badge, fmtTime } from '../util.js';
 
 const toSeconds = (t) => (typeof t === 'number' ? (t > 1e11 ? t / 1000 : t) : (t ? Date.parse(t) / 1000 : null));
 
@@ -30,7 +30,7 @@ export async function render(main, { summary }) {
       h('td.mono.muted', e.logDir || ''),
       h('td', open));
   });
-  main.append(
+  fill(main, 
     h('div.page-head', h('div', h('h1', 'Experiments'), h('div.sub', `${list.length} on this machine`))),
     h('div.panel',
       error ? h('div.error-box', error) : null,

@@ -1,12 +1,12 @@
 // Overview: status, limits (editable in place), progress, best trials, search space and config.
 import { ui } from '../api.js';
 import { updateExperiment } from '../actions.js';
-import { h, clear, badge, fmtNumber, fmtTime, fmtDuration, parseDuration, columnLabel, toast, RUNNING_STATES } from '../util.js';
+import { h, fill, clear, badge, fmtNumber, fmtTime, fmtDuration, parseDuration, columnLabel, toast, RUNNING_STATES } from '../util.js';
 
 function editable(label, shown, current, { parse, updateType, readOnly, testId, onDone }) {
   const wrap = h('span.editable', { 'data-test': testId });
   const view = () => {
-    clear(wrap).append(h('span', { 'data-test': testId + '-value' }, shown));
+    fill(clear(wrap), h('span', { 'data-test': testId + '-value' }, shown));
     if (!readOnly) {
       wrap.append(h('button.edit-link', { title: 'Edit ' + label, 'data-test': testId + '-edit', on: { click: edit } }, 'Edit'));
     }
@@ -23,7 +23,7 @@ function editable(label, shown, current, { parse, updateType, readOnly, testId, 
       } catch (e) { toast(e.message, true); }
     };
     input.addEventListener('keydown', (e) => { if (e.key === 'Enter') save(); if (e.key === 'Escape') view(); });
-    clear(wrap).append(input, h('button.small.primary', { on: { click: save }, 'data-test': testId + '-save' }, 'Save'),
+    fill(clear(wrap), input, h('button.small.primary', { on: { click: save }, 'data-test': testId + '-save' }, 'Save'),
       h('button.small', { on: { click: view } }, 'Cancel'));
     input.focus();
     input.select();
@@ -110,7 +110,7 @@ export async function render(main, { summary, link }) {
           return h('td', { class: typeof v === 'number' ? 'num' : '' }, typeof v === 'number' ? fmtNumber(v) : (v ?? ''));
         })))))) : h('div.empty', 'No trial has reported a final result yet.');
 
-    clear(root).append(
+    fill(clear(root), 
       h('div.page-head', h('div', h('h1', e.name || 'Experiment'), h('div.sub', `${e.id} · ${data.total} trials`)),
         h('div', h('a.btn', { href: link('trials') }, 'All trials →'))),
       h('div.grid.cards', statusCard, durationCard, trialsCard, concurrencyCard, bestCard, infoCard),

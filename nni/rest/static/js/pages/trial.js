@@ -1,7 +1,7 @@
 // Trial detail: parameters, every metric (table and chart), stdout / stderr / trial log, its folder.
 import { ui, uiText } from '../api.js';
 import { customizedTrial, killTrial } from '../actions.js';
-import { h, clear, badge, fmtNumber, fmtTime, fmtDuration, flatten, loadPlotly, PLOT_LAYOUT, PLOT_CONFIG } from '../util.js';
+import { h, fill, clear, badge, fmtNumber, fmtTime, fmtDuration, flatten, loadPlotly, layout, PLOT_CONFIG } from '../util.js';
 
 const LOGS = ['stdout', 'stderr', 'trial.log'];
 
@@ -31,7 +31,7 @@ export async function render(main, { route, link }) {
 
   function drawChart() {
     const periodical = data.metrics.filter((m) => m.type === 'PERIODICAL').sort((a, b) => a.sequence - b.sequence);
-    if (!periodical.length) { clear(chartBox).append(h('div.empty', 'No intermediate results.')); chartBox.style.height = 'auto'; return; }
+    if (!periodical.length) { fill(clear(chartBox), h('div.empty', 'No intermediate results.')); chartBox.style.height = 'auto'; return; }
     const keys = new Set();
     for (const m of periodical) {
       if (m.value && typeof m.value === 'object') Object.entries(m.value).forEach(([k, v]) => { if (typeof v === 'number') keys.add(k); });
@@ -44,13 +44,13 @@ export async function render(main, { route, link }) {
         name: k, mode: 'lines+markers', type: 'scatter', yaxis: i === 0 ? 'y' : 'y2',
         marker: { size: 5 },
       }));
-      const layout = Object.assign({}, PLOT_LAYOUT, {
-        xaxis: Object.assign({}, PLOT_LAYOUT.xaxis, { title: { text: 'step' } }),
-        yaxis: Object.assign({}, PLOT_LAYOUT.yaxis, { title: { text: [...keys][0] } }),
+      const lay = layout({
+        xaxis: { title: { text: 'step' } },
+        yaxis: { title: { text: [...keys][0] } },
         showlegend: keys.size > 1,
       });
-      if (keys.size > 1) layout.yaxis2 = { overlaying: 'y', side: 'right', showgrid: false };
-      Plotly.react(chartBox, traces, layout, PLOT_CONFIG);
+      if (keys.size > 1) lay.yaxis2 = { overlaying: 'y', side: 'right', showgrid: false };
+      Plotly.react(chartBox, traces, lay, PLOT_CONFIG);
     });
   }
 
@@ -66,14 +66,14 @@ export async function render(main, { route, link }) {
     const names = new Set(files.map((f) => f.path));
     const tabs = LOGS.filter((n) => names.has(n));
 
-    clear(logTabs).append(tabs.map((n) => h('button', { 'data-path': n, 'data-test': 'log-tab', on: { click: () => showFile(n) } }, n)));
+    fill(clear(logTabs), tabs.map((n) => h('button', { 'data-path': n, 'data-test': 'log-tab', on: { click: () => showFile(n) } }, n)));
     const actions = h('div.toolbar', { style: { margin: 0 } });
     if (!ro && (status === 'RUNNING' || status === 'WAITING')) {
       actions.append(h('button.danger', { 'data-test': 'kill', on: { click: async () => { if (await killTrial(id)) setTimeout(reload, 600); } } }, 'Kill trial'));
     }
     if (!ro) actions.append(h('button', { 'data-test': 'rerun', on: { click: () => customizedTrial(data.parameters, id) } }, 'Rerun with edited parameters…'));
 
-    clear(root).append(
+    fill(clear(root), 
       h('div.page-head',
         h('div', h('h1', 'Trial ', h('span.mono', id), ' ', badge(status)),
           h('div.sub', `#${value('seq')} · started ${fmtTime(value('start')) || '—'} · duration ${fmtDuration(value('duration')) || '—'} · source ${value('source')}`)),

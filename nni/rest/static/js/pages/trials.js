@@ -1,7 +1,7 @@
 // Trials: server-side paged, sorted, filtered and searched table; kill, customized trial, export, compare.
 import { ui, uiBlob, experiment } from '../api.js';
 import { customizedTrial, killTrial } from '../actions.js';
-import { h, clear, badge, fmtNumber, fmtTime, fmtDuration, columnLabel, toast, download } from '../util.js';
+import { h, fill, clear, badge, fmtNumber, fmtTime, fmtDuration, columnLabel, toast, download } from '../util.js';
 import { parseRoute, setQuery } from '../app.js';
 
 const STATUSES = ['WAITING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'USER_CANCELED', 'SYS_CANCELED', 'EARLY_STOPPED'];
@@ -49,7 +49,7 @@ export async function render(main, { summary, link }) {
   const info = h('span.sub', { 'data-test': 'table-info' });
   const errorBox = h('div');
 
-  main.append(
+  fill(main, 
     h('div.page-head', h('div', h('h1', 'Trials'), info), h('div.toolbar', { style: { margin: 0 } }, compareBtn, exportCsv, exportJson, addBtn)),
     h('div.panel',
       h('div.toolbar', search, filter, h('span.grow'), chips),
@@ -75,7 +75,7 @@ export async function render(main, { summary, link }) {
       saveQuery();
     } catch (e) {
       if (my !== loading) return;
-      clear(errorBox).append(h('div.error-box', { 'data-test': 'query-error' }, e.message));
+      fill(clear(errorBox), h('div.error-box', { 'data-test': 'query-error' }, e.message));
     }
   }
 
@@ -124,7 +124,7 @@ export async function render(main, { summary, link }) {
         h('td', box), cols.map((c) => cell(c, row[idx[c]], row)), actions);
       return tr;
     });
-    clear(tableBox).append(h('table.data', { 'data-test': 'trials-table' }, h('thead', header),
+    fill(clear(tableBox), h('table.data', { 'data-test': 'trials-table' }, h('thead', header),
       h('tbody', body.length ? body : h('tr', h('td.empty', { colSpan: cols.length + 2 }, 'No trial matches.')))));
     const pages = Math.max(1, Math.ceil(data.total / state.size));
     if (state.page >= pages) { state.page = pages - 1; }
@@ -134,7 +134,7 @@ export async function render(main, { summary, link }) {
     const size = h('select', { 'data-test': 'page-size' }, [25, 50, 100, 200, 500].map((n) => h('option', { value: n, selected: n === state.size }, `${n} / page`)));
     size.addEventListener('change', () => { state.size = parseInt(size.value, 10); state.page = 0; load(); });
     const go = (p) => { state.page = Math.min(pages - 1, Math.max(0, p)); load(); };
-    clear(pager).append(
+    fill(clear(pager), 
       h('span', { 'data-test': 'page-info' }, `${from}–${to} of ${data.total}`),
       size,
       h('button.small', { disabled: state.page === 0, on: { click: () => go(0) } }, '«'),
