@@ -1,0 +1,62 @@
+"""``load_config``: read an experiment config file (YAML or JSON, v2 or legacy v1)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from nni.errors import ConfigError
+
+from .experiment import ExperimentConfig
+
+__all__ = ["load_config", "read_config_file"]
+
+
+def read_config_file(path: str | os.PathLike[str]) -> Any:
+    """The parsed content of a config file: JSON for ``.json``, YAML otherwise."""
+    file = Path(path)
+    source = str(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found (looked for {file.resolve()})", source=source) from None
+    except IsADirectoryError:
+        raise ConfigError("is a directory; expected a YAML or JSON config file", source=source) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file: {getattr(exc, 'strerror', None) or exc}", source=source) from None
+    if file.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                              source=source) from None
+    else:
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
+            raise ConfigError(f"not valid YAML{where}: {problem}", source=source) from None
+    if data is None:
+        raise ConfigError("the config file is empty; expected a mapping of config keys (trialCommand, ...)",
+                          source=source)
+    if not isinstance(data, dict):
+        raise ConfigError(f"expected a mapping of config keys at the top level, got {type(data).__name__}",
+                          source=source)
+    return data
+
+
+def load_config(path: str | os.PathLike[str]) -> ExperimentConfig:
+    """Load, convert (v1 -> v2) and validate a config file; relative paths resolve against its folder.
+
+    Raises ``ConfigError`` (or ``SearchSpaceError`` for the search space) with one line naming the
+    file, the key, what was given and what was expected.
+    """
+    data = read_config_file(path)
+    base_dir = Path(path).resolve().parent
+    return ExperimentConfig.from_json(data, base_dir=base_dir, source=os.fspath(path))

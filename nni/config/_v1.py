@@ -1,0 +1,216 @@
+"""Legacy v1 configs (``authorName``, ``maxExecDuration``, ``trainingServicePlatform``, ``trial: {command}``,
+``machineList`` ...): detect them by their keys and convert them to v2.
+
+The conversion also returns, for each v2 key path it produced, the v1 key path the user wrote, so
+that any later error names the key as it appears in the file (``maxTrialNum``, not ``maxTrialNumber``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ._base import Context, _show
+
+__all__ = ["detect_dialect", "convert_v1", "V1_KEYS"]
+
+# Top-level v1 keys -> v2 key (None: accepted and dropped; a dict/list section is converted below).
+_TOP: dict[str, str | None] = {
+    "authorName": None,
+    "experimentName": "experimentName",
+    "trialConcurrency": "trialConcurrency",
+    "maxExecDuration": "maxExperimentDuration",
+    "maxTrialNum": "maxTrialNumber",
+    "maxTrialDuration": "maxTrialDuration",
+    "trainingServicePlatform": "trainingService.platform",
+    "searchSpacePath": "searchSpaceFile",
+    "searchSpace": "searchSpace",
+    "useAnnotation": "useAnnotation",
+    "multiThread": None,
+    "multiPhase": None,
+    "nniManagerIp": "nniManagerIp",
+    "logDir": "experimentWorkingDirectory",
+    "logLevel": "logLevel",
+    "debug": "debug",
+    "versionCheck": None,
+    "logCollection": None,
+    "tuner": "tuner",
+    "assessor": "assessor",
+    "advisor": "advisor",
+    "trial": "trial",
+    "localConfig": "localConfig",
+    "remoteConfig": "remoteConfig",
+    "machineList": "machineList",
+}
+V1_KEYS = tuple(_TOP)
+
+# Sections of platforms this build does not run.
+_OTHER_PLATFORM_SECTIONS = {
+    "paiConfig": "pai", "paiYarnConfig": "paiYarn", "kubeflowConfig": "kubeflow",
+    "frameworkcontrollerConfig": "frameworkcontroller", "amlConfig": "aml", "adlConfig": "adl",
+    "dlcConfig": "dlc", "hybridConfig": "hybrid", "dltsConfig": "dlts",
+}
+
+_V1_ONLY = {
+    "authorName", "maxExecDuration", "maxTrialNum", "trainingServicePlatform", "searchSpacePath",
+    "multiThread", "multiPhase", "trial", "localConfig", "remoteConfig", "machineList", "logDir",
+    "versionCheck", "logCollection", *_OTHER_PLATFORM_SECTIONS,
+}
+_V2_ONLY = {
+    "trialCommand", "trainingService", "searchSpaceFile", "maxExperimentDuration", "maxTrialNumber",
+    "trialCodeDirectory", "trialGpuNumber", "experimentWorkingDirectory", "tunerGpuIndices",
+}
+
+_ALGORITHM_KEYS = {
+    "tuner": ("builtinTunerName", "classArgs", "codeDir", "classFileName", "className", "gpuIndices", "gpuNum",
+              "includeIntermediateResults"),
+    "assessor": ("builtinAssessorName", "classArgs", "codeDir", "classFileName", "className", "gpuNum"),
+    "advisor": ("builtinAdvisorName", "classArgs", "codeDir", "classFileName", "className", "gpuIndices", "gpuNum"),
+}
+_TRIAL = {"command": "trialCommand", "codeDir": "trialCodeDirectory", "gpuNum": "trialGpuNumber"}
+_LOCAL = {"gpuIndices": "gpuIndices", "maxTrialNumPerGpu": "maxTrialNumberPerGpu", "useActiveGpu": "useActiveGpu"}
+_MACHINE = {
+    "ip": "host", "port": "port", "username": "user", "passwd": "password", "sshKeyPath": "sshKeyFile",
+    "passphrase": "passphrase", "gpuIndices": "gpuIndices", "maxTrialNumPerGpu": "maxTrialNumberPerGpu",
+    "useActiveGpu": "useActiveGpu", "pythonPath": "pythonPath",
+}
+_REMOTE = {"reuse": "reuseMode"}
+
+
+def detect_dialect(data: Any, ctx: Context) -> str:
+    """'v1' or 'v2' from the keys of ``data``; a mix of v1-only and v2-only keys is refused."""
+    if not isinstance(data, Mapping):
+        return "v2"
+    keys = {k for k in data if isinstance(k, str)}
+    v1 = sorted(keys & _V1_ONLY)
+    v2 = sorted(keys & _V2_ONLY)
+    if not v1:
+        for kind, fields in _ALGORITHM_KEYS.items():
+            section = data.get(kind)
+            if isinstance(section, Mapping) and (fields[0] in section or "codeDir" in section
+                                                 or "classFileName" in section):
+                v1 = [f"{kind}.{fields[0] if fields[0] in section else 'codeDir'}"]
+                break
+    if v1 and v2:
+        raise ctx.error("", f"mixes legacy v1 keys ({', '.join(v1)}) with v2 keys ({', '.join(v2)}); "
+                            "write the whole config in one format (v2: trialCommand, trainingService, ...)")
+    return "v1" if v1 else "v2"
+
+
+def _unknown(ctx: Context, path: str, key: str, known: tuple[str, ...] | list[str], what: str) -> Exception:
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else f"expected one of: {', '.join(known)}"
+    return ctx.error(path, f"unknown key in a v1 {what}; {hint}")
+
+
+def convert_v1(data: Mapping[str, Any], ctx: Context) -> tuple[dict[str, Any], dict[str, str]]:
+    """The v2 form of a v1 config, and the map from v2 key paths to the v1 key paths written."""
+    out: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    service: dict[str, Any] = {}
+    for key, value in data.items():
+        key = str(key)
+        if key in _OTHER_PLATFORM_SECTIONS:
+            from .training_services import platform_names
+
+            raise ctx.error(key, f"platform {_OTHER_PLATFORM_SECTIONS[key]!r} is not supported by this build; "
+                                 f"it runs: {', '.join(platform_names(available_only=True))}")
+        if key not in _TOP:
+            raise _unknown(ctx, key, key, V1_KEYS, "config")
+        target = _TOP[key]
+        if target is None:
+            continue
+        if key == "multiPhase" and value:
+            raise ctx.error(key, "multiPhase trials are not supported by this build; remove multiPhase")
+        if key in ("tuner", "assessor", "advisor"):
+            out[key] = _algorithm(key, value, ctx, out, names)
+        elif key == "trial":
+            _section(value, ctx, key, _TRIAL, out, names, "", "trial section")
+        elif key == "localConfig":
+            _section(value, ctx, key, _LOCAL, service, names, "trainingService.", "localConfig section")
+        elif key == "remoteConfig":
+            _section(value, ctx, key, _REMOTE, service, names, "trainingService.", "remoteConfig section")
+        elif key == "machineList":
+            service["machineList"] = _machines(value, ctx, names)
+        elif key == "trainingServicePlatform":
+            service["platform"] = value
+            names["trainingService.platform"] = key
+        else:
+            out[target] = value
+            names[target] = key
+    if "trainingServicePlatform" not in data:
+        raise ctx.error("trainingServicePlatform", "missing; the platform trials run on, e.g. local")
+    names.setdefault("trainingService", "trainingServicePlatform")
+    names.setdefault("trialCommand", "trial.command")
+    names.setdefault("searchSpaceFile", "searchSpacePath")
+    names.setdefault("trainingService.machineList", "machineList")
+    out["trainingService"] = service
+    if "trial" not in data:
+        raise ctx.error("trial", "missing; the trial section, e.g. {command: python3 trial.py, codeDir: .}")
+    return out, names
+
+
+def _section(value: Any, ctx: Context, path: str, mapping: dict[str, str], out: dict[str, Any],
+             names: dict[str, str], prefix: str, what: str) -> None:
+    if not isinstance(value, Mapping):
+        raise ctx.error(path, f"expected a mapping ({', '.join(mapping)}), got {_show(value)}")
+    for key, item in value.items():
+        if key not in mapping:
+            raise _unknown(ctx, f"{path}.{key}", str(key), list(mapping), what)
+        out[mapping[key]] = item
+        names[prefix + mapping[key]] = f"{path}.{key}"
+
+
+def _machines(value: Any, ctx: Context, names: dict[str, str]) -> Any:
+    if not isinstance(value, list):
+        raise ctx.error("machineList", f"expected a list of machines ({{ip, port, username, passwd | sshKeyPath}}), "
+                                       f"got {_show(value)}")
+    machines = []
+    for index, machine in enumerate(value):
+        path = f"machineList[{index}]"
+        converted: dict[str, Any] = {}
+        _section(machine, ctx, path, _MACHINE, converted, {}, "", "machine")
+        for v1_key, v2_key in _MACHINE.items():
+            names[f"trainingService.machineList[{index}].{v2_key}"] = f"{path}.{v1_key}"
+        names[f"trainingService.machineList[{index}]"] = path
+        machines.append(converted)
+    return machines
+
+
+def _algorithm(kind: str, value: Any, ctx: Context, out: dict[str, Any], names: dict[str, str]) -> Any:
+    fields = _ALGORITHM_KEYS[kind]
+    if not isinstance(value, Mapping):
+        raise ctx.error(kind, f"expected a mapping ({fields[0]} or codeDir + classFileName + className, and classArgs), "
+                              f"got {_show(value)}")
+    converted: dict[str, Any] = {}
+    names[kind] = kind
+    for key, item in value.items():
+        if key not in fields:
+            raise _unknown(ctx, f"{kind}.{key}", str(key), fields, f"{kind} section")
+        if key == fields[0]:
+            converted["name"] = item
+            names[f"{kind}.name"] = f"{kind}.{key}"
+        elif key == "classArgs":
+            converted["classArgs"] = item
+        elif key == "codeDir":
+            converted["codeDirectory"] = item
+            names[f"{kind}.codeDirectory"] = f"{kind}.codeDir"
+        elif key == "gpuIndices":
+            out["tunerGpuIndices"] = item
+            names["tunerGpuIndices"] = f"{kind}.gpuIndices"
+    class_file, class_name = value.get("classFileName"), value.get("className")
+    if class_file is not None or class_name is not None:
+        if class_file is None or class_name is None:
+            missing = "classFileName" if class_file is None else "className"
+            raise ctx.error(f"{kind}.{missing}", "missing; a custom v1 algorithm needs codeDir, classFileName "
+                                                 "(e.g. my_tuner.py) and className (e.g. MyTuner)")
+        if not isinstance(class_file, str) or not class_file.endswith(".py"):
+            raise ctx.error(f"{kind}.classFileName", f"expected a Python file name like my_tuner.py, got {_show(class_file)}")
+        if not isinstance(class_name, str):
+            raise ctx.error(f"{kind}.className", f"expected a class name like MyTuner, got {_show(class_name)}")
+        converted["className"] = f"{Path(class_file).stem}.{class_name}"
+        if "codeDirectory" not in converted:
+            converted["codeDirectory"] = "."
+    return converted

@@ -1,0 +1,197 @@
+"""``ExperimentConfig``: one experiment's config, v2 keys (camelCase on disk, snake_case in Python)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nni.errors import ConfigError, SearchSpaceError
+
+from ._base import ConfigBase, Context, option
+from ._values import (
+    to_bool,
+    to_choice,
+    to_config,
+    to_duration,
+    to_gpu_indices,
+    to_int,
+    to_mapping,
+    to_nonempty_str,
+    to_path,
+)
+from .algorithm import AlgorithmConfig
+from .training_services import TrainingServiceConfig, config_class, training_service_from_json
+
+__all__ = ["ExperimentConfig", "LOG_LEVELS"]
+
+LOG_LEVELS = ("trace", "debug", "info", "warning", "error", "fatal")
+
+
+def _to_training_service(value: Any, ctx: Context, path: str) -> TrainingServiceConfig:
+    return training_service_from_json(value, ctx, path)
+
+
+def _to_search_space(value: Any, ctx: Context, path: str) -> dict[str, Any]:
+    return to_mapping(value, ctx, path)
+
+
+@dataclass
+class ExperimentConfig(ConfigBase):
+    """An experiment config. Build one with :func:`nni.config.load_config`, :meth:`from_json`, or
+    :meth:`for_platform` (then set attributes and call :meth:`validate`)."""
+
+    experiment_name: str | None = option("experimentName", to_nonempty_str)
+    search_space_file: str | None = option("searchSpaceFile", to_path("file", must_exist=True))
+    search_space: dict[str, Any] | None = option("searchSpace", _to_search_space)
+    trial_command: str | None = option(
+        "trialCommand", to_nonempty_str, required=True, help="the command that runs one trial, e.g. 'python3 trial.py'")
+    trial_code_directory: str = option("trialCodeDirectory", to_path("dir", must_exist=True), default=".")
+    trial_concurrency: int | None = option(
+        "trialConcurrency", to_int(1), required=True, help="how many trials run at once, an integer >= 1")
+    trial_gpu_number: int | None = option("trialGpuNumber", to_int(0))
+    max_experiment_duration: float | None = option("maxExperimentDuration", to_duration)
+    max_trial_number: int | None = option("maxTrialNumber", to_int(1))
+    max_trial_duration: float | None = option("maxTrialDuration", to_duration)
+    nni_manager_ip: str | None = option("nniManagerIp", to_nonempty_str)
+    use_annotation: bool = option("useAnnotation", to_bool, default=False)
+    debug: bool = option("debug", to_bool, default=False)
+    log_level: str | None = option("logLevel", to_choice(*LOG_LEVELS))
+    experiment_working_directory: str | None = option("experimentWorkingDirectory", to_path())
+    tuner_gpu_indices: list[int] | None = option("tunerGpuIndices", to_gpu_indices)
+    tuner: AlgorithmConfig | None = option("tuner", to_config(AlgorithmConfig))
+    assessor: AlgorithmConfig | None = option("assessor", to_config(AlgorithmConfig))
+    advisor: AlgorithmConfig | None = option("advisor", to_config(AlgorithmConfig))
+    training_service: TrainingServiceConfig | None = option(
+        "trainingService", _to_training_service, required=True,
+        help="where trials run, e.g. {platform: local}")
+
+    @classmethod
+    def _label(cls) -> str:
+        return "experiment config"
+
+    # --- construction -----------------------------------------------------------------------------
+    @classmethod
+    def for_platform(cls, platform: str = "local") -> ExperimentConfig:
+        """An empty config for ``platform`` to fill in from Python (``Experiment('local').config``)."""
+        service = config_class(platform, path="trainingService.platform")()
+        return cls(trial_concurrency=1, tuner=AlgorithmConfig(), training_service=service)
+
+    @classmethod
+    def from_json(  # type: ignore[override]
+        cls,
+        data: Any,
+        *,
+        base_dir: str | Path | None = None,
+        source: str | None = None,
+        context: Context | None = None,
+        path: str = "",
+    ) -> ExperimentConfig:
+        """Parse and validate a config (v2, or legacy v1 detected by its keys, converted to v2).
+
+        Relative paths resolve against ``base_dir`` (the config file's folder); ``source`` names the
+        file in error messages. The search space file is loaded and the space validated.
+        """
+        from ._v1 import convert_v1, detect_dialect
+
+        ctx = context or Context(source=source, base_dir=Path(base_dir) if base_dir is not None else Path.cwd())
+        if detect_dialect(data, ctx) == "v1":
+            data, names = convert_v1(data, ctx)
+            ctx = Context(source=ctx.source, base_dir=ctx.base_dir, names=names, dialect="v1")
+        return super().from_json(data, context=ctx, path=path)  # type: ignore[return-value]
+
+    def validate(self, *, base_dir: str | Path | None = None, source: str | None = None) -> ExperimentConfig:
+        """Check a config built in Python; returns the normalised copy (paths absolute, space loaded)."""
+        return type(self).from_json(self.to_json(), base_dir=base_dir, source=source)
+
+    # --- checks -----------------------------------------------------------------------------------
+    def _check(self, ctx: Context, path: str) -> None:
+        if self.tuner is not None and self.advisor is not None:
+            raise ctx.error("advisor", "give a tuner or an advisor, not both (an advisor does the tuner's job)")
+        if self.tuner is None and self.advisor is None:
+            raise ctx.error("tuner", "missing; a tuner (e.g. {name: TPE, classArgs: {optimize_mode: maximize}}) "
+                                     "or an advisor is required")
+        if self.advisor is not None and self.assessor is not None:
+            raise ctx.error("assessor", "an advisor does its own early stopping; remove the assessor")
+        if not Path(self.trial_code_directory).is_absolute():
+            self.trial_code_directory = to_path("dir", must_exist=True)(
+                self.trial_code_directory, ctx, "trialCodeDirectory")
+        self._load_search_space(ctx)
+        self._check_algorithms(ctx)
+
+    def _is_batch(self) -> bool:
+        tuner = self.tuner
+        if tuner is None:
+            return False
+        if tuner.name is not None:
+            return tuner.name.lower() in ("batch", "batchtuner")
+        return bool(tuner.class_name and tuner.class_name.endswith(".BatchTuner"))
+
+    def _validate_space(self, space: Any, source: str | None) -> None:
+        if self._is_batch():
+            from nni.algorithms.hpo.batch_tuner import validate_batch_space
+
+            validate_batch_space(space, source=source)
+        else:
+            from nni import search_space
+
+            search_space.validate(space, source=source)
+
+    def _load_search_space(self, ctx: Context) -> None:
+        inline = self.search_space
+        if self.search_space_file is not None:
+            source = ctx.source or "config"
+            loaded = _read_space_file(self.search_space_file, source, ctx.key_text("searchSpaceFile"))
+            self._validate_space(loaded, self.search_space_file)
+            if inline is not None and json.dumps(inline, sort_keys=True) != json.dumps(loaded, sort_keys=True):
+                raise ctx.error("searchSpace", "both searchSpace and searchSpaceFile are given and they differ; "
+                                               "give one of them")
+            self.search_space = loaded
+        elif inline is not None:
+            self._validate_space(inline, ctx.source)
+        elif not self.use_annotation:
+            raise ctx.error("searchSpaceFile", "missing; give searchSpaceFile (a JSON or YAML file) or searchSpace "
+                                               "(inline), or set useAnnotation: true")
+
+    def _check_algorithms(self, ctx: Context) -> None:
+        from nni.algorithms import validate_algorithm
+
+        for kind in ("tuner", "assessor", "advisor"):
+            algorithm = getattr(self, kind)
+            if algorithm is None:
+                continue
+            try:
+                validate_algorithm(kind, algorithm, source=ctx.source, key=kind)
+            except ConfigError as exc:
+                # Re-key for v1 configs (builtinTunerName, ...) and keep the one-line message.
+                key = ctx.key_text(exc.key or kind)
+                raise ConfigError(exc.detail, key=key, source=ctx.source) from exc
+
+    # --- output -----------------------------------------------------------------------------------
+    def to_json(self, *, redact: bool = False) -> dict[str, Any]:
+        """Canonical v2 camelCase; ``redact=True`` replaces passwords and passphrases with '******'."""
+        return super().to_json(redact=redact)
+
+
+def _read_space_file(path: str, source: str, key: str) -> Any:
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read search space file {path}: {exc.strerror}", key=key, source=source) from None
+    try:
+        if file.suffix.lower() in (".yml", ".yaml"):
+            import yaml
+
+            return yaml.safe_load(text)
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SearchSpaceError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                               source=path) from None
+    except Exception as exc:  # yaml.YAMLError
+        raise SearchSpaceError(f"not valid YAML: {_one_line(exc)}", source=path) from None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+SPACE = {"lr": {"_type": "loguniform", "_value": [0.0001, 0.1]}, "bs": {"_type": "choice", "_value": [16, 32]}}
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[..., Path]:
+    """write(name, content): a file in tmp_path (dicts as YAML or JSON by extension), with space.json beside."""
+    (tmp_path / "space.json").write_text(json.dumps(SPACE))
+
+    def _write(name: str, content: Any) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            path.write_text(content)
+        elif name.endswith(".json"):
+            path.write_text(json.dumps(content))
+        else:
+            path.write_text(yaml.safe_dump(content, sort_keys=False))
+        return path
+
+    return _write
+
+
+def v2(**overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "searchSpaceFile": "space.json",
+        "trialCommand": "python3 trial.py",
+        "trialConcurrency": 1,
+        "tuner": {"name": "Random", "classArgs": {"seed": 1}},
+        "trainingService": {"platform": "local"},
+    }
+    for key, value in overrides.items():
+        if value is None:
+            config.pop(key, None)
+        else:
+            config[key] = value
+    return config
+
+
+def v1(**overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "authorName": "me",
+        "experimentName": "old",
+        "trialConcurrency": 1,
+        "maxExecDuration": "1h",
+        "maxTrialNum": 10,
+        "trainingServicePlatform": "local",
+        "searchSpacePath": "space.json",
+        "useAnnotation": False,
+        "tuner": {"builtinTunerName": "Random", "classArgs": {"seed": 2}},
+        "trial": {"command": "python3 trial.py", "codeDir": ".", "gpuNum": 0},
+    }
+    for key, value in overrides.items():
+        if value is None:
+            config.pop(key, None)
+        else:
+            config[key] = value
+    return config
