@@ -1,0 +1,497 @@
+"""NNI's ``local`` training service: each trial is a process group on this machine.
+
+Trial folder ``<experiment_dir>/trials/<trial_id>/``: ``parameter.cfg``, ``stdout``, ``stderr``,
+``trial.log`` (what the platform did: command, pid, GPUs, exit code, kills) and ``.nni/`` (``metrics``,
+written by the trial; ``handle.json`` and ``exitcode``, written for re-attaching after a manager restart).
+
+The trial command runs under ``/bin/sh -c`` in its own session (process group), in the trial code
+folder, with NNI's environment variables. One monitor thread follows every trial without polling: it
+sleeps in ``poll()`` on an inotify descriptor (metrics folders) and one pidfd per process (exits),
+and wakes at once on either. Kill: SIGTERM to the group, SIGKILL after ``kill_grace`` seconds; when a
+trial's main process ends, whatever it left in its group is killed too, so nothing outlives a trial.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import signal
+import subprocess
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nni.runtime import trial_channel
+
+from ._gpu import FixedGpus, GpuInventory, GpuScheduler, NvmlInventory, parse_gpu_indices
+from ._watch import Inotify, pidfd_open
+from .base import EventSink, Platform, TrialExited, TrialJob, TrialMetric, TrialStarted, TrialWaiting
+
+__all__ = ["LocalPlatform", "FixedGpus", "GpuInventory", "NvmlInventory"]
+
+_log = logging.getLogger(__name__)
+_FALLBACK_POLL = 0.2  # seconds, only where inotify or pidfds are missing
+_GPU_RECHECK = 2.0  # seconds between looks at busy GPUs while a trial waits for one
+_EXIT_SCRIPT = '\n__nni_code=$?\necho "$__nni_code" > "$NNI_SYS_DIR/.nni/exitcode"\nexit "$__nni_code"\n'
+
+
+def _start_ticks(pid: int) -> str | None:
+    """The process start time (clock ticks since boot), or None if it is gone or a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    if fields[0] == "Z":
+        return None
+    return fields[19]
+
+
+def _alive(pid: int | None, ticks: str | None) -> bool:
+    return pid is not None and ticks is not None and _start_ticks(pid) == ticks
+
+
+def _killpg(pgid: int | None, sig: int) -> bool:
+    if pgid is None:
+        return False
+    try:
+        os.killpg(pgid, sig)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+@dataclass(eq=False)
+class _Trial:
+    job: TrialJob
+    dir: Path
+    gpus: list[int] | None = None
+    proc: subprocess.Popen[bytes] | None = None
+    pid: int | None = None
+    ticks: str | None = None
+    pidfd: int | None = None
+    wd: int | None = None
+    offset: int = 0
+    kill_status: str | None = None
+    kill_reason: str = ""
+    sigkill_at: float | None = None
+    deadline: float | None = None  # job.max_duration
+    exit_code_hint: int | None = None  # a re-attached trial that had ended while nobody watched
+    gone: bool = False  # ended: reap it
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class LocalPlatform(Platform):
+    """Runs trials as local processes. ``gpu_inventory`` defaults to NVML; give ``FixedGpus`` in tests."""
+
+    name = "local"
+
+    def __init__(self, experiment_dir: str | os.PathLike[str], experiment_id: str, *,
+                 gpu_indices: Any = None, max_trial_number_per_gpu: int = 1, use_active_gpu: bool = False,
+                 gpu_inventory: GpuInventory | None = None, kill_grace: float = 5.0) -> None:
+        self.experiment_dir = Path(experiment_dir)
+        self.experiment_id = experiment_id
+        self.kill_grace = kill_grace
+        self.gpus = GpuScheduler(gpu_inventory or NvmlInventory(), gpu_indices=parse_gpu_indices(gpu_indices),
+                                 max_trial_number_per_gpu=max_trial_number_per_gpu, use_active_gpu=use_active_gpu)
+        self._trials: dict[str, _Trial] = {}
+        self._waiting: deque[_Trial] = deque()
+        self._lock = threading.RLock()
+        self._sink: EventSink | None = None
+        self._inotify: Inotify | None = None
+        self._wake_r, self._wake_w = -1, -1
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._fresh: set[str] = set()  # trials to read at once (just started or re-attached)
+        self._nni_root = str(Path(trial_channel.__file__).resolve().parents[2])
+
+    # ================================================================ Platform
+    def start(self, sink: EventSink) -> None:
+        self._sink = sink
+        (self.experiment_dir / "trials").mkdir(parents=True, exist_ok=True)
+        try:
+            self._inotify = Inotify()
+        except OSError as exc:
+            _log.warning("inotify unavailable (%s): reading metrics every %.1fs instead", exc, _FALLBACK_POLL)
+        self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._thread = threading.Thread(target=self._monitor, name="nni-local-monitor", daemon=True)
+        self._thread.start()
+
+    def trial_dir(self, trial_job_id: str) -> str | None:
+        return str(self.experiment_dir / "trials" / trial_job_id)
+
+    def submit(self, job: TrialJob) -> None:
+        if self._stopping:
+            raise RuntimeError("the local platform is stopped; it takes no more trials")
+        trial = _Trial(job, self.experiment_dir / "trials" / job.trial_job_id)
+        with self._lock:
+            self._trials[job.trial_job_id] = trial
+            if job.gpu_number > 0:
+                impossible = self.gpus.impossible(job.gpu_number)
+                if impossible:
+                    del self._trials[job.trial_job_id]
+                    self._prepare_dir(trial)
+                    self._trial_log(trial, f"cannot run: {impossible}")
+                    self._emit(TrialExited(job.trial_job_id, time.time(), "FAILED", None, impossible))
+                    return
+                indices, reason = self.gpus.try_assign(job.trial_job_id, job.gpu_number)
+                if indices is None:
+                    self._waiting.append(trial)
+                    self._emit(TrialWaiting(job.trial_job_id, reason))
+                    self._wake()
+                    return
+                trial.gpus = indices
+            self._launch(trial)
+
+    def kill(self, trial_job_id: str, status: str = "USER_CANCELED") -> None:
+        with self._lock:
+            trial = self._trials.get(trial_job_id)
+            if trial is None or trial.gone:
+                return
+            if trial in self._waiting:
+                self._waiting.remove(trial)
+                del self._trials[trial_job_id]
+                self.gpus.release(trial_job_id)
+                self._emit(TrialExited(trial_job_id, time.time(), status, None, "killed before it started"))
+                return
+            if trial.kill_status is None:
+                trial.kill_status = status
+                trial.kill_reason = "killed"
+            self._trial_log(trial, f"kill ({status}): SIGTERM to process group {trial.pid}")
+            _killpg(trial.pid, signal.SIGTERM)
+            trial.sigkill_at = time.monotonic() + self.kill_grace
+        self._wake()
+
+    def reattach(self, job: TrialJob, handle: dict[str, Any]) -> bool:
+        trial = _Trial(job, self.experiment_dir / "trials" / job.trial_job_id, offset=job.metrics_offset)
+        handle = dict(handle) or self._handle_file(trial)
+        pid, ticks = handle.get("pid"), handle.get("start_ticks")
+        with self._lock:
+            if _alive(pid, ticks):
+                trial.pid, trial.ticks, trial.gpus = int(pid), str(ticks), handle.get("gpus")  # type: ignore[arg-type]
+                self.gpus.take(job.trial_job_id, trial.gpus or [])
+                trial.pidfd = pidfd_open(trial.pid)
+                if job.max_duration and handle.get("started"):
+                    trial.deadline = time.monotonic() + job.max_duration - (time.time() - handle["started"])
+                self._trial_log(trial, f"re-attached to pid {trial.pid}")
+                self._register(trial)
+                return True
+            code = self._exit_record(trial)
+            if code is None:
+                return False
+            trial.exit_code_hint = code
+            trial.gone = True
+            self._trial_log(trial, f"re-attached after its end (exit code {code})")
+            self._register(trial)
+            return True
+
+    def read_file(self, trial_job_id: str, name: str) -> bytes:
+        base = (self.experiment_dir / "trials" / trial_job_id).resolve()
+        path = (base / name).resolve()
+        if base not in path.parents:
+            raise PermissionError(f"{name!r} is outside the folder of trial {trial_job_id}")
+        return path.read_bytes()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            waiting = list(self._waiting)
+        for trial in waiting:
+            self.kill(trial.job.trial_job_id, "USER_CANCELED")
+        for trial_id in list(self._trials):
+            self.kill(trial_id, "USER_CANCELED")
+        deadline = time.monotonic() + self.kill_grace + 5.0
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._trials:
+                    break
+            time.sleep(0.02)
+        with self._lock:
+            for trial in self._trials.values():  # did not die in time: no mercy
+                _killpg(trial.pid, signal.SIGKILL)
+        self._wake(stop=True)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._inotify is not None:
+            self._inotify.close()
+        for fd in (self._wake_r, self._wake_w):
+            if fd >= 0:
+                os.close(fd)
+        self._wake_r = self._wake_w = -1
+
+    # ================================================================ launching
+    def _emit(self, event: Any) -> None:
+        assert self._sink is not None
+        self._sink(event)
+
+    def _wake(self, stop: bool = False) -> None:
+        if self._wake_w >= 0:
+            try:
+                os.write(self._wake_w, b"s" if stop else b"w")
+            except (BlockingIOError, OSError):
+                pass
+
+    def _trial_log(self, trial: _Trial, line: str) -> None:
+        try:
+            with open(trial.dir / "trial.log", "a", encoding="utf-8") as f:
+                f.write(f"[{time.strftime('%Y-%m-%d %H:%M:%S')}] {line}\n")
+        except OSError:
+            pass
+
+    def _handle_file(self, trial: _Trial) -> dict[str, Any]:
+        try:
+            return json.loads((trial.dir / ".nni" / "handle.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def _exit_record(self, trial: _Trial) -> int | None:
+        try:
+            return int((trial.dir / ".nni" / "exitcode").read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            return None
+
+    def _prepare_dir(self, trial: _Trial) -> None:
+        nni_dir = trial.dir / ".nni"
+        old = self._handle_file(trial)
+        if old and _alive(old.get("pid"), old.get("start_ticks")):
+            _log.warning("trial %s: a process of an earlier run (pid %s) still runs; killing it",
+                         trial.job.trial_job_id, old["pid"])
+            _killpg(int(old["pid"]), signal.SIGKILL)
+        nni_dir.mkdir(parents=True, exist_ok=True)
+        for name in ("metrics", "exitcode", "handle.json"):
+            (nni_dir / name).unlink(missing_ok=True)
+
+    def _env(self, trial: _Trial) -> dict[str, str]:
+        job = trial.job
+        env = dict(os.environ)
+        env.update({
+            "NNI_PLATFORM": "local",
+            "NNI_EXP_ID": self.experiment_id,
+            "NNI_TRIAL_JOB_ID": job.trial_job_id,
+            "NNI_SYS_DIR": str(trial.dir),
+            "NNI_OUTPUT_DIR": str(trial.dir),
+            "NNI_TRIAL_SEQ_ID": str(job.sequence_id),
+            "NNI_CODE_DIR": str(Path(job.code_dir).resolve()),
+        })
+        env.pop("CUDA_VISIBLE_DEVICES", None)
+        if trial.gpus is not None:
+            env["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in trial.gpus)
+        path = env.get("PYTHONPATH")
+        env["PYTHONPATH"] = f"{path}{os.pathsep}{self._nni_root}" if path else self._nni_root
+        env.update(job.env)
+        return env
+
+    def _launch(self, trial: _Trial) -> None:
+        """Start the trial's process (lock held)."""
+        job = trial.job
+        self._prepare_dir(trial)
+        trial_channel.write_parameter_file(trial.dir, job.parameter_id, job.parameters, job.parameter_source)
+        code_dir = Path(job.code_dir).resolve()
+        gpus = f", CUDA_VISIBLE_DEVICES={','.join(map(str, trial.gpus))}" if trial.gpus is not None else ""
+        self._trial_log(trial, f"launching in {code_dir}{gpus}: {job.command}")
+        try:
+            with open(trial.dir / "stdout", "ab") as out, open(trial.dir / "stderr", "ab") as err:
+                trial.proc = subprocess.Popen(
+                    ["/bin/sh", "-c", job.command + _EXIT_SCRIPT], cwd=code_dir, env=self._env(trial),
+                    stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True, close_fds=True,
+                )
+        except OSError as exc:
+            self.gpus.release(job.trial_job_id)
+            self._trials.pop(job.trial_job_id, None)
+            reason = f"cannot start the trial command in {code_dir}: {exc}"
+            self._trial_log(trial, reason)
+            self._emit(TrialExited(job.trial_job_id, time.time(), "FAILED", None, reason))
+            return
+        trial.pid = trial.proc.pid
+        trial.ticks = _start_ticks(trial.pid)
+        started = time.time()
+        handle = {"pid": trial.pid, "start_ticks": trial.ticks, "started": started, "gpus": trial.gpus,
+                  "trial_dir": str(trial.dir)}
+        (trial.dir / ".nni" / "handle.json").write_text(json.dumps(handle), encoding="utf-8")
+        if job.max_duration:
+            trial.deadline = time.monotonic() + job.max_duration
+        trial.pidfd = pidfd_open(trial.pid)
+        self._trial_log(trial, f"started: pid {trial.pid}")
+        self._emit(TrialStarted(job.trial_job_id, started, handle))
+        self._register(trial)
+
+    def _register(self, trial: _Trial) -> None:
+        """Follow a started trial from the monitor thread (lock held)."""
+        self._trials[trial.job.trial_job_id] = trial
+        if self._inotify is not None:
+            try:
+                trial.wd = self._inotify.add_watch(str(trial.dir / ".nni"))
+            except OSError as exc:
+                _log.warning("trial %s: cannot watch its metrics (%s); polling it", trial.job.trial_job_id, exc)
+        self._fresh.add(trial.job.trial_job_id)
+        self._wake()
+
+    def _start_waiting(self) -> None:
+        """Start the trials waiting for GPUs that can run now (lock held)."""
+        for trial in list(self._waiting):
+            indices, reason = self.gpus.try_assign(trial.job.trial_job_id, trial.job.gpu_number)
+            if indices is None:
+                return  # first come, first served
+            self._waiting.remove(trial)
+            trial.gpus = indices
+            self._launch(trial)
+
+    # ================================================================ the monitor thread
+    def _monitor(self) -> None:
+        last_gpu_check = time.monotonic()
+        while True:
+            with self._lock:
+                fds = {self._wake_r: None}
+                if self._inotify is not None:
+                    fds[self._inotify.fileno()] = None
+                blind = False
+                for trial in self._trials.values():
+                    if trial.pidfd is not None and not trial.gone:
+                        fds[trial.pidfd] = trial.job.trial_job_id
+                    elif not trial.gone:
+                        blind = True
+                    if trial.wd is None:
+                        blind = True
+                timeout = self._timeout(blind, last_gpu_check)
+                fresh = bool(self._fresh) or any(t.gone for t in self._trials.values())
+            poller = select.poll()
+            for fd in fds:
+                poller.register(fd, select.POLLIN)
+            ready = poller.poll(0 if fresh else (None if timeout is None else int(timeout * 1000) + 1))
+            stop = False
+            read_ids: set[str] = set()
+            for fd, _ev in ready:
+                if fd == self._wake_r:
+                    try:
+                        stop = b"s" in os.read(self._wake_r, 4096)
+                    except BlockingIOError:
+                        pass
+                elif self._inotify is not None and fd == self._inotify.fileno():
+                    wds = self._inotify.read()
+                    with self._lock:
+                        read_ids |= {t.job.trial_job_id for t in self._trials.values() if t.wd in wds}
+                elif fds.get(fd):
+                    with self._lock:
+                        trial = self._trials.get(fds[fd])  # type: ignore[arg-type]
+                        if trial is not None:
+                            trial.gone = True
+            with self._lock:
+                read_ids |= self._fresh
+                self._fresh.clear()
+                if blind:
+                    read_ids |= set(self._trials)
+                    for trial in self._trials.values():
+                        if trial.pidfd is None and not trial.gone and not self._still_running(trial):
+                            trial.gone = True
+                trials = list(self._trials.values())
+            for trial in trials:
+                if trial.job.trial_job_id in read_ids or trial.gone:
+                    self._read_metrics(trial)
+                if trial.gone:
+                    self._reap(trial)
+            self._timers()
+            if time.monotonic() - last_gpu_check >= _GPU_RECHECK:
+                last_gpu_check = time.monotonic()
+                with self._lock:
+                    if self._waiting and not self._stopping:
+                        self._start_waiting()
+            if stop:
+                with self._lock:
+                    if not self._trials:
+                        return
+                    # keep reaping what remains; stop() has SIGKILLed it
+                    for trial in self._trials.values():
+                        if not self._still_running(trial):
+                            trial.gone = True
+
+    def _still_running(self, trial: _Trial) -> bool:
+        if trial.proc is not None:
+            return trial.proc.poll() is None
+        return _alive(trial.pid, trial.ticks)
+
+    def _timeout(self, blind: bool, last_gpu_check: float) -> float | None:
+        now = time.monotonic()
+        times = []
+        for trial in self._trials.values():
+            if trial.sigkill_at is not None:
+                times.append(trial.sigkill_at - now)
+            if trial.deadline is not None and trial.kill_status is None:
+                times.append(trial.deadline - now)
+        if blind:
+            times.append(_FALLBACK_POLL)
+        if self._waiting:
+            times.append(last_gpu_check + _GPU_RECHECK - now)
+        return max(0.0, min(times)) if times else None
+
+    def _timers(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for trial in list(self._trials.values()):
+                if trial.gone:
+                    continue
+                if trial.deadline is not None and trial.kill_status is None and now >= trial.deadline:
+                    trial.kill_status, trial.kill_reason = "SYS_CANCELED", "maxTrialDuration reached"
+                    self._trial_log(trial, "maxTrialDuration reached: SIGTERM")
+                    _killpg(trial.pid, signal.SIGTERM)
+                    trial.sigkill_at = now + self.kill_grace
+                if trial.sigkill_at is not None and now >= trial.sigkill_at:
+                    self._trial_log(trial, f"still alive {self.kill_grace:g}s after SIGTERM: SIGKILL")
+                    _killpg(trial.pid, signal.SIGKILL)
+                    trial.sigkill_at = None
+
+    def _read_metrics(self, trial: _Trial) -> None:
+        with trial.lock:
+            path = trial.dir / trial_channel.METRICS_FILE
+            try:
+                with open(path, "rb") as f:
+                    f.seek(trial.offset)
+                    data = f.read()
+            except FileNotFoundError:
+                return
+            if not data:
+                return
+            located, consumed, errors = trial_channel.decode_metrics_located(data)
+            base = trial.offset
+            trial.offset += consumed
+            for error in errors:
+                self._trial_log(trial, error)
+            for record, end in located:
+                self._emit(TrialMetric(trial.job.trial_job_id, record, base + end))
+
+    def _reap(self, trial: _Trial) -> None:
+        """The trial's main process ended: collect its code, kill its leftovers, report the exit."""
+        trial_id = trial.job.trial_job_id
+        code: int | None
+        if trial.proc is not None:
+            code = trial.proc.wait()
+        elif trial.exit_code_hint is not None:
+            code = trial.exit_code_hint
+        else:
+            code = self._exit_record(trial)
+        _killpg(trial.pid, signal.SIGKILL)  # anything it left behind in its group
+        with self._lock:
+            if self._trials.get(trial_id) is not trial:
+                return
+            del self._trials[trial_id]
+            if trial.pidfd is not None:
+                os.close(trial.pidfd)
+            if trial.wd is not None and self._inotify is not None:
+                self._inotify.remove_watch(trial.wd)
+            self.gpus.release(trial_id)
+            if trial.kill_status is not None:
+                status, reason = trial.kill_status, trial.kill_reason
+            elif code == 0:
+                status, reason = "SUCCEEDED", ""
+            else:
+                status = "FAILED"
+                reason = f"killed by signal {-code}" if code is not None and code < 0 else \
+                    ("exit code unknown (ended while the manager was down)" if code is None else f"exit code {code}")
+            self._trial_log(trial, f"ended: {status} (exit code {code})")
+            self._emit(TrialExited(trial_id, time.time(), status, code, reason))
+            if self._waiting and not self._stopping:
+                self._start_waiting()
