@@ -30,7 +30,7 @@ def write(tmp_path: Path) -> Callable[..., Path]:
     return _write
 
 
-def v2(**overrides: Any) -> dict[str, Any]:
+def _v2(**overrides: Any) -> dict[str, Any]:
     config: dict[str, Any] = {
         "searchSpaceFile": "space.json",
         "trialCommand": "python3 trial.py",
@@ -46,7 +46,7 @@ def v2(**overrides: Any) -> dict[str, Any]:
     return config
 
 
-def v1(**overrides: Any) -> dict[str, Any]:
+def _v1(**overrides: Any) -> dict[str, Any]:
     config: dict[str, Any] = {
         "authorName": "me",
         "experimentName": "old",
@@ -65,3 +65,15 @@ def v1(**overrides: Any) -> dict[str, Any]:
         else:
             config[key] = value
     return config
+
+
+@pytest.fixture
+def v2() -> Callable[..., dict[str, Any]]:
+    """v2(**overrides): a valid v2 config dict (an override of None removes the key)."""
+    return _v2
+
+
+@pytest.fixture
+def v1() -> Callable[..., dict[str, Any]]:
+    """v1(**overrides): a valid legacy v1 config dict (an override of None removes the key)."""
+    return _v1
