@@ -1,0 +1,1 @@
+"""Tuner quality and speed benchmark: ``python -m benchmarks.tuners --help``."""

@@ -1,0 +1,3 @@
+from benchmarks.tuners.run import main
+
+main()

@@ -1,0 +1,6 @@
+"""Numerical core of the TPE tuner: Parzen mixtures over the unit-cube encoding and the suggestion step."""
+
+from ._optimizer import TpeSettings, suggest_candidates
+from ._parzen import ParzenMixture
+
+__all__ = ["ParzenMixture", "TpeSettings", "suggest_candidates"]

@@ -1,0 +1,79 @@
+"""One TPE step: split observations into good and bad, fit two Parzen mixtures, rank candidates by l/g."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._encoding import UnitCubeEncoding
+from ._parzen import ParzenMixture
+
+__all__ = ["TpeSettings", "suggest_candidates", "n_good"]
+
+
+@dataclass(frozen=True)
+class TpeSettings:
+    """Knobs of the TPE step (the tuner maps NNI's ``tpe_args`` onto these)."""
+
+    gamma: float = 0.15
+    max_good: int = 25
+    n_ei_candidates: int = 64
+    linear_forgetting: int = 25
+    prior_weight: float = 1.0
+    bandwidth_factor: float = 1.0
+    min_bandwidth: float = 0.005
+    min_spread: float = 0.1
+
+
+def n_good(n: int, settings: TpeSettings) -> int:
+    """How many of ``n`` observations form the good set."""
+    return int(min(max(1, math.ceil(settings.gamma * n)), settings.max_good, max(1, n - 1)))
+
+
+def _forgetting_weights(n: int, keep: int) -> np.ndarray:
+    """Oldest observations weigh less: the newest ``keep`` weigh 1, older ones ramp up from 1/n."""
+    if n <= keep or keep <= 0:
+        return np.ones(n)
+    ramp = np.linspace(1.0 / n, 1.0, num=n - keep)
+    return np.concatenate([ramp, np.ones(keep)])
+
+
+def suggest_candidates(
+    enc: UnitCubeEncoding,
+    X: np.ndarray,
+    losses: np.ndarray,
+    rng: np.random.Generator,
+    settings: TpeSettings,
+) -> np.ndarray:
+    """Candidates drawn from the good-set mixture, best TPE score (log l - log g) first.
+
+    ``X`` rows are observations in chronological order (NaN = inactive), ``losses`` lower-is-better.
+    """
+    n = len(losses)
+    order = np.argsort(losses, kind="stable")
+    k = n_good(n, settings)
+    good_idx = np.sort(order[:k])
+    bad_idx = np.sort(order[k:])
+    good = ParzenMixture(
+        enc,
+        X[good_idx],
+        np.ones(len(good_idx)),
+        prior_weight=settings.prior_weight,
+        bandwidth_factor=settings.bandwidth_factor,
+        min_bandwidth=settings.min_bandwidth,
+        min_spread=settings.min_spread,
+    )
+    bad = ParzenMixture(
+        enc,
+        X[bad_idx],
+        _forgetting_weights(len(bad_idx), settings.linear_forgetting),
+        prior_weight=settings.prior_weight,
+        bandwidth_factor=settings.bandwidth_factor,
+        min_bandwidth=settings.min_bandwidth,
+        min_spread=settings.min_spread,
+    )
+    C = good.sample(rng, settings.n_ei_candidates)
+    score = good.log_pdf(C) - bad.log_pdf(C)
+    return C[np.argsort(-score, kind="stable")]
