@@ -30,7 +30,8 @@ class CliError(NNIError):
 def console() -> Any:
     from rich.console import Console
 
-    return Console(soft_wrap=False)
+    # piped (scripts, tests): wide enough that tables are not folded; a terminal uses its own width
+    return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 240)
 
 
 def handle_errors(func: F) -> F:

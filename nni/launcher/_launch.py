@@ -328,13 +328,17 @@ def stop_experiment(experiment_id: str, *, timeout: float = 30.0) -> dict[str, A
             registry.update(experiment_id, status="STOPPED", pid=None)
         raise LaunchError(f"experiment {experiment_id} is not running (status {entry.get('status')})")
     port = entry.get("port")
+    asked = False
     try:
         with httpx.Client(timeout=timeout, trust_env=False) as client:
             url = (entry.get("webuiUrl") or web_url(int(port))).split("/?token=")[0]
             token = (entry.get("webuiUrl") or "").partition("/?token=")[2] or None
-            client.delete(f"{url}/api/v1/nni/experiment", headers={"X-NNI-Token": token} if token else {})
+            response = client.delete(f"{url}/api/v1/nni/experiment", headers={"X-NNI-Token": token} if token else {})
+            asked = response.status_code == 200  # a read-only view answers 409: it is ended by a signal
     except httpx.HTTPError:
         pass
+    if not asked:
+        _signal_group(pid, signal.SIGTERM)
     if not _wait_gone(pid, timeout):
         _signal_group(pid, signal.SIGTERM)
         if not _wait_gone(pid, 10):
