@@ -3,7 +3,7 @@
 :class:`nni.algorithms.hpo._encoding.UnitCubeEncoding` gives one coordinate per parameter (a choice as
 its option index, NaN where a nested parameter is inactive). Distance-based models (the GP) want a
 choice as one-hot columns and no NaN; :class:`FeatureMap` converts both ways. Inactive numbers are
-imputed with ``0.5`` and inactive choices with all-zero columns, so two configurations that differ only
+imputed with ``0.5`` (or ``inactive_value``: trees use ``-1``, a value no active one takes) and inactive choices with all-zero columns, so two configurations that differ only
 in parameters neither of them uses sit at the same place.
 """
 
@@ -19,8 +19,9 @@ __all__ = ["FeatureMap"]
 class FeatureMap:
     """Unit-cube vectors (``enc.dim`` columns) <-> feature rows (``self.dim`` columns in ``[0, 1]``)."""
 
-    def __init__(self, enc: UnitCubeEncoding) -> None:
+    def __init__(self, enc: UnitCubeEncoding, inactive_value: float = 0.5) -> None:
         self.enc = enc
+        self.inactive_value = inactive_value
         self.blocks: list[tuple[int, int, int]] = []  # (coordinate, first column, width)
         col = 0
         for j, spec in enumerate(enc.specs):
@@ -43,7 +44,7 @@ class FeatureMap:
                 rows = np.flatnonzero(ok)
                 F[rows, col + values[ok].astype(int)] = 1.0
             else:
-                F[:, col] = np.where(ok, values, 0.5)
+                F[:, col] = np.where(ok, values, self.inactive_value)
         return F
 
     def from_features(self, F: np.ndarray) -> np.ndarray:
