@@ -351,6 +351,8 @@ class LocalPlatform(Platform):
                     fds[self._inotify.fileno()] = None
                 blind = False
                 for trial in self._trials.values():
+                    if trial.pid is None and not trial.gone:
+                        continue  # waiting for a GPU: nothing runs yet
                     if trial.pidfd is not None and not trial.gone:
                         fds[trial.pidfd] = trial.job.trial_job_id
                     elif not trial.gone:
@@ -383,12 +385,12 @@ class LocalPlatform(Platform):
             with self._lock:
                 read_ids |= self._fresh
                 self._fresh.clear()
+                trials = [t for t in self._trials.values() if t.pid is not None or t.gone]
                 if blind:
-                    read_ids |= set(self._trials)
-                    for trial in self._trials.values():
+                    read_ids |= {t.job.trial_job_id for t in trials}
+                    for trial in trials:
                         if trial.pidfd is None and not trial.gone and not self._still_running(trial):
                             trial.gone = True
-                trials = list(self._trials.values())
             for trial in trials:
                 if trial.job.trial_job_id in read_ids or trial.gone:
                     self._read_metrics(trial)
@@ -406,7 +408,7 @@ class LocalPlatform(Platform):
                         return
                     # keep reaping what remains; stop() has SIGKILLed it
                     for trial in self._trials.values():
-                        if not self._still_running(trial):
+                        if trial.pid is None or not self._still_running(trial):
                             trial.gone = True
 
     def _still_running(self, trial: _Trial) -> bool:
