@@ -1,0 +1,293 @@
+"""The remote agent: one long-running process per machine, started over the machine's single SSH connection.
+
+This file is uploaded to the remote machine and run there with the remote Python (stdlib only, no
+``nni`` import, Python 3.6+ syntax). It talks JSON lines: commands on stdin, events on stdout.
+
+Commands (one JSON object a line):
+- ``{"op": "launch", "id", "dir", "files": {name: text}}``: write the files into the trial folder and
+  start ``run.sh`` detached (new session, so it survives this agent and the SSH connection). If the
+  folder already holds a pid file the trial was started before: it is watched instead (idempotent).
+- ``{"op": "watch", "id", "dir", "offset"}``: follow a trial started earlier (after a reconnect).
+- ``{"op": "kill", "id", "dir", "grace"}``: SIGTERM the trial's process group, SIGKILL after ``grace``.
+- ``{"op": "forget", "id"}``: stop following a trial. ``{"op": "ping"}``: keep-alive.
+
+Events: ``started`` (id, pid), ``launch_failed`` (id, error), ``watching`` (id, pid, alive, exit),
+``metrics`` (id, offset, data: the new complete lines as latin-1 text), ``exit`` (id, code: int or
+null when the process vanished without an exit record), ``killed`` (id), ``error`` (message).
+
+Every round (``--interval`` seconds, or at once when a command arrives) all followed trials are
+checked and the events of the round are written together. The agent exits when its standard input
+closes or stays silent for ``--idle`` seconds; the trials it started keep running.
+"""
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+PID_FILE = os.path.join(".nni", "pid")
+EXIT_FILE = os.path.join(".nni", "exitcode")
+METRICS_FILE = os.path.join(".nni", "metrics")
+GONE_GRACE = 0.5
+
+
+def _proc_stat(pid):
+    """(state, pgrp, starttime) of a live process from /proc, or None when it does not exist."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read().decode("latin-1")
+    except OSError:
+        return None
+    fields = data[data.rfind(")") + 2:].split()
+    return fields[0], int(fields[2]), fields[19]
+
+
+def _alive(pid, starttime):
+    if os.path.isdir("/proc"):
+        st = _proc_stat(pid)
+        if st is None or st[0] == "Z":
+            return False
+        return not starttime or st[2] == starttime
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _group_alive(pgid):
+    if os.path.isdir("/proc"):
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                st = _proc_stat(int(name))
+                if st is not None and st[1] == pgid and st[0] != "Z":
+                    return True
+        return False
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read_text(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _read_pid(trial_dir):
+    text = _read_text(os.path.join(trial_dir, PID_FILE))
+    if not text:
+        return None, ""
+    parts = text.split()
+    try:
+        return int(parts[0]), (parts[1] if len(parts) > 1 else "")
+    except ValueError:
+        return None, ""
+
+
+def _read_exit(trial_dir):
+    text = _read_text(os.path.join(trial_dir, EXIT_FILE))
+    if text is None or not text.strip():
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        return -1
+
+
+class Agent:
+    def __init__(self, interval, idle):
+        self.interval = interval
+        self.idle = idle
+        self.trials = {}
+        self.out = []
+        self.last_input = time.time()
+
+    def emit(self, **event):
+        self.out.append(json.dumps(event, separators=(",", ":")) + "\n")
+
+    def flush(self):
+        if self.out:
+            sys.stdout.write("".join(self.out))
+            sys.stdout.flush()
+            self.out = []
+
+    # commands
+    def handle(self, cmd):
+        op = cmd.get("op")
+        tid = cmd.get("id")
+        try:
+            if op == "launch":
+                self.launch(tid, cmd["dir"], cmd.get("files") or {})
+            elif op == "watch":
+                self.watch(tid, cmd["dir"], int(cmd.get("offset") or 0))
+            elif op == "kill":
+                self.kill(tid, cmd["dir"], float(cmd.get("grace", 5.0)))
+            elif op == "forget":
+                self.trials.pop(tid, None)
+            elif op != "ping":
+                self.emit(ev="error", message=f"unknown command {op!r}")
+        except Exception as exc:  # report, never die on one bad command
+            if op == "launch":
+                self.emit(ev="launch_failed", id=tid, error=f"{type(exc).__name__}: {exc}")
+            else:
+                self.emit(ev="error", id=tid, message=f"{op} failed: {type(exc).__name__}: {exc}")
+
+    def _follow(self, tid, trial_dir, offset, pid, starttime, proc=None):
+        self.trials[tid] = {"dir": trial_dir, "offset": offset, "pid": pid, "start": starttime,
+                            "proc": proc, "gone_since": None, "kill_at": None}
+
+    def launch(self, tid, trial_dir, files):
+        pid, starttime = _read_pid(trial_dir)
+        if pid is not None:  # launched before a reconnect: follow it
+            if tid not in self.trials:
+                self._follow(tid, trial_dir, 0, pid, starttime)
+            self.emit(ev="started", id=tid, pid=pid)
+            return
+        os.makedirs(os.path.join(trial_dir, ".nni"), exist_ok=True)
+        for name, text in files.items():
+            path = os.path.join(trial_dir, name)
+            with open(path + ".tmp", "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(path + ".tmp", path)
+        devnull = open(os.devnull, "r+b")
+        try:
+            proc = subprocess.Popen(["/bin/bash", os.path.join(trial_dir, "run.sh")], cwd=trial_dir,
+                                    stdin=devnull, stdout=devnull, stderr=devnull, close_fds=True,
+                                    start_new_session=True)
+        finally:
+            devnull.close()
+        st = _proc_stat(proc.pid)
+        starttime = st[2] if st else ""
+        with open(os.path.join(trial_dir, PID_FILE + ".tmp"), "w") as f:
+            f.write(f"{proc.pid} {starttime}\n")
+        os.replace(os.path.join(trial_dir, PID_FILE + ".tmp"), os.path.join(trial_dir, PID_FILE))
+        self._follow(tid, trial_dir, 0, proc.pid, starttime, proc)
+        self.emit(ev="started", id=tid, pid=proc.pid)
+
+    def watch(self, tid, trial_dir, offset):
+        pid, starttime = _read_pid(trial_dir)
+        code = _read_exit(trial_dir)
+        alive = pid is not None and _alive(pid, starttime)
+        self.emit(ev="watching", id=tid, pid=pid, alive=alive, exit=code)
+        if pid is not None or code is not None:
+            self._follow(tid, trial_dir, offset, pid, starttime)
+
+    def kill(self, tid, trial_dir, grace):
+        trial = self.trials.get(tid)
+        if trial is None:
+            pid, starttime = _read_pid(trial_dir)
+            self._follow(tid, trial_dir, 0, pid, starttime)
+            trial = self.trials[tid]
+        if trial["pid"] is None:
+            self.trials.pop(tid, None)
+            self.emit(ev="killed", id=tid)
+            return
+        try:
+            os.killpg(trial["pid"], signal.SIGTERM)
+        except OSError:
+            pass
+        trial["kill_at"] = time.time() + grace
+
+    # the round
+    def read_metrics(self, tid, trial):
+        path = os.path.join(trial["dir"], METRICS_FILE)
+        try:
+            with open(path, "rb") as f:
+                f.seek(trial["offset"])
+                data = f.read()
+        except OSError:
+            return
+        end = data.rfind(b"\n") + 1
+        if end:
+            self.emit(ev="metrics", id=tid, offset=trial["offset"], data=data[:end].decode("latin-1"))
+            trial["offset"] += end
+
+    def check(self, tid, trial, now):
+        proc = trial["proc"]
+        if proc is not None:
+            proc.poll()  # reap run.sh when it is our child
+        if trial["kill_at"] is not None:
+            if not _group_alive(trial["pid"]):
+                del self.trials[tid]
+                self.emit(ev="killed", id=tid)
+            elif now >= trial["kill_at"]:
+                try:
+                    os.killpg(trial["pid"], signal.SIGKILL)
+                except OSError:
+                    pass
+            return
+        self.read_metrics(tid, trial)
+        code = _read_exit(trial["dir"])
+        if code is not None:
+            self.read_metrics(tid, trial)
+            del self.trials[tid]
+            self.emit(ev="exit", id=tid, code=code)
+            return
+        if trial["pid"] is None or not _alive(trial["pid"], trial["start"]):
+            if trial["gone_since"] is None:
+                trial["gone_since"] = now
+            elif now - trial["gone_since"] >= GONE_GRACE:
+                self.read_metrics(tid, trial)
+                del self.trials[tid]
+                self.emit(ev="exit", id=tid, code=_read_exit(trial["dir"]))
+
+    def run(self):
+        fd = sys.stdin.fileno()
+        buf = b""
+        self.emit(ev="ready", pid=os.getpid())
+        self.flush()
+        while True:
+            ready, _, _ = select.select([fd], [], [], self.interval)
+            now = time.time()
+            if ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    return
+                self.last_input = now
+                buf += chunk
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    if line.strip():
+                        try:
+                            cmd = json.loads(line.decode("utf-8"))
+                        except ValueError:
+                            self.emit(ev="error", message=f"malformed command {line[:200]!r}")
+                            continue
+                        if cmd.get("op") == "exit":
+                            self.flush()
+                            return
+                        self.handle(cmd)
+            elif now - self.last_input > self.idle:
+                return
+            for tid, trial in list(self.trials.items()):
+                self.check(tid, trial, now)
+            self.flush()
+
+
+def main(argv):
+    interval, idle = 0.05, 60.0
+    args = list(argv)
+    while args:
+        flag = args.pop(0)
+        if flag == "--interval":
+            interval = float(args.pop(0))
+        elif flag == "--idle":
+            idle = float(args.pop(0))
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    Agent(interval, idle).run()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,197 @@
+"""The remote platform against real sshd instances on loopback: two machines, key and password login."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import pytest
+
+from nni.platforms.base import TrialExited, TrialMetric, TrialStarted, TrialWaiting
+from nni.platforms.remote import MachineSpec
+
+from .remote_helpers import Events, job, make_code_dir, pid_alive, platform, root_machine, user_machine
+
+pytestmark = pytest.mark.ssh
+
+
+def _exited(events: Events, n: int):
+    return lambda items: sum(isinstance(e, TrialExited) for e in items) >= n
+
+
+def _remote_path(plat, trial_id: str, name: str) -> Path:
+    handle = _handle(plat, trial_id)
+    return Path(handle["trial_dir"]) / name
+
+
+def _handle(plat, trial_id: str) -> dict:
+    return next(e.handle for e in plat._test_events.of(TrialStarted, trial_id))
+
+
+def test_two_machines_key_and_password(ssh_world, machine_a, machine_b, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    code = make_code_dir(tmp_path)
+    a = root_machine(ssh_world, machine_a)
+    b = user_machine(ssh_world, machine_b)
+    plat = platform([a, b], code, tmp_path, max_trials_per_machine=2)
+    events = Events()
+    plat._test_events = events
+    plat.start(events)
+    try:
+        ids = [f"t{i:04d}" for i in range(6)]
+        for i, tid in enumerate(ids):
+            plat.submit(job(tid, i, steps=3, sleep=0.3, lr=0.1 * i))
+        # while the first four run, stdout is readable over the same connection
+        events.wait(lambda items: any(isinstance(e, TrialMetric) for e in items), 30)
+        started = events.of(TrialStarted)[0].trial_job_id
+        assert b"hello from trial" in plat.read_file(started, "stdout")
+        assert b"hello from trial" in plat.read_file(started, "trial.log")
+        assert b"a warning" in plat.read_file(started, "stderr")
+        events.wait(_exited(events, 6), 60)
+        env = json.loads(plat.read_file(ids[0], "env.json"))
+    finally:
+        plat.stop()
+
+    waiting = events.of(TrialWaiting)
+    full = [w for w in waiting if "full (2/2 trials)" in w.reason]
+    assert full, f"six trials on two machines of two slots each: some must wait; got {waiting}"
+    machines_used = {e.handle["machine"] for e in events.of(TrialStarted)}
+    assert machines_used == {a.key, b.key}
+    for tid in ids:
+        exited = events.of(TrialExited, tid)
+        assert [e.status for e in exited] == ["SUCCEEDED"], exited
+        assert exited[0].exit_code == 0
+        metrics = events.of(TrialMetric, tid)
+        assert [(m.record.type, m.record.sequence) for m in metrics] == [
+            ("PERIODICAL", 0), ("PERIODICAL", 1), ("PERIODICAL", 2), ("FINAL", 0)]
+        assert metrics[-1].record.value == {"default": 4.5, "other": 1}
+        offsets = [m.offset for m in metrics]
+        assert offsets == sorted(offsets) and len(set(offsets)) == 4
+        # order: started, metrics, exited
+        kinds = [type(e).__name__ for e in events.items if getattr(e, "trial_job_id", None) == tid
+                 and not isinstance(e, TrialWaiting)]
+        assert kinds[0] == "TrialStarted" and kinds[-1] == "TrialExited"
+    # the environment and parameter file the trial saw
+    sample = ids[0]
+    handle = _handle(plat, sample)
+    assert env == json.loads(_remote_path(plat, sample, "env.json").read_text())
+    assert env["NNI_PLATFORM"] == "remote"
+    assert env["NNI_TRIAL_JOB_ID"] == sample
+    assert env["NNI_EXP_ID"] == plat.experiment_id
+    assert env["NNI_SYS_DIR"] == env["NNI_OUTPUT_DIR"] == handle["trial_dir"]
+    assert env["NNI_TRIAL_SEQ_ID"] == "0"
+    assert env["cwd"] == env["NNI_CODE_DIR"] == handle["code_dir"]
+    assert "CUDA_VISIBLE_DEVICES" not in env
+    assert env["params"] == {"steps": 3, "sleep": 0.3, "lr": 0.0}
+    machine = next(m for m in (a, b) if m.key == handle["machine"])
+    assert env["PATH"].startswith(machine.python_path + ":")  # pythonPath comes first
+    assert env["python"].startswith(str(Path(machine.python_path).parent))  # the venv's python ran it
+    # one connection per machine, reused for everything
+    assert [m["connections"] for m in plat.machine_status()] == [1, 1]
+    # .nniignore honoured on the remote copy (machine A's folder is readable here)
+    handle_a = next(e.handle for e in events.of(TrialStarted) if e.handle["machine"] == a.key)
+    remote_code = Path(handle_a["code_dir"])
+    files = sorted(str(p.relative_to(remote_code)) for p in remote_code.rglob("*") if p.is_file())
+    assert files == [".nni_code_digest", ".nniignore", "keep.ckpt", "sub/top_only.txt", "trial.py"]
+    # secrets never in logs, events or handles
+    everything = caplog.text + repr(events.items) + repr(plat.machine_status()) + repr(b)
+    assert ssh_world.password not in everything
+    assert "password" not in repr(b).lower() or ssh_world.password not in repr(b)
+
+
+def test_passphrase_key_failure_exit_and_kill(ssh_world, machine_a, tmp_path):
+    code = make_code_dir(tmp_path)
+    a = MachineSpec(host=machine_a.host, port=machine_a.port, user="root", ssh_key_file=str(ssh_world.pass_key),
+                    passphrase=ssh_world.passphrase, python_path=str(ssh_world.root_python))
+    plat = platform([a], code, tmp_path)
+    events = Events()
+    plat._test_events = events
+    plat.start(events)
+    try:
+        plat.submit(job("fail1", 0, steps=1, exit=3))
+        plat.submit(job("kill1", 1, steps=1000, sleep=0.1, child=1))
+        plat.submit(job("badcmd", 2, command="definitely-not-a-command-xyz"))
+        events.wait(lambda items: len(events.of(TrialMetric, "kill1")) >= 2, 30)
+        child_pid = int(_remote_path(plat, "kill1", "child.pid").read_text())
+        trial_pid = _handle(plat, "kill1")["pid"]
+        assert pid_alive(child_pid) and pid_alive(trial_pid)
+        plat.kill("kill1", "EARLY_STOPPED")
+        events.wait(_exited(events, 3), 30)
+        # the whole process group is gone: the trial's own child too
+        assert not pid_alive(child_pid) and not pid_alive(trial_pid)
+    finally:
+        plat.stop()
+    assert [(e.status, e.exit_code) for e in events.of(TrialExited, "fail1")] == [("FAILED", 3)]
+    assert len(events.of(TrialMetric, "fail1")) == 2  # its records still arrived
+    assert [e.status for e in events.of(TrialExited, "kill1")] == ["EARLY_STOPPED"]
+    bad = events.of(TrialExited, "badcmd")
+    assert [(e.status, e.exit_code) for e in bad] == [("FAILED", 127)]
+
+
+def test_max_duration_and_stop_leave_nothing_behind(ssh_world, machine_a, machine_b, tmp_path):
+    code = make_code_dir(tmp_path)
+    plat = platform([root_machine(ssh_world, machine_a), user_machine(ssh_world, machine_b)], code, tmp_path)
+    events = Events()
+    plat._test_events = events
+    plat.start(events)
+    try:
+        plat.submit(job("slow1", 0, steps=1000, sleep=0.1, max_duration=1.5))
+        plat.submit(job("long1", 1, steps=1000, sleep=0.1, child=1))
+        plat.submit(job("long2", 2, steps=1000, sleep=0.1))
+        events.wait(lambda items: len(events.of(TrialStarted)) == 3, 30)
+        events.wait(lambda items: bool(events.of(TrialExited, "slow1")), 20)
+        assert events.of(TrialExited, "slow1")[0].status == "SYS_CANCELED"
+        events.wait(lambda items: len(events.of(TrialMetric, "long1")) >= 1, 30)
+        pids = [_handle(plat, t)["pid"] for t in ("long1", "long2")]
+        assert all(pid_alive(p) for p in pids)
+    finally:
+        t0 = time.monotonic()
+        plat.stop()
+        stop_s = time.monotonic() - t0
+    assert [e.status for e in events.of(TrialExited, "long1")] == ["USER_CANCELED"]
+    assert [e.status for e in events.of(TrialExited, "long2")] == ["USER_CANCELED"]
+    assert not any(pid_alive(p) for p in pids)
+    assert stop_s < 10
+    # no agent and no connection left on either machine
+    time.sleep(0.5)
+    assert machine_a.connection_pids() == [] and machine_b.connection_pids() == []
+
+
+def test_gpu_scheduling_with_discovered_gpus(ssh_world, machine_a, tmp_path):
+    fake = tmp_path / "fakegpu"
+    fake.mkdir()
+    script = fake / "nvidia-smi"
+    script.write_text('#!/bin/sh\ncase "$*" in\n  *query-gpu*) printf "0, GPU-aaa\\n1, GPU-bbb\\n2, GPU-ccc\\n";;\n'
+                      '  *query-compute-apps*) printf "GPU-ccc, 4242\\n";;\nesac\n')
+    script.chmod(0o755)
+    code = make_code_dir(tmp_path)
+    a = MachineSpec(host=machine_a.host, port=machine_a.port, user="root", ssh_key_file=str(ssh_world.root_key),
+                    python_path=f"{ssh_world.root_python}:{fake}", gpu_indices=(0, 1, 2))
+    plat = platform([a], code, tmp_path)
+    events = Events()
+    plat._test_events = events
+    plat.start(events)
+    try:
+        for i in range(3):
+            plat.submit(job(f"gpu{i}", i, gpu_number=1, steps=2, sleep=0.5))
+        plat.submit(job("toomany", 3, gpu_number=4))
+        events.wait(lambda items: bool(events.of(TrialExited, "toomany")), 30)
+        events.wait(_exited(events, 4), 60)
+    finally:
+        plat.stop()
+    assert "needs 4 GPUs" in events.of(TrialExited, "toomany")[0].reason
+    assert events.of(TrialExited, "toomany")[0].status == "FAILED"
+    devices = {}
+    for i in range(3):
+        tid = f"gpu{i}"
+        assert events.of(TrialExited, tid)[0].status == "SUCCEEDED"
+        env = json.loads(_remote_path(plat, tid, "env.json").read_text())
+        devices[tid] = env["CUDA_VISIBLE_DEVICES"]
+    # GPU 2 is busy with another process (useActiveGpu false): only 0 and 1, one trial each at a time
+    assert set(devices.values()) == {"0", "1"}
+    waits = [e for e in events.of(TrialWaiting) if e.trial_job_id == "gpu2"]
+    assert any("0 of 3 GPUs free" in w.reason for w in waits), waits
+    assert events.of(TrialStarted, "gpu2")[0].timestamp >= min(
+        e.timestamp for e in events.of(TrialExited) if e.trial_job_id in ("gpu0", "gpu1"))
