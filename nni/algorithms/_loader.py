@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.util
 import inspect
 import os
 import sys
@@ -55,6 +56,7 @@ _ALGORITHM_NAME_ARG = {"TPE": "tpe", "Anneal": "anneal", "Random": "random_searc
 _REQUIRED_METHOD = {"tuner": "generate_parameters", "assessor": "assess_trial", "advisor": "generate_parameters"}
 
 _registered: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
+_code_dirs: set[str] = set()  # code directories custom algorithms were loaded from
 
 
 class AlgorithmConfigError(ConfigError, AlgorithmError):
@@ -178,6 +180,25 @@ class _NotAvailable(Exception):
         self.reason = reason
 
 
+def _found_elsewhere(top_name: str) -> str | None:
+    """Where an installed (or already imported) module ``top_name`` lives, ignoring code directories."""
+    cached = sys.modules.get(top_name)
+    if cached is not None:
+        origin = getattr(cached, "__file__", None) or "<built-in>"
+    else:
+        try:
+            spec = importlib.util.find_spec(top_name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None:
+            return None
+        origin = spec.origin or "<namespace>"
+    real = os.path.realpath(origin)
+    if any(real.startswith(d + os.sep) for d in _code_dirs):
+        return None
+    return origin
+
+
 def _import_class(class_path: str, code_directory: str | None) -> type:
     module_name, _, class_name = class_path.rpartition(".")
     if not module_name:
@@ -186,8 +207,16 @@ def _import_class(class_path: str, code_directory: str | None) -> type:
         code_dir = os.path.realpath(code_directory)
         if not os.path.isdir(code_dir):
             raise _NotAvailable(module_name, f"code directory {code_directory!r} does not exist")
-        if code_dir not in sys.path:
+        top = os.path.join(code_dir, module_name.split(".")[0])
+        if os.path.isfile(top + ".py") or os.path.isdir(top):
+            # The code directory comes first, so its module wins over same-named ones elsewhere.
+            if code_dir in sys.path:
+                sys.path.remove(code_dir)
             sys.path.insert(0, code_dir)
+            _code_dirs.add(code_dir)
+        elif _found_elsewhere(module_name.split(".")[0]) is None:
+            # Not in this code directory (a same-named module of another code directory does not count).
+            raise _NotAvailable(module_name, f"module {module_name!r} not found in {code_directory!r}")
         loaded = sys.modules.get(module_name)
         loaded_file = getattr(loaded, "__file__", None) if loaded is not None else None
         local = os.path.join(code_dir, *module_name.split("."))
@@ -338,7 +367,7 @@ def check_class_args(cls: type, class_args: Mapping[str, Any], *, kind: str = "t
         for arg in class_args:
             if arg not in names:
                 close = difflib.get_close_matches(str(arg), names, n=1, cutoff=0.6)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
+                hint = f"; did you mean {close[0]!r}?" if close else ";"
                 raise AlgorithmConfigError(
                     f"unknown argument {arg!r} for {label}{hint} accepted: {accepted_text}",
                     key=f"{key}.{arg}", source=source)

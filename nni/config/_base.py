@@ -88,6 +88,8 @@ class ConfigBase:
 
     # Keys accepted and ignored (NNI keys with no effect here), mapped to the reason.
     _ignored_keys: ClassVar[dict[str, str]] = {}
+    # Legacy v1 names of keys -> their v2 names (for the unknown-key message).
+    _renamed: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def _options(cls) -> list[dataclasses.Field[Any]]:
@@ -141,6 +143,8 @@ class ConfigBase:
 
     @classmethod
     def _unknown_key_message(cls, key: str, ctx: Context) -> str:
+        if key in cls._renamed:
+            return f"unknown key; {key!r} is the legacy v1 name, a v2 config calls it {cls._renamed[key]!r}"
         known = cls.json_keys()
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         if not close:
@@ -175,6 +179,14 @@ def _to_json_value(value: Any, redact: bool) -> Any:
     if isinstance(value, dict):
         return {k: _to_json_value(v, redact) for k, v in value.items()}
     return value
+
+
+def yaml_problem(exc: BaseException) -> str:
+    """One line from a PyYAML error: where and what."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+    problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+    return f"not valid YAML{where}: {problem}"
 
 
 def _show(value: Any) -> str:

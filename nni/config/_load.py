@@ -9,6 +9,7 @@ from typing import Any
 
 from nni.errors import ConfigError
 
+from ._base import yaml_problem
 from .experiment import ExperimentConfig
 
 __all__ = ["load_config", "read_config_file"]
@@ -38,10 +39,7 @@ def read_config_file(path: str | os.PathLike[str]) -> Any:
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
-            raise ConfigError(f"not valid YAML{where}: {problem}", source=source) from None
+            raise ConfigError(yaml_problem(exc), source=source) from None
     if data is None:
         raise ConfigError("the config file is empty; expected a mapping of config keys (trialCommand, ...)",
                           source=source)

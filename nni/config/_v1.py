@@ -119,11 +119,11 @@ def convert_v1(data: Mapping[str, Any], ctx: Context) -> tuple[dict[str, Any], d
                                  f"it runs: {', '.join(platform_names(available_only=True))}")
         if key not in _TOP:
             raise _unknown(ctx, key, key, V1_KEYS, "config")
+        if key == "multiPhase" and value:
+            raise ctx.error(key, "multiPhase trials are not supported by this build; remove multiPhase")
         target = _TOP[key]
         if target is None:
             continue
-        if key == "multiPhase" and value:
-            raise ctx.error(key, "multiPhase trials are not supported by this build; remove multiPhase")
         if key in ("tuner", "assessor", "advisor"):
             out[key] = _algorithm(key, value, ctx, out, names)
         elif key == "trial":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from ._base import ConfigBase, Context, option
 from ._values import to_mapping, to_nonempty_str, to_path
@@ -20,6 +20,11 @@ class AlgorithmConfig(ConfigBase):
     class_name: str | None = option("className", to_nonempty_str, help="module.ClassName of a custom algorithm")
     code_directory: str | None = option("codeDirectory", to_path("dir", must_exist=True))
     class_args: dict[str, Any] | None = option("classArgs", to_mapping)
+
+    _renamed: ClassVar[dict[str, str]] = {
+        "builtinTunerName": "name", "builtinAssessorName": "name", "builtinAdvisorName": "name",
+        "codeDir": "codeDirectory", "classFileName": "className (module.ClassName)",
+    }
 
     @classmethod
     def _label(cls) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from nni.errors import ConfigError, SearchSpaceError
 
-from ._base import ConfigBase, Context, option
+from ._base import ConfigBase, Context, option, yaml_problem
 from ._values import (
     to_bool,
     to_choice,
@@ -66,6 +66,12 @@ class ExperimentConfig(ConfigBase):
     training_service: TrainingServiceConfig | None = option(
         "trainingService", _to_training_service, required=True,
         help="where trials run, e.g. {platform: local}")
+
+    _renamed: ClassVar[dict[str, str]] = {
+        "maxExecDuration": "maxExperimentDuration", "maxTrialNum": "maxTrialNumber",
+        "searchSpacePath": "searchSpaceFile", "logDir": "experimentWorkingDirectory",
+        "trainingServicePlatform": "trainingService", "authorName": "experimentName",
+    }
 
     @classmethod
     def _label(cls) -> str:
@@ -190,8 +196,4 @@ def _read_space_file(path: str, source: str, key: str) -> Any:
         raise SearchSpaceError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
                                source=path) from None
     except Exception as exc:  # yaml.YAMLError
-        raise SearchSpaceError(f"not valid YAML: {_one_line(exc)}", source=path) from None
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+        raise SearchSpaceError(yaml_problem(exc), source=path) from None

@@ -119,8 +119,10 @@ def test_unknown_class_arg_lists_accepted() -> None:
 
 
 def test_constructor_value_error_becomes_config_error() -> None:
-    with pytest.raises(AlgorithmConfigError, match=r"'tuner.classArgs': RandomTuner rejected classArgs .*seed must be an integer"):
+    with pytest.raises(AlgorithmConfigError, match=r"'tuner.classArgs': .* rejected classArgs .*seed must be an integer"):
         create_algorithm("tuner", {"name": "Random", "classArgs": {"seed": "x"}})
+    with pytest.raises(AlgorithmConfigError, match=r"'tuner.classArgs': GridSearchTuner rejected classArgs .*optimize_mode"):
+        create_algorithm("tuner", {"name": "GridSearch", "classArgs": {"optimize_mode": "max"}})
 
 
 def test_missing_builtin_module_is_not_available(registered: Any) -> None:

@@ -14,10 +14,11 @@ from typing import Any
 from nni import search_space as ss
 from nni.errors import NoMoreTrialError
 from nni.tuner import Tuner
+from nni.utils import ClassArgsValidator
 
 from ._grid import canonical, enumerate_configs, finite_values, is_finite
 
-__all__ = ["RandomTuner"]
+__all__ = ["RandomTuner", "RandomClassArgsValidator"]
 
 _logger = logging.getLogger(__name__)
 
@@ -40,6 +41,14 @@ def check_optimize_mode(mode: Any, owner: str, *, optional: bool = False) -> str
     if not isinstance(mode, str) or mode.lower() not in ("maximize", "minimize"):
         raise ValueError(f"{owner}: optimize_mode must be 'maximize' or 'minimize', got {mode!r}")
     return mode.lower()
+
+
+class RandomClassArgsValidator(ClassArgsValidator):
+    """Checks RandomTuner's classArgs at config load time (before anything starts)."""
+
+    def validate_class_args(self, **kwargs: Any) -> None:
+        check_seed(kwargs.get("seed"), "RandomTuner")
+        check_optimize_mode(kwargs.get("optimize_mode"), "RandomTuner", optional=True)
 
 
 class RandomTuner(Tuner):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from .._base import option
 from .._values import to_bool, to_gpu_indices, to_int
@@ -20,3 +21,5 @@ class LocalConfig(TrainingServiceConfig):
         "maxTrialNumberPerGpu", to_int(1), default=1, help="how many trials may share one GPU")
     gpu_indices: list[int] | None = option(
         "gpuIndices", to_gpu_indices, help="the GPUs trials may use, e.g. [0, 1]")
+
+    _renamed: ClassVar[dict[str, str]] = {"maxTrialNumPerGpu": "maxTrialNumberPerGpu"}

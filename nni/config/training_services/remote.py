@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from .._base import ConfigBase, Context, option
 from .._values import to_bool, to_config_list, to_gpu_indices, to_int, to_nonempty_str, to_path, to_str
@@ -26,6 +27,11 @@ class RemoteMachineConfig(ConfigBase):
     gpu_indices: list[int] | None = option("gpuIndices", to_gpu_indices)
     python_path: str | None = option("pythonPath", to_str)
 
+    _renamed: ClassVar[dict[str, str]] = {
+        "ip": "host", "username": "user", "passwd": "password", "sshKeyPath": "sshKeyFile",
+        "maxTrialNumPerGpu": "maxTrialNumberPerGpu",
+    }
+
     @classmethod
     def _label(cls) -> str:
         return "machine"
@@ -44,3 +50,5 @@ class RemoteConfig(TrainingServiceConfig):
         "machineList", to_config_list(RemoteMachineConfig), default_factory=list, required=True,
         help="the SSH machines, e.g. [{host: 10.0.0.2, user: me, sshKeyFile: ~/.ssh/id_rsa}]")
     reuse_mode: bool = option("reuseMode", to_bool, default=False)
+
+    _renamed: ClassVar[dict[str, str]] = {"reuse": "reuseMode"}
