@@ -79,6 +79,7 @@ class Harness:
                                          platform=platform, tuner=tuner, assessor=assessor, resume=resume,
                                          stop_grace=5.0)
         self.result: str | None = None
+        self.abandoned = False  # a "dead" manager left hanging on purpose
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
@@ -120,7 +121,7 @@ def harness(tmp_path: Path) -> Callable[..., Harness]:
 
     yield make
     for h in made:
-        if h.thread.is_alive():
+        if h.thread.is_alive() and not h.abandoned:
             h.manager.request_stop()
             h.thread.join(10)
 
