@@ -106,7 +106,10 @@ def connect(path: Path, *, writer: bool) -> sqlite3.Connection:
     conn.execute("PRAGMA busy_timeout=30000")
     if writer:
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.executescript(_TABLES)
+        conn.executescript(
+            "BEGIN IMMEDIATE;" + _TABLES
+            + f"INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');COMMIT;"
+        )
         _check_version(conn, path, create=True)
     else:
         conn.execute("PRAGMA query_only=1")
