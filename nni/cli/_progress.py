@@ -94,3 +94,5 @@ class ForegroundProgress:
     def finish(self) -> None:
         if self._started:
             self._live.stop()
+            if not self.console.is_terminal:
+                self.console.print()

@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 MANAGER_LOG = Path("log") / "nnimanager.log"
+STDOUT_LOG = Path("log") / "stdout.log"
 STDERR_LOG = Path("log") / "stderr.log"
 _START_TIMEOUT = 60.0
 
@@ -119,12 +120,12 @@ def experiment_dir_of(experiment_id: str, registry: Registry | None = None) -> P
 
 
 def _spawn(options: ServeOptions) -> subprocess.Popen[bytes]:
-    log_path = options.experiment_dir / MANAGER_LOG
+    log_path = options.experiment_dir / STDOUT_LOG
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     if options.token:
         env[TOKEN_ENV] = options.token
-    cmd = [sys.executable, "-m", "nni.launcher._server", "--id", options.experiment_id,
+    cmd = [sys.executable, "-m", "nni.launcher", "--id", options.experiment_id,
            "--dir", str(options.experiment_dir), "--port", str(options.port), "--mode", options.mode,
            "--host", options.host, "--url-prefix", options.url_prefix]
     if options.debug:
@@ -137,7 +138,7 @@ def _spawn(options: ServeOptions) -> subprocess.Popen[bytes]:
 
 def _log_tail(experiment_dir: Path, lines: int = 15) -> str:
     out = []
-    for name in (MANAGER_LOG, STDERR_LOG):
+    for name in (MANAGER_LOG, STDOUT_LOG, STDERR_LOG):
         try:
             text = (experiment_dir / name).read_text(encoding="utf-8", errors="replace")
         except OSError:

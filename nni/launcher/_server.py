@@ -33,6 +33,7 @@ from ._registry import Registry
 
 __all__ = ["ServeOptions", "serve", "bind_socket", "LAUNCH_CONFIG", "TOKEN_ENV", "main"]
 
+FAKE_GPUS_ENV = "NNI_FAKE_GPUS"  # test hook: "2" or "0,1" gives the local platform that fixed set of GPUs
 LAUNCH_CONFIG = ".launch-config.json"  # the full config handed from the launcher to the manager process
 TOKEN_ENV = "NNI_REST_TOKEN"
 FINAL_STATUSES = ("DONE", "STOPPED", "ERROR")
@@ -125,6 +126,29 @@ def _resume_config(experiment_dir: Path) -> Any:
     return _from_json(profile.config)
 
 
+def _fake_gpu_platform(config: Any, options: ServeOptions) -> Any:
+    """With ``$NNI_FAKE_GPUS`` set, the local platform sees exactly those GPUs (tests of GPU waiting)."""
+    fake = os.environ.get(FAKE_GPUS_ENV, "").strip()
+    if not fake:
+        return None
+    from nni.manager import read_config
+    from nni.manager._config_view import platform_option
+    from nni.platforms.local import FixedGpus, LocalPlatform
+
+    view = read_config(config)
+    if view.platform != "local":
+        return None
+    indices: Any = int(fake) if fake.isdigit() else [int(i) for i in fake.split(",") if i.strip()]
+    _log.warning("%s=%s: using a fixed GPU set instead of NVML", FAKE_GPUS_ENV, fake)
+    return LocalPlatform(
+        options.experiment_dir, options.experiment_id,
+        gpu_indices=platform_option(view, "gpu_indices"),
+        max_trial_number_per_gpu=int(platform_option(view, "max_trial_number_per_gpu", 1)),
+        use_active_gpu=bool(platform_option(view, "use_active_gpu", False)),
+        gpu_inventory=FixedGpus(indices),
+    )
+
+
 def _stored_status(experiment_dir: Path) -> str | None:
     try:
         from nni.storage import StoreReader
@@ -177,7 +201,8 @@ def serve(options: ServeOptions, on_tick: Callable[[Any], None] | None = None,
             _resume_config(options.experiment_dir)
         store = ExperimentStore(options.experiment_dir)
         manager = ExperimentManager(config, options.experiment_dir, options.experiment_id, store=store,
-                                    resume=options.mode == "resume")
+                                    resume=options.mode == "resume",
+                                    platform=_fake_gpu_platform(config, options))
         (options.experiment_dir / LAUNCH_CONFIG).unlink(missing_ok=True)
         control = _ServerControl(manager, stop_event)
 
@@ -225,8 +250,9 @@ def serve(options: ServeOptions, on_tick: Callable[[Any], None] | None = None,
                 manager.request_stop()
             manager_thread.join(timeout=60)
         status = _final_status(options, manager is not None, stop_event.is_set())
-        end = time.time()
-        registry.update(options.experiment_id, status=status, endTime=int(end * 1000), pid=None)
+        entry = registry.get(options.experiment_id) or {}
+        end = entry.get("endTime") if status == entry.get("status") and entry.get("endTime") else int(time.time() * 1000)
+        registry.update(options.experiment_id, status=status, endTime=end, pid=None)
         server.should_exit = True
         server_thread.join(timeout=10)
         reader.close()
@@ -247,9 +273,10 @@ def _main_loop(options: ServeOptions, registry: Registry, stop_event: threading.
         if on_tick is not None:
             on_tick(reader)
         if control is not None:
-            status = _safe_status(reader)
+            status, end_time = _safe_status(reader)
             if status and status != last_status:
-                registry.update(options.experiment_id, status=status)
+                registry.update(options.experiment_id, status=status,
+                                endTime=int(end_time * 1000) if end_time else None)
                 last_status = status
             if control.manager_done.is_set():
                 if options.foreground or stop_event.is_set():
@@ -261,12 +288,12 @@ def _main_loop(options: ServeOptions, registry: Registry, stop_event: threading.
         stop_event.wait(0.25 if on_tick is not None else 0.5)
 
 
-def _safe_status(reader: Any) -> str | None:
+def _safe_status(reader: Any) -> tuple[str | None, float | None]:
     try:
         profile = reader.profile()
-        return None if profile is None else profile.status
     except Exception:  # noqa: BLE001 - a busy database; try again next tick
-        return None
+        return None, None
+    return (None, None) if profile is None else (profile.status, profile.end_time)
 
 
 def _final_status(options: ServeOptions, ran: bool, stopped: bool) -> str:
@@ -276,6 +303,16 @@ def _final_status(options: ServeOptions, ran: bool, stopped: bool) -> str:
     if stored in ("RUNNING", "NO_MORE_TRIAL", "INITIALIZED", "STOPPING"):
         return "STOPPED"
     return stored
+
+
+def _setup_logging(experiment_dir: Path, debug: bool) -> None:
+    """The launcher's own lines go to the manager's log (``log/nnimanager.log``), not twice."""
+    (experiment_dir / "log").mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(experiment_dir / "log" / "nnimanager.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s (%(name)s) %(message)s"))
+    _log.addHandler(handler)
+    _log.setLevel(logging.DEBUG if debug else logging.INFO)
+    _log.propagate = False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -288,11 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url-prefix", default="")
     parser.add_argument("--debug", action="store_true")
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO,
-        format="[%(asctime)s] %(levelname)s (%(name)s) %(message)s",
-        stream=sys.stdout,
-    )
+    _setup_logging(Path(args.dir), args.debug)
     options = ServeOptions(
         experiment_id=args.id, experiment_dir=Path(args.dir), port=args.port, mode=args.mode, host=args.host,
         url_prefix=args.url_prefix, token=os.environ.pop(TOKEN_ENV, None) or None, debug=args.debug,
