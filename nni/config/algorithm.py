@@ -19,7 +19,7 @@ class AlgorithmConfig(ConfigBase):
     name: str | None = option("name", to_nonempty_str, help="a built-in algorithm name, e.g. TPE")
     class_name: str | None = option("className", to_nonempty_str, help="module.ClassName of a custom algorithm")
     code_directory: str | None = option("codeDirectory", to_path("dir", must_exist=True))
-    class_args: dict[str, Any] | None = option("classArgs", to_mapping)
+    class_args: dict[str, Any] = option("classArgs", to_mapping, default_factory=dict)
 
     _renamed: ClassVar[dict[str, str]] = {
         "builtinTunerName": "name", "builtinAssessorName": "name", "builtinAdvisorName": "name",
@@ -29,6 +29,11 @@ class AlgorithmConfig(ConfigBase):
     @classmethod
     def _label(cls) -> str:
         return "algorithm"
+
+    @property
+    def is_placeholder(self) -> bool:
+        """True for the empty tuner ``ExperimentConfig('local')`` creates for Python code to fill in."""
+        return self.name is None and self.class_name is None and self.code_directory is None and not self.class_args
 
     def _check(self, ctx: Context, path: str) -> None:
         if self.name is not None and self.class_name is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,10 +38,10 @@ def _to_search_space(value: Any, ctx: Context, path: str) -> dict[str, Any]:
     return to_mapping(value, ctx, path)
 
 
-@dataclass
+@dataclass(init=False)
 class ExperimentConfig(ConfigBase):
-    """An experiment config. Build one with :func:`nni.config.load_config`, :meth:`from_json`, or
-    :meth:`for_platform` (then set attributes and call :meth:`validate`)."""
+    """An experiment config. Build one with :func:`nni.config.load_config`, :meth:`from_json`, or as NNI's
+    ``ExperimentConfig('local')`` (then set attributes and call :meth:`validate`)."""
 
     experiment_name: str | None = option("experimentName", to_nonempty_str)
     search_space_file: str | None = option("searchSpaceFile", to_path("file", must_exist=True))
@@ -73,6 +74,29 @@ class ExperimentConfig(ConfigBase):
         "trainingServicePlatform": "trainingService", "authorName": "experimentName",
     }
 
+    def __init__(self, training_service_platform: str | None = None, **kwargs: Any) -> None:
+        """NNI's constructor: ``ExperimentConfig('local')`` gives an empty config for that platform, with
+        an empty ``tuner`` to fill in (``config.tuner.name = 'TPE'``); keyword arguments set fields."""
+        for f in dataclasses.fields(self):
+            if f.name in kwargs:
+                value = kwargs.pop(f.name)
+            elif f.default_factory is not dataclasses.MISSING:
+                value = f.default_factory()
+            else:
+                value = f.default
+            setattr(self, f.name, value)
+        if kwargs:
+            accepted = ", ".join(f.name for f in dataclasses.fields(self))
+            raise TypeError(f"ExperimentConfig got unknown argument(s) {', '.join(sorted(kwargs))}; accepted: {accepted}")
+        if training_service_platform is not None:
+            if isinstance(training_service_platform, (list, tuple)):
+                raise ConfigError("a list of platforms (NNI's hybrid mode) is not supported by this build; "
+                                  "give one platform", key="trainingService")
+            if self.training_service is None:
+                self.training_service = config_class(training_service_platform, path="trainingService.platform")()
+            if self.tuner is None and self.advisor is None:
+                self.tuner = AlgorithmConfig()
+
     @classmethod
     def _label(cls) -> str:
         return "experiment config"
@@ -81,8 +105,7 @@ class ExperimentConfig(ConfigBase):
     @classmethod
     def for_platform(cls, platform: str = "local") -> ExperimentConfig:
         """An empty config for ``platform`` to fill in from Python (``Experiment('local').config``)."""
-        service = config_class(platform, path="trainingService.platform")()
-        return cls(trial_concurrency=1, tuner=AlgorithmConfig(), training_service=service)
+        return cls(platform, trial_concurrency=1)
 
     @classmethod
     def from_json(  # type: ignore[override]
@@ -177,7 +200,12 @@ class ExperimentConfig(ConfigBase):
     # --- output -----------------------------------------------------------------------------------
     def to_json(self, *, redact: bool = False) -> dict[str, Any]:
         """Canonical v2 camelCase; ``redact=True`` replaces passwords and passphrases with '******'."""
-        return super().to_json(redact=redact)
+        data = super().to_json(redact=redact)
+        for kind in ("tuner", "assessor", "advisor"):
+            algorithm = getattr(self, kind)
+            if isinstance(algorithm, AlgorithmConfig) and algorithm.is_placeholder:
+                data.pop(kind, None)  # the empty tuner of ExperimentConfig('local'), never filled in
+        return data
 
 
 def _read_space_file(path: str, source: str, key: str) -> Any:

@@ -187,14 +187,13 @@ def test_python_api_config_then_validate(tmp_path: Path) -> None:
     assert checked.max_experiment_duration == 600.0
     assert checked.trial_code_directory == str(tmp_path)
     empty = ExperimentConfig.for_platform("remote")
-    with pytest.raises(ConfigError, match="'tuner': needs name"):
-        empty.validate()
-    empty.tuner = None
-    empty.advisor = AlgorithmConfig(name="Hyperband")
     with pytest.raises(ConfigError, match="'trainingService.machineList': expected at least one machine entry"):
         empty.validate()
     local = ExperimentConfig.for_platform("local")
-    local.tuner = AlgorithmConfig(name="TPE")
+    with pytest.raises(ConfigError, match="'tuner': missing; a tuner"):
+        local.validate()
+    local.tuner = None
+    local.advisor = AlgorithmConfig(name="Hyperband")
     with pytest.raises(ConfigError, match="'trialCommand': missing; the command that runs one trial"):
         local.validate()
 
@@ -234,3 +233,28 @@ def test_batch_tuner_space_accepted(write: Callable[..., Path], v2: Callable[...
     write("batch.json", space)
     config = load_config(write("exp.yml", v2(searchSpaceFile="batch.json", tuner={"name": "BatchTuner"})))
     assert config.search_space == space
+
+
+def test_nni_style_python_config(tmp_path: Path) -> None:
+    config = ExperimentConfig("local")
+    config.trial_command = "python3 model.py"
+    config.trial_code_directory = str(tmp_path)
+    config.search_space = SPACE
+    assert config.tuner is not None
+    config.tuner.name = "Random"
+    config.tuner.class_args["seed"] = 5
+    config.max_trial_number = 10
+    config.trial_concurrency = 2
+    assert isinstance(config.training_service, LocalConfig)
+    config.training_service.use_active_gpu = True
+    checked = config.validate()
+    assert checked.tuner is not None and checked.tuner.class_args == {"seed": 5}
+    assert checked.to_json()["trainingService"] == {"platform": "local", "useActiveGpu": True,
+                                                    "maxTrialNumberPerGpu": 1}
+    assert ExperimentConfig(trial_command="x").trial_command == "x"
+    with pytest.raises(TypeError, match="unknown argument"):
+        ExperimentConfig(trial_comand="x")  # type: ignore[call-arg]
+    with pytest.raises(ConfigError, match="hybrid mode"):
+        ExperimentConfig(["local", "remote"])  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="platform 'pai' is not supported"):
+        ExperimentConfig("pai")
