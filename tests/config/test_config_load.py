@@ -190,12 +190,15 @@ def test_python_api_config_then_validate(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="'trainingService.machineList': expected at least one machine entry"):
         empty.validate()
     local = ExperimentConfig.for_platform("local")
+    with pytest.raises(ConfigError, match="'trialCommand': missing; the command that runs one trial"):
+        local.validate()
+    local.trial_command = "python3 t.py"
+    local.search_space = SPACE
     with pytest.raises(ConfigError, match="'tuner': missing; a tuner"):
         local.validate()
     local.tuner = None
     local.advisor = AlgorithmConfig(name="Hyperband")
-    with pytest.raises(ConfigError, match="'trialCommand': missing; the command that runs one trial"):
-        local.validate()
+    assert local.validate().advisor == AlgorithmConfig(name="Hyperband")
 
 
 def test_slurm_entry_is_lazy(write: Callable[..., Path], v2: Callable[..., dict[str, Any]], tmp_path: Path,
