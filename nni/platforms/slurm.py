@@ -89,7 +89,8 @@ class SlurmPlatform(Platform):
 
     ``config`` is the experiment's ``trainingService`` section (``nni.config`` SlurmConfig): partition,
     account, qos, time limit, CPUs, memory, GPU request style, extra sbatch options, setup script and
-    the shared folder. ``poll_interval`` is the longest wait between two squeue rounds.
+    the shared folder. ``poll_interval`` (default: the config's ``pollInterval``) is the longest wait
+    between two squeue rounds.
     """
 
     name = "slurm"
@@ -101,14 +102,14 @@ class SlurmPlatform(Platform):
         experiment_id: str,
         experiment_dir: str | os.PathLike[str],
         trial_code_directory: str | os.PathLike[str],
-        poll_interval: float = 2.0,
+        poll_interval: float | None = None,
     ) -> None:
         self.config = config
         self.experiment_id = experiment_id
         shared = getattr(config, "shared_directory", None)
         self.root = Path(shared) / experiment_id if shared else Path(experiment_dir)
         self.trial_code_directory = Path(trial_code_directory)
-        self.poll_interval = poll_interval
+        self.poll_interval = float(poll_interval or getattr(config, "poll_interval", None) or 2.0)
         self._trials: dict[str, _Trial] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
