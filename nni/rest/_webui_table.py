@@ -69,8 +69,16 @@ class _Entry:
     metric: float | None
     others: dict[str, Any]
     latest: float | None
-    text: str
     rev: int
+    _text: str | None = None
+
+    @property
+    def text(self) -> str:
+        """Lower-case text a search matches against (built on the first search only)."""
+        if self._text is None:
+            row = self.row
+            self._text = " ".join([row.id, row.status, str(row.seq), json.dumps(row.parameters)]).lower()
+        return self._text
 
 
 def _finite(value: Any) -> float | None:
@@ -122,7 +130,6 @@ class TrialTable:
             others = {k: v for k, v in other_metrics(row.final).items()}
             for key in others:
                 self._metric_columns.setdefault(key, None)
-            text = " ".join([row.id, row.status, str(row.seq), json.dumps(row.parameters)]).lower()
             if row.id not in self._entries:
                 new_ids = True
             self._entries[row.id] = _Entry(
@@ -131,7 +138,6 @@ class TrialTable:
                 metric=_finite(default_metric(row.final)),
                 others=others,
                 latest=_finite(default_metric(row.latest)),
-                text=text,
                 rev=self.revision,
             )
             self._changes.append((self.revision, row.id))
@@ -374,17 +380,27 @@ class TrialTable:
     # ----- summaries ---------------------------------------------------------------------------
     def status_counts(self) -> dict[str, int]:
         with self._lock:
+            cached = self._query_cache.get(("counts", self.revision))
+            if cached is not None:
+                return dict(cached)  # type: ignore[arg-type]
             counts: dict[str, int] = {}
             for entry in self._entries.values():
                 counts[entry.row.status] = counts.get(entry.row.status, 0) + 1
-            return counts
+            self._query_cache[("counts", self.revision)] = counts  # type: ignore[assignment]
+            return dict(counts)
 
     def best(self, maximize: bool, count: int = 10) -> list[str]:
         """Ids of the best trials by default final metric."""
         with self._lock:
+            key = ("best", self.revision, maximize, count)
+            cached = self._query_cache.get(key)
+            if cached is not None:
+                return list(cached)
             scored = [(e.metric, e.row.seq, tid) for tid, e in self._entries.items() if e.metric is not None]
             scored.sort(key=lambda item: ((-item[0]) if maximize else item[0], item[1]))
-            return [tid for _, _, tid in scored[:count]]
+            best = [tid for _, _, tid in scored[:count]]
+            self._query_cache[key] = best
+            return list(best)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,6 +39,7 @@ _MAX_UPDATE_ROWS = 2000
 _TOP = 10
 
 router = APIRouter()
+_log = logging.getLogger(__name__)
 
 
 def plotly_js_path() -> Path:
@@ -377,7 +380,19 @@ def plotly_js() -> FileResponse:
 
 
 def mount(app: FastAPI, prefix: str = "") -> None:
-    """Serve the UI's static files under ``{prefix}/static`` (called by ``nni.rest.create_app``)."""
+    """Serve the UI's static files under ``{prefix}/static`` (called by ``nni.rest.create_app``).
+
+    Also loads the trial table in the background right away, so the first page a user opens does not
+    wait for a cold read of a big experiment.
+    """
     app.mount(prefix + "/static", StaticFiles(directory=STATIC_DIR), name="webui-static")
     if prefix:
         app.add_api_route(prefix, lambda: RedirectResponse(prefix + "/"), include_in_schema=False)
+    threading.Thread(target=_warm_up, args=(app,), name="webui-warm-up", daemon=True).start()
+
+
+def _warm_up(app: FastAPI) -> None:
+    try:
+        state_for(app, None).table.refresh()
+    except Exception as exc:  # the store may not be ready yet; the first request loads it then
+        _log.debug("web UI warm-up skipped: %s", exc)

@@ -1,5 +1,5 @@
 // The web UI shell: hash routes, the top bar, live updates (a cheap "changed since revision" poll).
-import { initToken, setExperiment, experiment, ui } from './api.js';
+import { initToken, setExperiment, experiment, ui, plotlyUrl } from './api.js';
 import { h, clear, badge, RUNNING_STATES } from './util.js';
 
 const PAGES = {
@@ -121,11 +121,20 @@ async function render() {
     const instance = await mod.render(main, { route, summary, link });
     if (my !== renderToken) { if (instance && instance.dispose) instance.dispose(); return; }
     current = { name, instance };
+    prefetchPlotly();
   } catch (e) {
     if (my !== renderToken) return;
     clear(main).append(h('div.panel', h('h2', 'Could not load this page'), h('div.error-box', e.message)));
   }
   schedulePoll();
+}
+
+// Download Plotly (not run it) once the first page is up, so the Charts page only pays its start-up.
+let prefetched = false;
+function prefetchPlotly() {
+  if (prefetched || window.Plotly) return;
+  prefetched = true;
+  setTimeout(() => document.head.append(h('link', { rel: 'prefetch', href: plotlyUrl(), as: 'script' })), 1500);
 }
 
 initToken();

@@ -59,6 +59,7 @@ export async function render(main, { summary, link }) {
   }
 
   async function draw() {
+    if (!window.Plotly) fill(clear(body), h('div.loading', { 'data-test': 'charts-loading' }, 'Loading charts…'));
     const Plotly = await loadPlotly();
     if (disposed) return;
     if (!cols) await loadColumns();

@@ -1,6 +1,7 @@
 // Compare several trials side by side: parameters and metrics in columns, learning curves overlaid.
 import { ui } from '../api.js';
-import { h, fill, badge, fmtNumber, fmtDuration, columnLabel, loadPlotly, layout, PLOT_CONFIG } from '../util.js';
+import { h, fill, badge, fmtNumber, fmtDuration, columnLabel } from '../util.js';
+import { lineChart } from '../minichart.js';
 
 export async function render(main, { route, link }) {
   const ids = decodeURIComponent(route.arg).split(',').filter(Boolean).slice(0, 20);
@@ -8,7 +9,7 @@ export async function render(main, { route, link }) {
   const cols = table.columns.filter((c) => !['id', 'start', 'end', 'source', 'message'].includes(c));
   const idIdx = table.columns.indexOf('id');
   const rows = table.rows;
-  const chart = h('div.chart', { 'data-test': 'compare-chart' });
+  const chart = h('div', { 'data-test': 'compare-chart' });
   fill(main, 
     h('div.page-head', h('div', h('h1', `Compare ${rows.length} trials`), h('div.sub', 'Select trials on the Trials page to compare them.')),
       h('a.btn', { href: link('trials') }, '← Trials')),
@@ -21,10 +22,8 @@ export async function render(main, { route, link }) {
         return h('td.mono', typeof v === 'number' ? fmtNumber(v, 8) : (v ?? '—'));
     }))))))),
     h('div.panel', h('h2', 'Intermediate results'), chart));
-  const Plotly = await loadPlotly();
-  const traces = ids.filter((id) => curves.series[id]).map((id) => ({
-    x: curves.series[id][0], y: curves.series[id][1], name: id, mode: 'lines', type: 'scatter',
-  }));
-  Plotly.react(chart, traces, layout({ showlegend: true }), PLOT_CONFIG);
+  lineChart(chart, ids.filter((id) => curves.series[id] && curves.series[id][0].length).map((id) => ({
+    name: id, x: curves.series[id][0], y: curves.series[id][1],
+  })), { xLabel: 'step', yLabel: 'intermediate result', height: 360 });
   return {};
 }

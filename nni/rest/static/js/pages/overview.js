@@ -35,7 +35,8 @@ function editable(label, shown, current, { parse, updateType, readOnly, testId, 
 const posInt = (t) => { const n = Number(String(t).trim()); return Number.isInteger(n) && n > 0 ? n : null; };
 
 export async function render(main, { summary, link }) {
-  let data = await ui('summary');
+  // The shell has just loaded the full summary (with config); use it instead of asking again.
+  let data = summary && summary.experiment.config !== undefined ? summary : await ui('summary');
   const root = h('div', { 'data-test': 'overview' });
   main.append(root);
 

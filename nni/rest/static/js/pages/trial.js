@@ -1,7 +1,8 @@
 // Trial detail: parameters, every metric (table and chart), stdout / stderr / trial log, its folder.
 import { ui, uiText } from '../api.js';
 import { customizedTrial, killTrial } from '../actions.js';
-import { h, fill, clear, badge, fmtNumber, fmtTime, fmtDuration, flatten, loadPlotly, layout, PLOT_CONFIG } from '../util.js';
+import { h, fill, clear, badge, fmtNumber, fmtTime, fmtDuration, flatten } from '../util.js';
+import { lineChart } from '../minichart.js';
 
 const LOGS = ['stdout', 'stderr', 'trial.log'];
 
@@ -10,7 +11,7 @@ export async function render(main, { route, link }) {
   let data = await ui(`trial/${encodeURIComponent(id)}`);
   const root = h('div', { 'data-test': 'trial-detail' });
   main.append(root);
-  const chartBox = h('div.chart', { 'data-test': 'metric-chart' });
+  const chartBox = h('div', { 'data-test': 'metric-chart' });
   const logBox = h('pre.log', { 'data-test': 'log' }, '');
   const logTabs = h('div.tabs');
   let currentFile = null;
@@ -31,27 +32,18 @@ export async function render(main, { route, link }) {
 
   function drawChart() {
     const periodical = data.metrics.filter((m) => m.type === 'PERIODICAL').sort((a, b) => a.sequence - b.sequence);
-    if (!periodical.length) { fill(clear(chartBox), h('div.empty', 'No intermediate results.')); chartBox.style.height = 'auto'; return; }
+    if (!periodical.length) { fill(clear(chartBox), h('div.empty', 'No intermediate results.')); return; }
     const keys = new Set();
     for (const m of periodical) {
       if (m.value && typeof m.value === 'object') Object.entries(m.value).forEach(([k, v]) => { if (typeof v === 'number') keys.add(k); });
       else keys.add('default');
     }
-    loadPlotly().then((Plotly) => {
-      const traces = [...keys].map((k, i) => ({
-        x: periodical.map((m) => m.sequence),
-        y: periodical.map((m) => (m.value && typeof m.value === 'object' ? m.value[k] : (k === 'default' ? m.value : null))),
-        name: k, mode: 'lines+markers', type: 'scatter', yaxis: i === 0 ? 'y' : 'y2',
-        marker: { size: 5 },
-      }));
-      const lay = layout({
-        xaxis: { title: { text: 'step' } },
-        yaxis: { title: { text: [...keys][0] } },
-        showlegend: keys.size > 1,
-      });
-      if (keys.size > 1) lay.yaxis2 = { overlaying: 'y', side: 'right', showgrid: false };
-      Plotly.react(chartBox, traces, lay, PLOT_CONFIG);
-    });
+    const names = [...keys];
+    lineChart(chartBox, names.map((k) => ({
+      name: k,
+      x: periodical.map((m) => m.sequence),
+      y: periodical.map((m) => (m.value && typeof m.value === 'object' ? m.value[k] : (k === 'default' ? m.value : null))),
+    })), { xLabel: 'step', yLabel: names.length === 1 ? names[0] : 'value' });
   }
 
   function draw() {
