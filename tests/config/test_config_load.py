@@ -23,7 +23,7 @@ from nni.config import (
 from nni.config import training_services as ts
 from nni.errors import ConfigError
 
-from .conftest import SPACE
+SPACE = {"lr": {"_type": "loguniform", "_value": [0.0001, 0.1]}, "bs": {"_type": "choice", "_value": [16, 32]}}
 
 
 def test_v2_yaml_everything(write: Callable[..., Path], tmp_path: Path) -> None:
