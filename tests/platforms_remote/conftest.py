@@ -69,6 +69,14 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _comm(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
 @dataclass
 class Sshd:
     """One sshd listener we started."""
@@ -102,8 +110,12 @@ class Sshd:
         return _children(self.proc.pid) if self.proc else []
 
     def drop_connections(self) -> None:
-        """Kill the per-connection sshd processes: every client connection breaks, the listener stays."""
+        """Kill the per-connection sshd processes: every client connection breaks, the listener stays.
+
+        Only sshd processes: the agents and trials below them live on, as on a real server."""
         for pid in self.connection_pids():
+            if _comm(pid) != "sshd":
+                continue
             with _suppress():
                 os.kill(pid, signal.SIGKILL)
 
@@ -231,6 +243,15 @@ def ssh_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshWorld]:
 def machine_a(ssh_world: SshWorld) -> Sshd:
     """A machine reached as root with a key."""
     return ssh_world.sshd()
+
+
+@pytest.fixture
+def fresh_machine(ssh_world: SshWorld) -> Iterator[Sshd]:
+    """A machine of its own, for tests that break it."""
+    server = ssh_world.sshd()
+    yield server
+    server.stop()
+    ssh_world.started.remove(server)
 
 
 @pytest.fixture(scope="session")

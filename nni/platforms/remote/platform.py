@@ -163,6 +163,18 @@ class RemotePlatform(Platform):
             if self._thread is not None:
                 self._thread.join(10)
 
+    def detach(self) -> None:
+        """Release the connections but leave the trials running, for a later ``reattach`` (manager restart)."""
+        if self._loop is None or self._stopped:
+            return
+        self._stopped = True
+        try:
+            self._call(self._close_sessions()).result(30)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            if self._thread is not None:
+                self._thread.join(10)
+
     def trial_dir(self, trial_job_id: str) -> str | None:
         trial = self._trials.get(trial_job_id)
         if trial is None or not trial.trial_dir or trial.machine is None:
@@ -523,6 +535,9 @@ class RemotePlatform(Platform):
             await asyncio.sleep(0.05)
         for trial in pending:
             self._finish(trial, trial.kill_status or "USER_CANCELED", None, "the experiment stopped")
+        await self._close_sessions()
+
+    async def _close_sessions(self) -> None:
         for machine in self._machines.values():
             if machine.lost_timer is not None:
                 machine.lost_timer.cancel()
