@@ -47,7 +47,7 @@ def test_two_machines_key_and_password(ssh_world, machine_a, machine_b, tmp_path
         events.wait(lambda items: any(isinstance(e, TrialMetric) for e in items), 30)
         started = events.of(TrialStarted)[0].trial_job_id
         assert b"hello from trial" in plat.read_file(started, "stdout")
-        assert b"hello from trial" in plat.read_file(started, "trial.log")
+        assert b"launching on" in plat.read_file(started, "trial.log")
         assert b"a warning" in plat.read_file(started, "stderr")
         events.wait(_exited(events, 6), 60)
         env = json.loads(plat.read_file(ids[0], "env.json"))

@@ -85,6 +85,14 @@ def _read_text(path):
         return None
 
 
+def _trial_log(trial_dir, line):
+    try:
+        with open(os.path.join(trial_dir, "trial.log"), "a", encoding="utf-8") as f:
+            f.write("[{}] {}\n".format(time.strftime("%Y-%m-%d %H:%M:%S"), line))
+    except OSError:
+        pass
+
+
 def _read_pid(trial_dir):
     text = _read_text(os.path.join(trial_dir, PID_FILE))
     if not text:
@@ -194,6 +202,7 @@ class Agent:
             self.trials.pop(tid, None)
             self.emit(ev="killed", id=tid)
             return
+        _trial_log(trial_dir, f"kill: SIGTERM to process group {trial['pid']}")
         try:
             os.killpg(trial["pid"], signal.SIGTERM)
         except OSError:
@@ -223,6 +232,8 @@ class Agent:
                 del self.trials[tid]
                 self.emit(ev="killed", id=tid)
             elif now >= trial["kill_at"]:
+                _trial_log(trial["dir"], f"kill: SIGKILL to process group {trial['pid']}")
+                trial["kill_at"] = now + 1.0
                 try:
                     os.killpg(trial["pid"], signal.SIGKILL)
                 except OSError:

@@ -45,14 +45,21 @@ def _run_script(job: TrialJob, env: dict[str, str], trial_dir: str, code_dir: st
     for name in sorted(env):
         if name.isidentifier():
             lines.append(f"export {name}={q(env[name])}")
+    if "CUDA_VISIBLE_DEVICES" not in env:
+        lines.append("unset CUDA_VISIBLE_DEVICES")
     if python_path:
         lines.append(f'export PATH={q(python_path)}:"$PATH"')
     exit_file = q(trial_dir + "/.nni/exitcode")
+    log = q(trial_dir + "/trial.log")
+    gpus = f", CUDA_VISIBLE_DEVICES={env['CUDA_VISIBLE_DEVICES']}" if "CUDA_VISIBLE_DEVICES" in env else ""
     lines += [
-        f"cd {q(code_dir)} || {{ echo 'trial code folder {code_dir} is missing' >>{q(trial_dir + '/stderr')};"
+        f'__nni_log() {{ printf "[%s] %s\\n" "$(date "+%Y-%m-%d %H:%M:%S")" "$1" >>{log}; }}',
+        f'__nni_log "launching on $(hostname 2>/dev/null), pid $$, "{q(f"in {code_dir}{gpus}: {job.command}")}',
+        f"cd {q(code_dir)} || {{ echo {q(f'trial code folder {code_dir} is missing')} >>{q(trial_dir + '/stderr')};"
         f" echo 1 >{exit_file}; exit 1; }}",
         f"/bin/bash -c {q(job.command)} >{q(trial_dir + '/stdout')} 2>{q(trial_dir + '/stderr')} </dev/null",
         "__nni_rc=$?",
+        '__nni_log "exit code $__nni_rc"',
         f'printf "%s\\n" "$__nni_rc" >{exit_file}.tmp && mv -f {exit_file}.tmp {exit_file}',
         'exit "$__nni_rc"',
     ]

@@ -46,7 +46,6 @@ __all__ = ["RemotePlatform"]
 _log = logging.getLogger("nni.platforms.remote")
 
 _KILL_STATUSES = ("USER_CANCELED", "EARLY_STOPPED", "SYS_CANCELED")
-_LOG_ALIASES = {"trial.log": "stdout"}
 
 
 @dataclass
@@ -518,8 +517,7 @@ class RemotePlatform(Platform):
         session = self._machines[trial.machine].session
         if not session.connected:
             raise NNIError(f"trial {tid} ran on {session.key}, which is unreachable now; try again later")
-        name = _LOG_ALIASES.get(rel, rel)
-        return await session.read_file(posixpath.join(trial.trial_dir, name), 64 * 1024 * 1024)
+        return await session.read_file(posixpath.join(trial.trial_dir, rel), 64 * 1024 * 1024)
 
     async def _stop(self) -> None:
         for tid in list(self._queue):
