@@ -45,6 +45,14 @@ def handle_errors(func: F) -> F:
             message = str(exc) if isinstance(exc, NNIError) else f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
             click.echo(f"ERROR: {message}", err=True)
             sys.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug: still one line unless --debug
+            if DEBUG["on"]:
+                traceback.print_exc()
+            click.echo(f"ERROR: internal error {type(exc).__name__}: {exc} (nnictl --debug ... shows the traceback)",
+                       err=True)
+            sys.exit(2)
     return wrapper  # type: ignore[return-value]
 
 

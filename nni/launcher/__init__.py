@@ -5,6 +5,7 @@ config's ``experimentWorkingDirectory`` the parent of one experiment's folder); 
 ``~/nni-experiments/.experiment``. A manager process logs to ``<folder>/log/nnimanager.log``.
 """
 
+from ._client import RestClient, RestError
 from ._launch import (
     MANAGER_LOG,
     Launched,
@@ -29,6 +30,8 @@ __all__ = [
     "LaunchError",
     "PortBusyError",
     "Registry",
+    "RestClient",
+    "RestError",
     "ServeOptions",
     "create_experiment",
     "experiment_dir_of",
