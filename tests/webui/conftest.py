@@ -1,0 +1,219 @@
+"""Web UI fixtures: Debian's Chromium through Playwright, a real experiment started with ``nnictl create``,
+and a demo store served in-process for the read-only, token and scale-free checks.
+
+Screenshots go to ``<repo>/test-artifacts/webui/`` (printed at the end of the session).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "webui"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+# Trials 0-3 finish quickly; later ones keep running (to be seen RUNNING, killed, or stopped with the experiment).
+TRIAL = r'''
+import time
+import nni
+
+p = nni.get_next_parameter()
+x = float(p.get("x", 0.5))
+print(f"hello from trial {nni.get_trial_id()} x={x}", flush=True)
+for step in range(5):
+    nni.report_intermediate_result({"default": round(x * (step + 1) / 5, 6), "loss": round(1 - x, 6)})
+if nni.get_sequence_id() >= 4:
+    time.sleep(600)
+nni.report_final_result({"default": x, "loss": round(1 - x, 6)})
+'''
+
+SEARCH_SPACE = {
+    "x": {"_type": "uniform", "_value": [0, 1]},
+    "opt": {"_type": "choice", "_value": [
+        {"_name": "sgd", "momentum": {"_type": "uniform", "_value": [0, 0.99]}},
+        {"_name": "adam"},
+    ]},
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(predicate: Any, timeout: float = 60.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Iterator[Path]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    yield ARTIFACTS
+    print(f"\nweb UI screenshots: {ARTIFACTS}")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.errors = errors  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+class RealExperiment:
+    """An experiment started with ``nnictl create`` in a private experiments home."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.home = tmp / "nni-experiments"
+        self.code = tmp / "code"
+        self.code.mkdir(parents=True)
+        (self.code / "trial.py").write_text(TRIAL)
+        self.env = {**os.environ, "NNI_EXPERIMENTS_HOME": str(self.home), "PYTHONUNBUFFERED": "1",
+                    "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        self.port = free_port()
+        self.id = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def folder(self) -> Path:
+        return self.home / self.id
+
+    def nnictl(self, *args: Any, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([sys.executable, "-m", "nni.cli", *map(str, args)], env=self.env, text=True,
+                                capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
+        if check and result.returncode != 0:
+            raise AssertionError(f"nnictl {' '.join(map(str, args))} failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def start(self) -> None:
+        config = {
+            "experimentName": "webui e2e",
+            "searchSpace": SEARCH_SPACE,
+            "trialCommand": f"{sys.executable} trial.py",
+            "trialCodeDirectory": str(self.code),
+            "trialConcurrency": 2,
+            "maxTrialNumber": 10,
+            "maxExperimentDuration": "1h",
+            "tuner": {"name": "Random", "classArgs": {"seed": 7, "optimize_mode": "maximize"}},
+            "trainingService": {"platform": "local"},
+        }
+        path = self.tmp / "config.yml"
+        path.write_text(yaml.safe_dump(config))
+        out = self.nnictl("create", "--config", path, "--port", self.port).stdout
+        self.id = out.split("The experiment id is ")[1].split()[0]
+
+    def reader(self) -> Any:
+        from nni.storage import open_reader
+
+        return open_reader(self.folder)
+
+    def trials(self) -> list[Any]:
+        with self.reader() as r:
+            return r.trials()
+
+    def stop(self) -> None:
+        if self.id:
+            self.nnictl("stop", self.id, check=False)
+
+
+@pytest.fixture(scope="module")
+def experiment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealExperiment]:
+    exp = RealExperiment(tmp_path_factory.mktemp("webui-e2e"))
+    exp.start()
+    try:
+        # four finished trials and two running ones (trials from #4 on keep running)
+        wait_until(lambda: sum(t.status == "SUCCEEDED" for t in exp.trials()) >= 4
+                   and sum(t.status == "RUNNING" for t in exp.trials()) >= 2, 120, "4 finished and 2 running trials")
+        yield exp
+    finally:
+        exp.stop()
+
+
+class InProcessServer:
+    """``create_app`` over a store served by uvicorn in a thread (read-only view or token checks)."""
+
+    def __init__(self, app: Any) -> None:
+        import uvicorn
+
+        self.port = free_port()
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> InProcessServer:
+        self.thread.start()
+        wait_until(lambda: self.server.started, 20, "uvicorn to start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    from nni.rest._webui_demo import fill_store
+
+    folder = tmp_path_factory.mktemp("webui-demo")
+    written = fill_store(folder, trials=120, intermediates=15, status="DONE")
+    return folder, written
+
+
+@pytest.fixture
+def shoot(artifacts: Path) -> Any:
+    """``shoot(page, name)``: a full-page screenshot under test-artifacts/webui/."""
+
+    def _shot(page: Any, name: str) -> Path:
+        path = artifacts / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _shot
+
+
+@pytest.fixture(scope="session")
+def waiter() -> Any:
+    return wait_until

@@ -1,0 +1,187 @@
+"""Every page of the web UI in headless Chromium against a real experiment started with ``nnictl create``:
+numbers shown are checked against the store; concurrency is edited, a trial killed, a customized trial added."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+def _finished_with_metric(trials):
+    return [t for t in trials if t.final_metric is not None]
+
+
+def _default(value):
+    return value["default"] if isinstance(value, dict) else value
+
+
+def test_overview_shows_the_store_and_edits_concurrency(experiment, page, shoot, waiter) -> None:
+    page.goto(experiment.url + "#/overview")
+    page.wait_for_selector("[data-test=best-metric]")
+    assert page.inner_text("[data-test=experiment-id]") == experiment.id
+    trials = experiment.trials()
+    done = sum(t.finished for t in trials)
+    waiter(lambda: page.inner_text("[data-test=trials-done]") == str(sum(t.finished for t in experiment.trials())),
+           30, "trials done to match the store")
+    assert int(page.inner_text("[data-test=trials-done]")) >= done
+    best = max(_default(t.final_metric) for t in _finished_with_metric(experiment.trials()))
+    assert float(page.inner_text("[data-test=best-metric]")) == pytest.approx(best, rel=1e-5)
+    top_first = page.locator("[data-test=top-trials] tbody tr").first.inner_text()
+    best_trial = max(_finished_with_metric(experiment.trials()), key=lambda t: _default(t.final_metric))
+    assert best_trial.trial_job_id in top_first
+    assert '"x"' in page.inner_text("[data-test=search-space]")
+    assert "webui e2e" in page.inner_text("[data-test=config]")
+    assert page.inner_text("[data-test=concurrency-value]") == "2"
+    shoot(page, "overview")
+
+    page.click("[data-test=concurrency-edit]")
+    page.fill("[data-test=concurrency-input]", "3")
+    page.click("[data-test=concurrency-save]")
+    page.wait_for_function("document.querySelector('[data-test=concurrency-value]')?.textContent === '3'")
+    with experiment.reader() as r:
+        assert r.profile().limits["trialConcurrency"] == 3
+    # the third slot is used: three trials run at once
+    waiter(lambda: sum(t.status == "RUNNING" for t in experiment.trials()) == 3, 60, "a third running trial")
+
+    page.click("[data-test=max-trials-edit]")
+    page.fill("[data-test=max-trials-input]", "12")
+    page.click("[data-test=max-trials-save]")
+    page.wait_for_function("document.querySelector('[data-test=max-trials-value]')?.textContent === '12'")
+    with experiment.reader() as r:
+        assert r.profile().limits["maxTrialNumber"] == 12
+    shoot(page, "overview-edited")
+
+
+def test_trials_table_sort_filter_kill_and_customized_trial(experiment, page, shoot, waiter) -> None:
+    page.goto(experiment.url + "#/trials")
+    page.wait_for_selector("[data-test=trials-table] tr[data-trial]")
+    stored = experiment.trials()
+    waiter(lambda: page.inner_text("[data-test=table-info]") == f"{len(experiment.trials())} trials", 30,
+           "the table to count every stored trial")
+    rows = page.locator("[data-test=trials-table] tbody tr[data-trial]")
+    assert rows.count() == len(experiment.trials())
+
+    page.click("th[data-col=default]")  # highest default metric first
+    best = max(_finished_with_metric(stored), key=lambda t: _default(t.final_metric))
+    page.wait_for_function(f"document.querySelector('[data-test=trials-table] tbody tr')?.dataset.trial === '{best.trial_job_id}'")
+    first = rows.first
+    assert best.trial_job_id in first.inner_text()
+
+    page.click("[data-test=status-filter] [data-status=RUNNING]")
+    page.wait_for_function("[...document.querySelectorAll('[data-test=trials-table] tbody tr[data-trial]')]"
+                           ".every(tr => tr.innerText.includes('RUNNING'))")
+    running = [t.trial_job_id for t in experiment.trials() if t.status == "RUNNING"]
+    shown = page.eval_on_selector_all("[data-test=trials-table] tbody tr[data-trial]", "els => els.map(e => e.dataset.trial)")
+    assert set(shown) <= set(running) and shown
+    page.click("[data-test=status-filter] [data-status=RUNNING]")
+
+    page.fill("[data-test=filter]", "default >= 0.5")
+    expected = {t.trial_job_id for t in experiment.trials() if t.final_metric is not None and _default(t.final_metric) >= 0.5}
+    page.wait_for_function(f"document.querySelectorAll('[data-test=trials-table] tbody tr[data-trial]').length === {len(expected)}")
+    page.fill("[data-test=filter]", "nosuchcolumn > 1")
+    page.wait_for_selector("[data-test=query-error]")
+    assert "unknown column 'nosuchcolumn'" in page.inner_text("[data-test=query-error]")
+    page.fill("[data-test=filter]", "")
+    page.wait_for_selector("[data-test=trials-table] tr[data-trial]")
+    shoot(page, "trials")
+
+    # kill a running trial
+    victim = next(t.trial_job_id for t in experiment.trials() if t.status == "RUNNING")
+    page.click(f"tr[data-trial='{victim}'] [data-test=kill]")
+    page.click("[data-test=modal-ok]")
+    waiter(lambda: next(t for t in experiment.trials() if t.trial_job_id == victim).status == "USER_CANCELED", 60,
+           f"trial {victim} to be USER_CANCELED")
+    page.wait_for_selector(f"tr[data-trial='{victim}'] [data-status=USER_CANCELED]", timeout=20000)
+
+    # a customized trial from the best trial's parameters, with x edited
+    before = {t.trial_job_id for t in experiment.trials()}
+    page.click(f"tr[data-trial='{best.trial_job_id}'] [data-test=rerun]")
+    page.wait_for_selector("[data-test=customized-form] input[data-param=x]")
+    page.fill("[data-test=customized-form] input[data-param=x]", "0.123")
+    shoot(page, "customized-trial")
+    page.click("[data-test=modal-ok]")
+    new = waiter(lambda: [t for t in experiment.trials() if t.trial_job_id not in before], 60, "the customized trial")
+    assert new[0].parameter_source == "customized"
+    assert new[0].parameters["x"] == pytest.approx(0.123)
+    assert new[0].parameters["opt"] == best.parameters["opt"]
+    page.wait_for_selector(f"tr[data-trial='{new[0].trial_job_id}']", timeout=20000)
+
+    # export what the table shows
+    with page.expect_download() as download:
+        page.click("[data-test=export-csv]")
+    text = download.value.path().read_text()
+    table = list(csv.DictReader(io.StringIO(text)))
+    assert {r["id"] for r in table} == {t.trial_job_id for t in experiment.trials()}
+    with page.expect_download() as download:
+        page.click("[data-test=export-json]")
+    items = json.loads(download.value.path().read_text())
+    assert {i["trialJobId"] for i in items} == {t.trial_job_id for t in experiment.trials()}
+
+
+def test_charts_every_tab(experiment, page, shoot) -> None:
+    for tab, selector in [("metric", "chart-metric"), ("parallel", "chart-parallel"), ("curves", "chart-curves"),
+                          ("durations", "chart-durations")]:
+        page.goto(experiment.url + f"#/charts?tab={tab}")
+        page.wait_for_selector(f"[data-test={selector}] .main-svg", timeout=60000)
+        shoot(page, f"charts-{tab}")
+    # importance needs 8 finished trials; here it says so instead of drawing noise
+    page.goto(experiment.url + "#/charts?tab=importance")
+    page.wait_for_selector("text=needs at least 8 trials", timeout=60000)
+    src = page.eval_on_selector("script[src*=plotly]", "s => s.src")
+    assert src.startswith(experiment.url)  # served by this server, never a CDN
+
+
+def test_trial_detail_logs_folder_and_compare(experiment, page, shoot) -> None:
+    trial = next(t for t in experiment.trials() if t.status == "SUCCEEDED")
+    page.goto(experiment.url + f"#/trial/{trial.trial_job_id}")
+    page.wait_for_selector("[data-test=parameters]")
+    params = page.inner_text("[data-test=parameters]")
+    assert f"{trial.parameters['x']:.6f}"[:6] in params
+    assert "opt/_name" in params
+    final = page.inner_text("[data-test=final]")
+    assert f"{trial.final_metric['default']:.6f}"[:6] in final and "loss" in final
+    page.wait_for_selector("[data-test=metric-chart] svg path.series")
+    with experiment.reader() as r:
+        stored = r.metrics(trial.trial_job_id)
+    assert len(stored) == 6  # five intermediate results and the final one
+    assert page.locator("[data-test=metrics-table] tbody tr").count() == len(stored)
+    page.wait_for_function(f"document.querySelector('[data-test=log]').textContent.includes('hello from trial {trial.trial_job_id}')")
+    assert page.locator("[data-test=files] tr").count() >= 2
+    shoot(page, "trial-detail")
+
+    ids = [t.trial_job_id for t in experiment.trials() if t.status == "SUCCEEDED"][:3]
+    page.goto(experiment.url + "#/trials")
+    page.wait_for_selector("[data-test=trials-table] tr[data-trial]")
+    for tid in ids:
+        page.check(f"tr[data-trial='{tid}'] [data-test=select]")
+    page.click("[data-test=compare]")
+    page.wait_for_selector("[data-test=compare-chart] svg path.series")
+    header = page.inner_text("[data-test=compare-table] thead")
+    assert all(tid in header for tid in ids)
+    assert page.locator("[data-test=compare-chart] svg path.series").count() == len(ids)
+    shoot(page, "compare")
+
+
+def test_experiments_page_lists_this_machine(experiment, page, shoot) -> None:
+    page.goto(experiment.url + "#/experiments")
+    page.wait_for_selector(f"[data-test=experiments-table] tr[data-exp='{experiment.id}']")
+    assert "this server" in page.inner_text(f"tr[data-exp='{experiment.id}']")
+    shoot(page, "experiments")
+
+
+def test_live_update_without_reload(experiment, page, waiter) -> None:
+    page.goto(experiment.url + "#/trials")
+    page.wait_for_selector("[data-test=trials-table] tr[data-trial]")
+    requests: list[str] = []
+    page.on("request", lambda req: requests.append(req.url))
+    victim = next(t.trial_job_id for t in experiment.trials() if t.status == "RUNNING")
+    experiment.nnictl("trial", "kill", experiment.id, "--trial_id", victim)
+    page.wait_for_selector(f"tr[data-trial='{victim}'] [data-status=USER_CANCELED]", timeout=30000)
+    assert any("/webui/updates?since=" in u for u in requests)
+    assert not any("/trial-jobs" in u or "/metric-data" in u for u in requests)  # never the whole experiment
+    assert not any(u.endswith("/") and "api" not in u for u in requests)  # no page reload
