@@ -44,7 +44,8 @@ export function lineChart(container, series, { xLabel = 'step', yLabel = '', hei
     el('line', { x1: m.l, x2: m.l + W, y1: sy(t), y2: sy(t), stroke: '#eef1f5' }, grid);
     el('text', { x: m.l - 8, y: sy(t) + 4, 'text-anchor': 'end', fill: '#64748b', 'font-size': 11 }, grid).textContent = label(t);
   }
-  for (const t of ticks(x0, x1, 8)) {
+  const integerX = xs.every((v) => Number.isInteger(v));
+  for (const t of ticks(x0, x1, 8).filter((v) => !integerX || Number.isInteger(v))) {
     el('line', { x1: sx(t), x2: sx(t), y1: m.t, y2: m.t + H, stroke: '#f4f6f9' }, grid);
     el('text', { x: sx(t), y: m.t + H + 16, 'text-anchor': 'middle', fill: '#64748b', 'font-size': 11 }, grid).textContent = label(t);
   }

@@ -62,9 +62,10 @@ export async function render(main, { summary, link }) {
     const durPct = e.maxDuration && elapsed ? Math.min(100, (100 * elapsed) / e.maxDuration) : null;
     const durationCard = h('div.panel', { 'data-test': 'card-duration' },
       h('div.card-label', 'Duration'),
-      h('div.big', fmtDuration(elapsed) || '—', ' ', h('small', '/ ',
+      h('div.big', fmtDuration(elapsed) || '—'),
+      h('div.sub.limit', 'max ',
         editable('Max duration', e.maxDuration ? fmtDuration(e.maxDuration) : 'unlimited', e.maxDuration ? `${Math.round(e.maxDuration / 60)}m` : '',
-          { parse: parseDuration, updateType: 'MAX_EXEC_DURATION', readOnly: ro, testId: 'max-duration', onDone: refresh }))),
+          { parse: parseDuration, updateType: 'MAX_EXEC_DURATION', readOnly: ro, testId: 'max-duration', onDone: refresh })),
       durPct !== null ? h('div.progress', h('span', { style: { width: durPct + '%' } })) : null);
 
     const maxT = e.maxTrials;
@@ -72,9 +73,10 @@ export async function render(main, { summary, link }) {
     const chips = Object.entries(counts).sort().map(([s, n]) => badge(s, `${s.replace('_', ' ').toLowerCase()} ${n}`));
     const trialsCard = h('div.panel', { 'data-test': 'card-trials' },
       h('div.card-label', 'Trials done'),
-      h('div.big', h('span', { 'data-test': 'trials-done' }, String(data.done)), ' ', h('small', '/ ',
+      h('div.big', h('span', { 'data-test': 'trials-done' }, String(data.done))),
+      h('div.sub.limit', 'max ',
         editable('Max trial number', maxT ? String(maxT) : 'unlimited', maxT || '',
-          { parse: posInt, updateType: 'MAX_TRIAL_NUM', readOnly: ro, testId: 'max-trials', onDone: refresh }))),
+          { parse: posInt, updateType: 'MAX_TRIAL_NUM', readOnly: ro, testId: 'max-trials', onDone: refresh })),
       trialPct !== null ? h('div.progress', h('span', { style: { width: trialPct + '%' } })) : null,
       h('div.counts', { 'data-test': 'status-counts' }, chips));
 
@@ -82,7 +84,7 @@ export async function render(main, { summary, link }) {
       h('div.card-label', 'Concurrency'),
       h('div.big', editable('Concurrency', String(e.concurrency), e.concurrency,
         { parse: posInt, updateType: 'TRIAL_CONCURRENCY', readOnly: ro, testId: 'concurrency', onDone: refresh })),
-      h('div.sub', { style: { marginTop: '10px' } }, `${running} running · ${counts.WAITING || 0} waiting`));
+      h('div.sub.limit', `${running} running · ${counts.WAITING || 0} waiting`));
 
     const bestCard = h('div.panel', { 'data-test': 'card-best' },
       h('div.card-label', `Best metric (${maximize ? 'maximize' : 'minimize'})`),
@@ -114,8 +116,9 @@ export async function render(main, { summary, link }) {
     fill(clear(root), 
       h('div.page-head', h('div', h('h1', e.name || 'Experiment'), h('div.sub', `${e.id} · ${data.total} trials`)),
         h('div', h('a.btn', { href: link('trials') }, 'All trials →'))),
-      h('div.grid.cards', statusCard, durationCard, trialsCard, concurrencyCard, bestCard, infoCard),
-      h('div.panel', { style: { marginTop: '16px' } }, h('h2', `Top ${data.top.rows.length || ''} trials`), topTable),
+      h('div.grid.cards', statusCard, durationCard, trialsCard, concurrencyCard, bestCard),
+      h('div.grid.info-top', { style: { marginTop: '16px' } }, infoCard,
+        h('div.panel', h('h2', `Top ${data.top.rows.length || ''} trials`), topTable)),
       h('div.grid.two', { style: { marginTop: '16px' } },
         h('details.panel', { open: true }, h('summary', 'Search space'), h('pre.code', { 'data-test': 'search-space' }, JSON.stringify(e.searchSpace || {}, null, 2))),
         h('details.panel', { open: true }, h('summary', 'Config'), h('pre.code', { 'data-test': 'config' }, JSON.stringify(e.config || {}, null, 2)))));
