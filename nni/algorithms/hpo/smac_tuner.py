@@ -75,6 +75,6 @@ class SMACTuner(ModelBasedTuner):
         pending = {enc.key_of(enc.decode(row)) for row in self._pending.values()}
         for row in np.atleast_2d(candidates):
             flat = enc.decode(row)
-            if enc.key_of(flat) not in pending:
+            if enc.key_of(flat) not in pending and self._valid(flat):
                 return flat
         return None

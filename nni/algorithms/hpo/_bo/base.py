@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -28,12 +29,34 @@ from nni.utils import OptimizeMode, extract_scalar_reward
 
 from .._encoding import UnitCubeEncoding
 
-__all__ = ["ModelBasedTuner", "parse_optimize_mode", "count_configurations"]
+__all__ = ["ModelBasedTuner", "parse_optimize_mode", "count_configurations", "single_threaded_blas"]
 
 _logger = logging.getLogger(__name__)
 
 Key = tuple[Any, ...]
 _ENUMERATE_LIMIT = 20000
+
+
+_CONTROLLER: Any = None
+
+
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Run numpy's BLAS on one thread (if threadpoolctl is installed): the matrices here are small, and
+    OpenBLAS's thread hand-offs cost more than they save, badly so on a busy machine."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _CONTROLLER = False
+        else:
+            _CONTROLLER = ThreadpoolController()
+    if _CONTROLLER is False:
+        yield
+        return
+    with _CONTROLLER.limit(limits=1, user_api="blas"):
+        yield
 
 
 def parse_optimize_mode(mode: str | OptimizeMode) -> OptimizeMode:
@@ -161,7 +184,8 @@ class ModelBasedTuner(Tuner):
             raise NoMoreTrialError(f"all {self._size} configurations of the search space were suggested")
         flat = None
         if len(self._y) >= self.cold_start_num and len(self._y) >= 2:
-            candidates = self._propose(self._X, self._y, self._pending_matrix())
+            with single_threaded_blas():
+                candidates = self._propose(self._X, self._y, self._pending_matrix())
             flat = self._first_new(candidates)
         if flat is None:
             flat = self._initial_or_random()
@@ -253,9 +277,14 @@ class ModelBasedTuner(Tuner):
         enc = self._require_space()
         for row in np.atleast_2d(candidates):
             flat = enc.decode(row)
-            if enc.key_of(flat) not in self._seen:
+            if enc.key_of(flat) not in self._seen and self._valid(flat):
                 return flat
         return None
+
+    def _valid(self, flat: dict[Key, Any]) -> bool:
+        """Whether every value lies in its domain (q-rounding can push a log-type value to 0)."""
+        assert self._specs is not None
+        return all(search_space.contains(s, flat[s.key]) for s in self._specs if s.key in flat)
 
     def _initial_or_random(self) -> dict[Key, Any]:
         enc = self._require_space()
@@ -269,7 +298,7 @@ class ModelBasedTuner(Tuner):
                 flat = enc.decode(enc.clean(x[None, :])[0])
             else:
                 flat = enc.decode(enc.random(self.rng, 1)[0])
-            if enc.key_of(flat) not in self._seen:
+            if enc.key_of(flat) not in self._seen and self._valid(flat):
                 return flat
         if self._size is not None and self._size <= _ENUMERATE_LIMIT:
             assert self._specs is not None

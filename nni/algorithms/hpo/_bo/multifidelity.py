@@ -69,6 +69,12 @@ class BracketTuner(Tuner):
                 f"'{BUDGET_KEY}' is set by {type(self).__name__} for every trial; rename this parameter",
                 path=BUDGET_KEY,
             )
+        if self._specs is not None and specs != self._specs:
+            # Open brackets hold configurations of the old space: start afresh (running trials' results
+            # are then ignored by the schedule, though models may still learn from them).
+            old = self.schedule
+            self.schedule = BracketSchedule(old.max_budget, old.eta, old.s_max, old.exec_mode, old.num_iterations)
+            self._jobs = {}
         self._specs = specs
         self._enc = UnitCubeEncoding(specs)
         self._size = count_configurations(specs)
@@ -138,7 +144,7 @@ class BracketTuner(Tuner):
             return None
         flat = self._new_config()
         for _ in range(100):
-            if enc.key_of(flat) not in self._seen:
+            if enc.key_of(flat) not in self._seen and self._valid(flat):
                 break
             flat = enc.decode(enc.random(self.rng, 1)[0])
         else:
@@ -146,6 +152,11 @@ class BracketTuner(Tuner):
                 return None
         self._seen.add(enc.key_of(flat))
         return search_space.format_parameters(flat, self._specs), flat
+
+    def _valid(self, flat: dict[Key, Any]) -> bool:
+        """Whether every value lies in its domain (q-rounding can push a log-type value to 0)."""
+        assert self._specs is not None
+        return all(search_space.contains(s, flat[s.key]) for s in self._specs if s.key in flat)
 
     def _budget_value(self, budget: float) -> int | float:
         if self.integer_budget:
