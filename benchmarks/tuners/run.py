@@ -68,8 +68,9 @@ def _task(args: tuple[str, str, int, int]) -> tuple[str, dict[str, Any]]:
     start = time.time()
     try:
         losses, times = OPTIMIZERS[optimizer](problem.space, problem.loss, seed, budget)
-        return key, {"losses": [float(x) for x in losses], "suggest_cpu": [float(t) for t in times],
-                     "wall": time.time() - start}
+        return key, {"losses": [float(f"{x:.7g}") for x in losses],
+                     "suggest_ms": float(f"{1000 * sum(times) / max(1, len(times)):.4g}"),
+                     "wall": round(time.time() - start, 2)}
     except Exception as exc:  # a failing peer is a result too (shown as "fails" in the tables)
         return key, {"error": f"{type(exc).__name__}: {exc}"[:300], "trace": traceback.format_exc()[-1500:]}
 

@@ -166,7 +166,10 @@ def _from_unit(spec: ParameterSpec, u: float) -> float | int:
         value = math.exp(spec.mu + spec.sigma * float(ndtri(min(max(u, 1e-6), 1 - 1e-6))))
     else:
         raise AssertionError(t)
-    return to_trial_value(spec, quantize(spec, value))
+    value = quantize(spec, value)
+    if spec.log_distributed and value <= 0:
+        value = float(spec.q or 1e-300)  # rounding a small log-normal value must not give 0
+    return to_trial_value(spec, value)
 
 
 def _clip01(u: float) -> float:

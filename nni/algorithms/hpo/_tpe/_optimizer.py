@@ -24,7 +24,9 @@ class TpeSettings:
     prior_weight: float = 1.0
     bandwidth_factor: float = 1.0
     min_bandwidth: float = 0.005
-    min_spread: float = 0.1
+    min_spread: float = 0.2
+    local_fraction: float = 0.0
+    local_scale: float = 0.3
 
 
 def n_good(n: int, settings: TpeSettings) -> int:
@@ -74,6 +76,9 @@ def suggest_candidates(
         min_bandwidth=settings.min_bandwidth,
         min_spread=settings.min_spread,
     )
-    C = good.sample(rng, settings.n_ei_candidates)
+    n_local = int(round(settings.local_fraction * settings.n_ei_candidates))
+    C = good.sample(rng, settings.n_ei_candidates - n_local)
+    if n_local:
+        C = np.vstack([C, good.sample(rng, n_local, scale=settings.local_scale)])
     score = good.log_pdf(C) - bad.log_pdf(C)
     return C[np.argsort(-score, kind="stable")]

@@ -116,8 +116,8 @@ class ParzenMixture:
         return logsumexp(parts, axis=1)
 
     # ------------------------------------------------------------------------------------- sampling
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """``n`` draws from the mixture, inactive coordinates NaN."""
+    def sample(self, rng: np.random.Generator, n: int, scale: float = 1.0) -> np.ndarray:
+        """``n`` draws from the mixture, inactive coordinates NaN; ``scale`` < 1 narrows the kernels."""
         k, d = self.centers.shape
         probs = np.append(self.weights, self.prior_weight)
         probs = probs / probs.sum()
@@ -139,13 +139,13 @@ class ParzenMixture:
                 if size > 1:
                     shift = rng.integers(1, size, size=n)
                     moved = (np.nan_to_num(mu) + shift) % size
-                    keep = rng.random(n) < self.keep[j]
+                    keep = rng.random(n) < 1.0 - (1.0 - self.keep[j]) * scale
                     kernel = np.where(keep, mu, moved)
                 else:
                     kernel = np.zeros(n)
                 col = np.where(use_prior, uniform, kernel)
             else:
-                h = self.bandwidth[j]
+                h = self.bandwidth[j] * scale
                 m0 = np.nan_to_num(mu, nan=0.5)
                 lo = ndtr(-m0 / h)
                 hi = ndtr((1.0 - m0) / h)
