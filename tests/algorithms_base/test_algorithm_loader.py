@@ -238,3 +238,37 @@ def test_check_class_args_direct() -> None:
     check_class_args(RandomTuner, {"seed": 1})
     with pytest.raises(AlgorithmConfigError, match="expected a mapping"):
         check_class_args(RandomTuner, [1, 2])  # type: ignore[arg-type]
+
+
+CUSTOM_ASSESSOR = '''
+from nni.assessor import Assessor, AssessResult
+from nni.utils import extract_scalar_history
+
+
+class LastBelow(Assessor):
+    def __init__(self, threshold=0.5):
+        self.threshold = threshold
+        self.ended = []
+
+    def assess_trial(self, trial_job_id, trial_history):
+        history = extract_scalar_history(trial_history)
+        return AssessResult.Bad if history[-1] < self.threshold else AssessResult.Good
+
+    def trial_end(self, trial_job_id, success):
+        self.ended.append((trial_job_id, success))
+'''
+
+
+def test_custom_assessor_runs_unchanged(tmp_path: Path) -> None:
+    from nni.assessor import AssessResult
+
+    (tmp_path / "my_assessor.py").write_text(CUSTOM_ASSESSOR)
+    config = {"codeDir": str(tmp_path), "classFileName": "my_assessor.py", "className": "LastBelow",
+              "classArgs": {"threshold": 0.3}}
+    assessor = create_algorithm("assessor", config)
+    assert assessor.assess_trial("Ab1cD", [0.5, {"default": 0.2, "x": 1}]) is AssessResult.Bad
+    assert assessor.assess_trial("Ab1cD", [0.5, 0.4]) is AssessResult.Good
+    assessor.trial_end("Ab1cD", False)
+    assert assessor.ended == [("Ab1cD", False)]
+    with pytest.raises(AlgorithmConfigError, match="'assessor.classArgs.treshold': .*did you mean 'threshold'"):
+        create_algorithm("assessor", dict(config, classArgs={"treshold": 1}))

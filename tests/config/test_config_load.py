@@ -261,3 +261,21 @@ def test_nni_style_python_config(tmp_path: Path) -> None:
         ExperimentConfig(["local", "remote"])  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="platform 'pai' is not supported"):
         ExperimentConfig("pai")
+
+
+def test_v1_advisor_and_custom_assessor(write: Callable[..., Path], v1: Callable[..., dict[str, Any]],
+                                        tmp_path: Path) -> None:
+    (tmp_path / "asr.py").write_text(
+        "from nni.assessor import Assessor\nclass A(Assessor):\n    def __init__(self, start_step=1):\n        pass\n"
+        "    def assess_trial(self, trial_job_id, trial_history):\n        return True\n")
+    data = v1(tuner=None, advisor={"builtinAdvisorName": "Hyperband", "classArgs": {"optimize_mode": "maximize"}})
+    config = load_config(write("adv.yml", data))
+    assert config.tuner is None and config.advisor is not None and config.advisor.name == "Hyperband"
+    data = v1(assessor={"codeDir": ".", "classFileName": "asr.py", "className": "A", "classArgs": {"start_step": 2}})
+    config = load_config(write("asr.yml", data))
+    assert config.assessor is not None
+    assert (config.assessor.class_name, config.assessor.code_directory) == ("asr.A", str(tmp_path))
+    data = v1(assessor={"codeDir": ".", "classFileName": "asr.py", "className": "A", "classArgs": {"start": 2}})
+    with pytest.raises(ConfigError, match=r"'assessor.classArgs.start': unknown argument 'start' for A; "
+                                          r"did you mean 'start_step'\?"):
+        load_config(write("asr2.yml", data))
