@@ -31,7 +31,9 @@ class RunMode:
 def _new_config(platform: str | list[str]) -> Any:
     from nni.config import ExperimentConfig
 
-    return ExperimentConfig(platform)
+    if isinstance(platform, list):
+        raise NNIError("Experiment([...]) with several platforms is not supported here; give one platform name")
+    return ExperimentConfig.for_platform(platform)
 
 
 class Experiment:

@@ -40,7 +40,7 @@ __all__ = [
 MANAGER_LOG = Path("log") / "nnimanager.log"
 STDOUT_LOG = Path("log") / "stdout.log"
 STDERR_LOG = Path("log") / "stderr.log"
-_START_TIMEOUT = 60.0
+_START_TIMEOUT = 120.0
 
 
 class LaunchError(NNIError):
@@ -88,6 +88,19 @@ def _check_port_free(host: str, port: int) -> None:
 
 def _config_json(config: Any) -> dict[str, Any]:
     return config.to_json() if hasattr(config, "to_json") else dict(config)
+
+
+def _absolute_paths(config_json: dict[str, Any]) -> dict[str, Any]:
+    """Relative paths (a config built in Python) resolve against the caller's folder, not the manager's."""
+    out = dict(config_json)
+    for key in ("trialCodeDirectory", "searchSpaceFile", "experimentWorkingDirectory"):
+        if isinstance(out.get(key), str) and not Path(out[key]).expanduser().is_absolute():
+            out[key] = str(Path(out[key]).expanduser().resolve())
+    for key in ("tuner", "assessor", "advisor"):
+        algo = out.get(key)
+        if isinstance(algo, dict) and isinstance(algo.get("codeDirectory"), str):
+            out[key] = {**algo, "codeDirectory": str(Path(algo["codeDirectory"]).expanduser().resolve())}
+    return out
 
 
 def _working_root(config_json: dict[str, Any]) -> Path:
@@ -199,7 +212,7 @@ def create_experiment(config: Any, *, port: int = DEFAULT_PORT, debug: bool = Fa
     _check_port_free(host, port)
     registry = Registry()
     known = registry.all()
-    config_json = _config_json(config)
+    config_json = _absolute_paths(_config_json(config))
     root = _working_root(config_json)
     experiment_id = experiment_id or new_experiment_id()
     while experiment_id in known or (root / experiment_id).exists():
