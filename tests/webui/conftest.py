@@ -217,3 +217,8 @@ def shoot(artifacts: Path) -> Any:
 @pytest.fixture(scope="session")
 def waiter() -> Any:
     return wait_until
+
+
+@pytest.fixture(scope="session")
+def in_process_server() -> type[InProcessServer]:
+    return InProcessServer
