@@ -101,8 +101,12 @@ def reattach_trials(m: ExperimentManager) -> None:
         if record.status == "WAITING":
             if record.kill_requested:
                 _end(m, record, record.kill_requested, "killed before it started")
+            elif m._platform.reattach(m._job(record), record.handle or {}):
+                # Still queued on the platform (a Slurm job pending in the queue): follow it, do not resubmit.
+                m._active[record.trial_job_id] = _Active(record, history=[])
+                _log.info("trial %s re-attached while waiting", record.trial_job_id)
             else:
-                m._queued.append(record)  # never started: submit it again, same id
+                m._queued.append(record)  # never reached the platform: submit it again, same id
             continue
         job = m._job(record)
         if m._platform.reattach(job, record.handle or {}):
