@@ -15,17 +15,14 @@ Our own design (NNI's naive evolution mutated one parameter of a random survivor
 - the first ``min(population_size, 10 + dimensions)`` configurations are a space-filling random start;
 - afterwards the population is the ``population_size`` best results so far (elitist, steady state: a new
   child is proposed whenever a trial slot is free, no waiting for generations);
-- a child comes from a binary tournament, is crossed over (uniform) with a second tournament winner with
-  probability ``crossover_rate``, then mutated: Gaussian steps in the unit cube on a random subset of the
-  parameters (at least one), option switches for ``choice`` parameters, and parameters that become
-  active through a nested choice drawn from the prior;
-- the mutation step adapts by the 1/5 success rule: it grows when children beat their parent and
-  shrinks when they do not.
+- a child starts from a binary-tournament winner; each parameter is changed with probability
+  ``crossover_rate`` (at least one): numeric ones by a differential step ``F (b - c)`` between two random
+  members (in the unit cube, so the step shrinks as the population converges), ``choice`` ones by taking
+  another member's option (or, rarely, a random one); parameters that become active through a nested
+  choice are drawn from the prior.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 from scipy.stats import qmc
@@ -43,7 +40,7 @@ class EvolutionTuner(HistoryTuner):
         optimize_mode: str = "maximize",
         population_size: int = 32,
         seed: int | None = None,
-        crossover_rate: float = 0.3,
+        crossover_rate: float = 0.5,
     ) -> None:
         if isinstance(population_size, bool) or not isinstance(population_size, int) or population_size < 2:
             raise ValueError(f"population_size must be an integer >= 2, got {population_size!r}")
@@ -52,8 +49,6 @@ class EvolutionTuner(HistoryTuner):
         super().__init__(optimize_mode, seed)
         self.population_size = population_size
         self.crossover_rate = float(crossover_rate)
-        self.step = 0.15
-        self._parent_loss: dict[int, float] = {}
         self._start: np.ndarray | None = None
 
     def _on_space_changed(self) -> None:
@@ -62,67 +57,59 @@ class EvolutionTuner(HistoryTuner):
     def _initial_count(self) -> int:
         return min(self.population_size, 10 + self.enc.dim)
 
-    def generate_parameters(self, parameter_id: int, **kwargs: Any) -> dict[str, Any]:
-        self._next_parent_loss: float | None = None
-        params = super().generate_parameters(parameter_id, **kwargs)
-        if self._next_parent_loss is not None:
-            self._parent_loss[parameter_id] = self._next_parent_loss
-        return params
-
-    def receive_trial_result(self, parameter_id: int, parameters: Any, value: Any, **kwargs: Any) -> None:
-        before = self.n_finished
-        super().receive_trial_result(parameter_id, parameters, value, **kwargs)
-        parent = self._parent_loss.pop(parameter_id, None)
-        if parent is not None and self.n_finished > before:
-            improved = self._losses[-1] < parent
-            self.step = float(np.clip(self.step * (1.5 if improved else 0.9), 0.01, 0.5))
-
     def _propose(self) -> np.ndarray:
         n = self.n_finished
         issued = n + len(self._pending)
-        if n < 2 or issued < self._initial_count():
+        if n < 3 or issued < self._initial_count():
             return np.vstack([self._start_point(issued), self.enc.random(self.rng, 4)])
         X, losses = self.history()
-        order = np.argsort(losses, kind="stable")[: self.population_size]
+        pool = np.argsort(losses, kind="stable")[: self.population_size]
         out = []
         for _ in range(4):
-            a = self._tournament(order, losses)
-            child = X[a].copy()
-            if self.rng.random() < self.crossover_rate:
-                b = self._tournament(order, losses)
-                mask = self.rng.random(self.enc.dim) < 0.5
-                child = np.where(mask, X[b], child)
-            out.append(self._mutate(child))
-            if not out[1:]:
-                self._next_parent_loss = float(losses[a])
+            base = self._tournament(pool, losses)
+            b, c = self.rng.choice(pool, size=2, replace=False)
+            out.append(self._offspring(X[base], X[b], X[c], X[int(self.rng.choice(pool))]))
         return np.array(out)
 
     def _tournament(self, pool: np.ndarray, losses: np.ndarray) -> int:
         picks = self.rng.choice(pool, size=min(2, len(pool)), replace=False)
         return int(picks[np.argmin(losses[picks])])
 
-    def _mutate(self, parent: np.ndarray) -> np.ndarray:
+    def _offspring(self, base: np.ndarray, b: np.ndarray, c: np.ndarray, mate: np.ndarray) -> np.ndarray:
+        """Differential mutation ``base + F (b - c)`` on a random subset of coordinates (at least one).
+
+        The step follows the spread of the population, so it shrinks by itself as the population
+        converges; choices are taken from another member (crossover) or, rarely, drawn anew.
+        """
         enc = self.enc
         d = enc.dim
-        chosen = self.rng.random(d) < max(1.0 / d, 0.3)
-        if not chosen.any():
-            chosen[self.rng.integers(d)] = True
+        chosen = self.rng.random(d) < self.crossover_rate
+        chosen[self.rng.integers(d)] = True
+        scale = self.rng.uniform(0.5, 1.0)
         prior = enc.random(self.rng, 1)[0]
         child = np.full(d, np.nan)
         for j in range(d):
             if not all(child[p] == opt for p, opt in enc.conditions[j]):
                 continue
-            value = parent[j]
+            value = base[j]
             if not np.isfinite(value):
                 child[j] = prior[j] if np.isfinite(prior[j]) else self._prior_value(j)
             elif not chosen[j]:
                 child[j] = value
             elif enc.categorical[j]:
-                size = int(enc.sizes[j])
-                child[j] = (value + self.rng.integers(1, size)) % size if size > 1 else value
+                if self.rng.random() < 0.2 or not np.isfinite(mate[j]):
+                    child[j] = self._prior_value(j)
+                else:
+                    child[j] = mate[j]
             else:
-                step = max(self.step, 0.5 * enc.steps[j])
-                child[j] = float(np.clip(value + step * self.rng.standard_normal(), 0.0, 1.0))
+                diff = b[j] - c[j] if np.isfinite(b[j]) and np.isfinite(c[j]) else 0.0
+                step = scale * diff + 0.01 * self.rng.standard_normal()
+                if abs(step) < 0.5 * enc.steps[j]:
+                    step = float(np.sign(step) or 1.0) * enc.steps[j]
+                moved = value + step
+                # reflect at the bounds instead of piling up on them
+                moved = -moved if moved < 0 else (2.0 - moved if moved > 1 else moved)
+                child[j] = float(np.clip(moved, 0.0, 1.0))
         return child
 
     def _prior_value(self, j: int) -> float:
