@@ -34,7 +34,8 @@ def test_overview_shows_the_store_and_edits_concurrency(experiment, page, shoot,
     top_first = page.locator("[data-test=top-trials] tbody tr").first.inner_text()
     best_trial = max(_finished_with_metric(experiment.trials()), key=lambda t: _default(t.final_metric))
     assert best_trial.trial_job_id in top_first
-    assert '"x"' in page.inner_text("[data-test=search-space]")
+    space = page.inner_text("[data-test=search-space]")
+    assert "x\tuniform\t[0, 1]" in space and "opt[sgd]/momentum" in space
     assert "webui e2e" in page.inner_text("[data-test=config]")
     assert page.inner_text("[data-test=concurrency-value]") == "2"
     shoot(page, "overview")
@@ -185,3 +186,26 @@ def test_live_update_without_reload(experiment, page, waiter) -> None:
     assert any("/webui/updates?since=" in u for u in requests)
     assert not any("/trial-jobs" in u or "/metric-data" in u for u in requests)  # never the whole experiment
     assert not any(u.endswith("/") and "api" not in u for u in requests)  # no page reload
+
+
+def test_a_stopped_experiment_of_this_machine_opens_read_only(experiment, page, shoot, tmp_path) -> None:
+    from nni.launcher import Registry
+    from nni.rest._webui_demo import fill_store
+
+    folder = tmp_path / "oldexp01"
+    written = fill_store(folder, experiment_id="oldexp01", trials=25, intermediates=4, running=0, waiting=0,
+                         status="STOPPED", name="an older experiment")
+    Registry(experiment.home / ".experiment").add("oldexp01", {
+        "experimentName": "an older experiment", "status": "STOPPED", "platform": "local", "port": 8080,
+        "startTime": 1_700_000_000, "endTime": 1_700_000_600, "logDir": str(folder), "pid": None})
+    page.goto(experiment.url + "#/experiments")
+    page.click("tr[data-exp=oldexp01] [data-test=open-readonly]")
+    page.wait_for_selector("[data-test=best-metric]")
+    assert page.inner_text("[data-test=experiment-id]") == "oldexp01"
+    assert "read-only" in page.inner_text("#banner")
+    page.click("#nav a[data-page=trials]")
+    page.wait_for_function("document.querySelector('[data-test=table-info]')?.textContent === '25 trials'")
+    assert "exp=oldexp01" in page.url
+    first = page.locator("[data-test=trial-link]").first.inner_text()
+    assert first in written["trials"]
+    shoot(page, "other-experiment-trials")

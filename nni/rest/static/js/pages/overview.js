@@ -120,7 +120,8 @@ export async function render(main, { summary, link }) {
       h('div.grid.info-top', { style: { marginTop: '16px' } }, infoCard,
         h('div.panel', h('h2', `Top ${data.top.rows.length || ''} trials`), topTable)),
       h('div.grid.two', { style: { marginTop: '16px' } },
-        h('details.panel', { open: true }, h('summary', 'Search space'), h('pre.code', { 'data-test': 'search-space' }, JSON.stringify(e.searchSpace || {}, null, 2))),
+        h('details.panel', { open: true }, h('summary', 'Search space'), spaceTable(e.searchSpace || {}),
+          h('details', { style: { marginTop: '10px' } }, h('summary.sub', 'As JSON'), h('pre.code', { style: { marginTop: '8px' } }, JSON.stringify(e.searchSpace || {}, null, 2)))),
         h('details.panel', { open: true }, h('summary', 'Config'), h('pre.code', { 'data-test': 'config' }, JSON.stringify(e.config || {}, null, 2)))));
   };
   draw();
@@ -138,6 +139,38 @@ export async function render(main, { summary, link }) {
       if (s.revision !== data.revision || s.experiment.status !== data.experiment.status) reload();
     },
   };
+}
+
+const isOption = (o) => o && typeof o === 'object' && !Array.isArray(o) && '_name' in o;
+
+function spaceRows(space, prefix = '', depth = 0) {
+  const rows = [];
+  for (const [name, spec] of Object.entries(space || {})) {
+    const type = spec && spec._type;
+    const values = (spec && spec._value) || [];
+    if (type === 'choice' && values.some(isOption)) {
+      rows.push([prefix + name, type, values.map((o) => (isOption(o) ? o._name : JSON.stringify(o))).join(' | '), depth]);
+      for (const option of values.filter(isOption)) {
+        const nested = Object.assign({}, option);
+        delete nested._name;
+        rows.push(...spaceRows(nested, `${prefix}${name}[${option._name}]/`, depth + 1));
+      }
+    } else {
+      rows.push([prefix + name, type, type === 'choice' ? values.map((v) => JSON.stringify(v)).join(' | ') : `[${values.join(', ')}]`, depth]);
+    }
+  }
+  return rows;
+}
+
+function spaceTable(space) {
+  const rows = spaceRows(space);
+  if (!rows.length) return h('div.empty', 'No search space.');
+  return h('div.table-wrap', h('table.data', { 'data-test': 'search-space' },
+    h('thead', h('tr', h('th', 'Parameter'), h('th', 'Type'), h('th', 'Values'))),
+    h('tbody', rows.map(([path, type, values, depth]) => h('tr',
+      h('td.mono', { style: { paddingLeft: `${10 + depth * 18}px` } }, path),
+      h('td', h('span.badge', type)),
+      h('td.mono', { style: { whiteSpace: 'normal' } }, values))))));
 }
 
 function tunerName(config) {
