@@ -136,3 +136,20 @@ def test_page_and_plotly_are_served_locally(client: TestClient) -> None:
     js = client.get("/webui-vendor/plotly.min.js")
     assert js.status_code == 200 and len(js.content) > 1_000_000
     assert client.get("/static/js/pages/overview.js").status_code == 200
+
+
+def test_an_experiment_error_is_shown_with_its_traceback(tmp_path: Path) -> None:
+    from nni.rest._webui_demo import fill_store
+
+    fill_store(tmp_path, trials=5, intermediates=2, running=0, waiting=0, failed=0)
+    store = open_store(tmp_path)
+    try:
+        store.set_status("ERROR", error="tuner failed: ZeroDivisionError", traceback="Traceback ...\nZeroDivisionError",
+                         end_time=store.profile().start_time + 90)
+    finally:
+        store.close()
+    client = TestClient(create_app(experiment_dir=tmp_path, store_reader=open_reader(tmp_path), control=None))
+    exp = client.get(f"{UI}/summary").json()["experiment"]
+    assert exp["status"] == "ERROR"
+    assert "tuner failed: ZeroDivisionError" in exp["error"] and "Traceback" in exp["error"]
+    assert exp["elapsed"] == pytest.approx(90)
