@@ -15,11 +15,14 @@ Events: ``started`` (id, pid), ``launch_failed`` (id, error), ``watching`` (id, 
 ``metrics`` (id, offset, data: the new complete lines as latin-1 text), ``exit`` (id, code: int or
 null when the process vanished without an exit record), ``killed`` (id), ``error`` (message).
 
-Every round (``--interval`` seconds, or at once when a command arrives) all followed trials are
-checked and the events of the round are written together. The agent exits when its standard input
+Every round all followed trials are checked and the events of the round are written together. A
+round starts when a command arrives, when inotify reports a change in a trial's ``.nni`` folder (a
+metric appended, the exit record renamed into place), or after ``--slow`` seconds (processes that
+vanish without an exit record); without inotify, every ``--interval`` seconds. The agent exits when its standard input
 closes or stays silent for ``--idle`` seconds; the trials it started keep running.
 """
 
+import ctypes
 import json
 import os
 import select
@@ -85,6 +88,35 @@ def _read_text(path):
         return None
 
 
+class _Inotify:
+    """The Linux inotify API through ctypes (stdlib only); any event just starts a round."""
+
+    MASK = 0x00000002 | 0x00000008 | 0x00000080 | 0x00000100  # MODIFY | CLOSE_WRITE | MOVED_TO | CREATE
+
+    def __init__(self):
+        libc = ctypes.CDLL(None, use_errno=True)
+        self._add = libc.inotify_add_watch
+        self._rm = libc.inotify_rm_watch
+        self.fd = libc.inotify_init1(os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        if self.fd < 0:
+            raise OSError(ctypes.get_errno(), "inotify_init1 failed")
+
+    def add(self, path):
+        wd = self._add(self.fd, os.fsencode(path), self.MASK)
+        return wd if wd >= 0 else None
+
+    def remove(self, wd):
+        if wd is not None:
+            self._rm(self.fd, wd)
+
+    def drain(self):
+        try:
+            while os.read(self.fd, 65536):
+                pass
+        except OSError:
+            pass
+
+
 def _trial_log(trial_dir, line):
     try:
         with open(os.path.join(trial_dir, "trial.log"), "a", encoding="utf-8") as f:
@@ -115,9 +147,14 @@ def _read_exit(trial_dir):
 
 
 class Agent:
-    def __init__(self, interval, idle):
+    def __init__(self, interval, idle, slow):
         self.interval = interval
         self.idle = idle
+        self.slow = slow
+        try:
+            self.inotify = _Inotify()
+        except (OSError, AttributeError):
+            self.inotify = None
         self.trials = {}
         self.out = []
         self.last_input = time.time()
@@ -143,7 +180,7 @@ class Agent:
             elif op == "kill":
                 self.kill(tid, cmd["dir"], float(cmd.get("grace", 5.0)))
             elif op == "forget":
-                self.trials.pop(tid, None)
+                self._drop(tid)
             elif op != "ping":
                 self.emit(ev="error", message=f"unknown command {op!r}")
         except Exception as exc:  # report, never die on one bad command
@@ -153,8 +190,17 @@ class Agent:
                 self.emit(ev="error", id=tid, message=f"{op} failed: {type(exc).__name__}: {exc}")
 
     def _follow(self, tid, trial_dir, offset, pid, starttime, proc=None):
+        old = self.trials.get(tid)
+        wd = old["wd"] if old else None
+        if wd is None and self.inotify is not None and os.path.isdir(os.path.join(trial_dir, ".nni")):
+            wd = self.inotify.add(os.path.join(trial_dir, ".nni"))
         self.trials[tid] = {"dir": trial_dir, "offset": offset, "pid": pid, "start": starttime,
-                            "proc": proc, "gone_since": None, "kill_at": None}
+                            "proc": proc, "gone_since": None, "kill_at": None, "wd": wd}
+
+    def _drop(self, tid):
+        trial = self.trials.pop(tid, None)
+        if trial is not None and self.inotify is not None:
+            self.inotify.remove(trial["wd"])
 
     def launch(self, tid, trial_dir, files):
         pid, starttime = _read_pid(trial_dir)
@@ -199,7 +245,7 @@ class Agent:
             self._follow(tid, trial_dir, 0, pid, starttime)
             trial = self.trials[tid]
         if trial["pid"] is None:
-            self.trials.pop(tid, None)
+            self._drop(tid)
             self.emit(ev="killed", id=tid)
             return
         _trial_log(trial_dir, f"kill: SIGTERM to process group {trial['pid']}")
@@ -229,7 +275,7 @@ class Agent:
             proc.poll()  # reap run.sh when it is our child
         if trial["kill_at"] is not None:
             if not _group_alive(trial["pid"]):
-                del self.trials[tid]
+                self._drop(tid)
                 self.emit(ev="killed", id=tid)
             elif now >= trial["kill_at"]:
                 _trial_log(trial["dir"], f"kill: SIGKILL to process group {trial['pid']}")
@@ -243,7 +289,7 @@ class Agent:
         code = _read_exit(trial["dir"])
         if code is not None:
             self.read_metrics(tid, trial)
-            del self.trials[tid]
+            self._drop(tid)
             self.emit(ev="exit", id=tid, code=code)
             return
         if trial["pid"] is None or not _alive(trial["pid"], trial["start"]):
@@ -251,18 +297,23 @@ class Agent:
                 trial["gone_since"] = now
             elif now - trial["gone_since"] >= GONE_GRACE:
                 self.read_metrics(tid, trial)
-                del self.trials[tid]
+                self._drop(tid)
                 self.emit(ev="exit", id=tid, code=_read_exit(trial["dir"]))
 
     def run(self):
         fd = sys.stdin.fileno()
         buf = b""
-        self.emit(ev="ready", pid=os.getpid())
+        self.emit(ev="ready", pid=os.getpid(), inotify=self.inotify is not None)
         self.flush()
+        watched = [fd] if self.inotify is None else [fd, self.inotify.fd]
         while True:
-            ready, _, _ = select.select([fd], [], [], self.interval)
+            busy = any(t["kill_at"] is not None or t["gone_since"] is not None for t in self.trials.values())
+            timeout = self.interval if self.inotify is None or busy else self.slow
+            ready, _, _ = select.select(watched, [], [], timeout)
             now = time.time()
-            if ready:
+            if self.inotify is not None and self.inotify.fd in ready:
+                self.inotify.drain()
+            if fd in ready:
                 chunk = os.read(fd, 65536)
                 if not chunk:
                     return
@@ -288,7 +339,7 @@ class Agent:
 
 
 def main(argv):
-    interval, idle = 0.05, 60.0
+    interval, idle, slow = 0.05, 60.0, 0.5
     args = list(argv)
     while args:
         flag = args.pop(0)
@@ -296,8 +347,10 @@ def main(argv):
             interval = float(args.pop(0))
         elif flag == "--idle":
             idle = float(args.pop(0))
+        elif flag == "--slow":
+            slow = float(args.pop(0))
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    Agent(interval, idle).run()
+    Agent(interval, idle, slow).run()
 
 
 if __name__ == "__main__":

@@ -53,8 +53,8 @@ def _run_script(job: TrialJob, env: dict[str, str], trial_dir: str, code_dir: st
     log = q(trial_dir + "/trial.log")
     gpus = f", CUDA_VISIBLE_DEVICES={env['CUDA_VISIBLE_DEVICES']}" if "CUDA_VISIBLE_DEVICES" in env else ""
     lines += [
-        f'__nni_log() {{ printf "[%s] %s\\n" "$(date "+%Y-%m-%d %H:%M:%S")" "$1" >>{log}; }}',
-        f'__nni_log "launching on $(hostname 2>/dev/null), pid $$, "{q(f"in {code_dir}{gpus}: {job.command}")}',
+        f'__nni_log() {{ printf "[%(%Y-%m-%d %H:%M:%S)T] %s\\n" -1 "$1" >>{log}; }}',
+        f'__nni_log "launching on $HOSTNAME, pid $$, "{q(f"in {code_dir}{gpus}: {job.command}")}',
         f"cd {q(code_dir)} || {{ echo {q(f'trial code folder {code_dir} is missing')} >>{q(trial_dir + '/stderr')};"
         f" echo 1 >{exit_file}; exit 1; }}",
         f"/bin/bash -c {q(job.command)} >{q(trial_dir + '/stdout')} 2>{q(trial_dir + '/stderr')} </dev/null",
