@@ -48,19 +48,19 @@ def nni_function_name(node: ast.AST) -> str | None:
     return None
 
 
+_PARENTHESIZED = (ast.BinOp, ast.BoolOp, ast.UnaryOp, ast.Compare, ast.Lambda, ast.IfExp)
+
+
 def _option_label(node: ast.expr) -> Any:
-    """A choice option's label in the search space: the literal itself, else its source text."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str)) and node.value is not ...:
+    """A choice option's label in the search space: the literal itself, else its source text.
+
+    Number and string literals are their own labels; any other option is labelled by its source, with
+    operator expressions in parentheses as NNI writes them (``5*6`` -> ``"(5 * 6)"``, ``-1`` -> ``"(-1)"``).
+    """
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float, str):
         return node.value
-    if (
-        isinstance(node, ast.UnaryOp)
-        and isinstance(node.op, ast.USub)
-        and isinstance(node.operand, ast.Constant)
-        and isinstance(node.operand.value, (int, float))
-        and not isinstance(node.operand.value, bool)
-    ):
-        return -node.operand.value
-    return ast.unparse(node)
+    text = ast.unparse(node)
+    return f"({text})" if isinstance(node, _PARENTHESIZED) else text
 
 
 def _nni_call(func: str, args: list[ast.expr], keywords: dict[str, str]) -> ast.Call:
