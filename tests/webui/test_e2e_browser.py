@@ -199,6 +199,8 @@ def test_a_stopped_experiment_of_this_machine_opens_read_only(experiment, page, 
         "experimentName": "an older experiment", "status": "STOPPED", "platform": "local", "port": 8080,
         "startTime": 1_700_000_000, "endTime": 1_700_000_600, "logDir": str(folder), "pid": None})
     page.goto(experiment.url + "#/experiments")
+    page.wait_for_selector("tr[data-exp=oldexp01]")
+    shoot(page, "experiments-with-a-stopped-one")
     page.click("tr[data-exp=oldexp01] [data-test=open-readonly]")
     page.wait_for_selector("[data-test=best-metric]")
     assert page.inner_text("[data-test=experiment-id]") == "oldexp01"
