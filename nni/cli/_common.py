@@ -16,7 +16,7 @@ import click
 
 from nni.errors import NNIError
 
-__all__ = ["CliError", "handle_errors", "echo_json", "Target", "resolve", "open_reader", "console",
+__all__ = ["CliError", "handle_errors", "echo_json", "Target", "resolve", "open_reader", "console", "text_table",
            "fmt_time", "fmt_duration", "DEBUG"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,6 +58,20 @@ def handle_errors(func: F) -> F:
 
 def echo_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, default=str))
+
+
+def text_table(headers: list[str], rows: list[list[str]], max_width: int = 60) -> str:
+    """A plain aligned table (fast for 10,000 rows, unlike a rich Table); long cells are cut with '…'."""
+    cut = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cut:
+        for i, cell in enumerate(row):
+            if len(cell) > widths[i]:
+                widths[i] = len(cell)
+    line = "  ".join("{:<%d}" % w for w in widths)  # noqa: UP031 - a format built once for every row
+    out = [line.format(*headers).rstrip(), "  ".join("-" * w for w in widths)]
+    out += [line.format(*row).rstrip() for row in cut]
+    return "\n".join(out)
 
 
 def fmt_time(seconds: float | None) -> str:

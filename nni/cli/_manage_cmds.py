@@ -10,7 +10,17 @@ from typing import Any
 
 import click
 
-from ._common import CliError, console, echo_json, fmt_duration, fmt_time, handle_errors, open_reader, resolve
+from ._common import (
+    CliError,
+    console,
+    echo_json,
+    fmt_duration,
+    fmt_time,
+    handle_errors,
+    open_reader,
+    resolve,
+    text_table,
+)
 
 __all__ = ["register"]
 
@@ -279,13 +289,9 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
 
 
 def _print_trials(jobs: list[dict[str, Any]]) -> None:
-    from rich.table import Table
-
     from nni.rest import decode_metric_data
 
-    table = Table()
-    for col in ("trial", "seq", "status", "parameters", "final metric", "started", "duration", "note"):
-        table.add_column(col, overflow="fold")
+    rows = []
     now = time.time()
     for job in jobs:
         params = json.loads(job["hyperParameters"][0])["parameters"] if job["hyperParameters"] else {}
@@ -295,6 +301,7 @@ def _print_trials(jobs: list[dict[str, Any]]) -> None:
         note = job.get("message") or ""
         if job["status"] == "WAITING" and not note:
             note = "waiting for a free trial slot"
-        table.add_row(job["id"], str(job["sequenceId"]), job["status"], json.dumps(params), _metric_text(final),
-                      fmt_time(start), duration, note)
-    console().print(table)
+        rows.append([job["id"], str(job["sequenceId"]), job["status"], json.dumps(params), _metric_text(final),
+                     fmt_time(start), duration, note])
+    headers = ["trial", "seq", "status", "parameters", "final metric", "started", "duration", "note"]
+    click.echo(text_table(headers, rows, max_width=80))

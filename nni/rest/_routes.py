@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 
 import nni
 from nni.errors import NNIError
@@ -70,6 +70,11 @@ async def _send(ctx: AppContext, command: Command) -> Any:
         raise RestError(400, f"{type(command).__name__} refused: {exc}") from None
     except TimeoutError:
         raise RestError(503, f"the manager did not answer {type(command).__name__} within {_COMMAND_TIMEOUT:.0f}s") from None
+
+
+def _json_list(items: list[Any]) -> Response:
+    """Encoded directly: large lists skip FastAPI's per-item validation (the schema is still documented)."""
+    return Response(json.dumps(items).encode(), media_type="application/json")
 
 
 def _trial_or_404(ctx: AppContext, trial_job_id: str) -> TrialView:
@@ -140,11 +145,14 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
         stats = _ctx(request).data.statistics()
         return [{"trialJobStatus": s, "trialJobNumber": n} for s, n in stats.items() if n]
 
-    @router.get("/trial-jobs", summary="All trial jobs, optionally of one status")
-    def trial_jobs(request: Request, status: str | None = None) -> list[dict[str, Any]]:
+    @router.get("/trial-jobs", summary="All trial jobs, optionally of one status", response_model=list[dict[str, Any]])
+    def trial_jobs(request: Request, status: str | None = None) -> Any:
         if status is not None and status not in TRIAL_STATUSES:
             raise RestError(400, f"status must be one of {', '.join(TRIAL_STATUSES)}, got {status!r}")
-        return [trial_json(t) for t in _ctx(request).data.trials(status)]
+        data = _ctx(request).data
+        if hasattr(data, "trial_jobs_json"):
+            return Response(data.trial_jobs_json(status), media_type="application/json")
+        return [trial_json(t) for t in data.trials(status)]
 
     @router.post("/trial-jobs", summary="Add a customized trial with the given parameters")
     async def add_trial(request: Request, body: Annotated[Any, Body()]) -> dict[str, Any]:
@@ -169,23 +177,29 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
         await _send(ctx, KillTrial(trial_job_id))
         return {}
 
-    @router.get("/metric-data", summary="Every metric record")
-    def metric_data(request: Request) -> list[dict[str, Any]]:
-        return [metric_json(m) for m in _ctx(request).data.metrics()]
+    @router.get("/metric-data", summary="Every metric record", response_model=list[dict[str, Any]])
+    def metric_data(request: Request) -> Any:
+        data = _ctx(request).data
+        if hasattr(data, "metrics_json_chunks"):
+            return StreamingResponse(data.metrics_json_chunks(), media_type="application/json")
+        return [metric_json(m) for m in data.metrics()]
 
-    @router.get("/metric-data/{trial_job_id}", summary="The metric records of one trial")
-    def metric_data_of(request: Request, trial_job_id: str) -> list[dict[str, Any]]:
+    @router.get("/metric-data/{trial_job_id}", summary="The metric records of one trial",
+                response_model=list[dict[str, Any]])
+    def metric_data_of(request: Request, trial_job_id: str) -> Any:
         ctx = _ctx(request)
         _trial_or_404(ctx, trial_job_id)
-        return [metric_json(m) for m in ctx.data.metrics(trial_job_id)]
+        return _json_list([metric_json(m) for m in ctx.data.metrics(trial_job_id)])
 
-    @router.get("/metric-data-latest", summary="The latest metric record of each trial")
-    def metric_data_latest(request: Request) -> list[dict[str, Any]]:
-        return [metric_json(m) for m in _ctx(request).data.latest_metrics()]
+    @router.get("/metric-data-latest", summary="The latest metric record of each trial",
+                response_model=list[dict[str, Any]])
+    def metric_data_latest(request: Request) -> Any:
+        return _json_list([metric_json(m) for m in _ctx(request).data.latest_metrics()])
 
-    @router.get("/export-data", summary="[{parameter, value, trialJobId}] of trials with a final result")
-    def export_data(request: Request) -> list[dict[str, Any]]:
-        return export_json(_ctx(request).data.trials())
+    @router.get("/export-data", summary="[{parameter, value, trialJobId}] of trials with a final result",
+                response_model=list[dict[str, Any]])
+    def export_data(request: Request) -> Any:
+        return _json_list(export_json(_ctx(request).data.trials()))
 
     @router.get("/experiments-info", summary="Every experiment of this machine's registry")
     def experiments_info(request: Request) -> list[dict[str, Any]]:

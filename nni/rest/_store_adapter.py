@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,10 @@ class StoreData:
     def __init__(self, reader: Any) -> None:
         self.reader = reader
         self.experiment_dir = Path(getattr(reader, "experiment_dir", "."))
+        # trial id -> (record, its trial-jobs JSON); refreshed with only the trials changed since _revision
+        self._cache: dict[str, tuple[Any, bytes]] = {}
+        self._revision = -1
+        self._lock = threading.Lock()
 
     # -- profile --------------------------------------------------------------------------------------
     def profile(self) -> ProfileView:
@@ -95,12 +102,54 @@ class StoreData:
         return finals
 
     def trials(self, status: str | None = None) -> list[TrialView]:
-        finals = self._finals()
-        return [self._view(r, finals) for r in self.reader.trials(status=status)]
+        # The trials table carries each final value: no scan of the (large) metrics table for a list.
+        return [self._view(r, {}) for r in self.reader.trials(status=status)]
 
     def trial(self, trial_job_id: str) -> TrialView | None:
         record = self.reader.trial(trial_job_id)
         return None if record is None else self._view(record, self._finals(trial_job_id))
+
+    def _refresh(self) -> list[tuple[Any, bytes]]:
+        """Every trial with its encoded JSON, by sequence id; re-encodes only what changed since last call."""
+        from ._shapes import trial_json
+
+        with self._lock:
+            revision = self.reader.revision()
+            if revision != self._revision:
+                with self.reader.snapshot():
+                    revision = self.reader.revision()
+                    since = None if self._revision < 0 else self._revision
+                    changed = self.reader.trials(since_revision=since)
+                for record in changed:
+                    encoded = json.dumps(trial_json(self._view(record, {}))).encode()
+                    self._cache[record.trial_job_id] = (record, encoded)
+                self._revision = revision
+                self._ordered = sorted(self._cache.values(), key=lambda item: item[0].sequence_id)
+            return self._ordered
+
+    def trial_jobs_json(self, status: str | None = None) -> bytes:
+        """NNI's trial-jobs list, encoded (the fast path of ``GET /trial-jobs``)."""
+        items = self._refresh()
+        parts = [encoded for record, encoded in items if status is None or record.status == status]
+        return b"[" + b",".join(parts) + b"]"
+
+    def metrics_json_chunks(self, trial_job_id: str | None = None, page: int = 20000) -> Iterator[bytes]:
+        """NNI's metric-data list, encoded page by page (memory stays flat however many metrics there are)."""
+        from ._shapes import metric_json
+
+        yield b"["
+        after, first = 0, True
+        while True:
+            rows = self.reader.metrics(trial_job_id, after_id=after, limit=page)
+            if not rows:
+                break
+            body = ",".join(json.dumps(metric_json(_metric(r))) for r in rows)
+            yield (body if first else "," + body).encode()
+            first = False
+            after = rows[-1].id
+            if len(rows) < page:
+                break
+        yield b"]"
 
     # -- metrics --------------------------------------------------------------------------------------
     def metrics(self, trial_job_id: str | None = None) -> list[MetricView]:

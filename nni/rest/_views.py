@@ -19,11 +19,7 @@ def trial_jobs_from_reader(reader: Any, *, status: str | None = None, head: int 
     total = reader.trial_count(status)
     offset, limit = (0, head) if head is not None else (max(total - (tail or 0), 0), tail)
     records = reader.trials(status=status, offset=offset, limit=limit)
-    finals: dict[str, list[Any]] = {}
-    for record in records:
-        if record.final_metric is not None:
-            finals.update(data._finals(record.trial_job_id))
-    return [trial_json(data._view(r, finals)) for r in records]
+    return [trial_json(data._view(r, {})) for r in records]
 
 
 def profile_json_from_reader(reader: Any) -> dict[str, Any]:
