@@ -348,14 +348,6 @@ class TrialTable:
                 out.append([self._value(entry, c, now) for c in columns])
         return out
 
-    def position(self, query: TableQuery, trial_id: str) -> int | None:
-        """Index of a trial in a query's order (to jump to its page)."""
-        ids = self.ordered_ids(query)
-        try:
-            return ids.index(trial_id)
-        except ValueError:
-            return None
-
     def changed_since(self, revision: int) -> list[str]:
         with self._lock:
             start = bisect.bisect_right(self._changes, (revision, "\uffff"))

@@ -177,15 +177,6 @@ def trials(
     return state.table.page(query, offset, min(limit, _MAX_LIMIT), cols)
 
 
-@router.get(WEBUI_API + "/position", summary="Web UI: where a trial stands in a sorted/filtered table")
-@_guard
-def position(request: Request, id: str, exp: str | None = None, sort: str = "seq", order: str = "asc",  # noqa: A002
-             status: str = "", q: str = "", filter: str = "") -> Any:  # noqa: A002
-    state = _state(request, exp)
-    state.table.refresh()
-    return {"position": state.table.position(_query(sort, order, status, q, filter), id)}
-
-
 @router.get(WEBUI_API + "/updates", summary="Web UI: trials changed since a revision, and a brief summary")
 @_guard
 def updates(request: Request, since: int = 0, exp: str | None = None, columns: str = "") -> Any:
