@@ -617,7 +617,7 @@ class ExperimentManager:
         stats = dict(self._stats)
         if self._calls is not None:
             stats.update(self._calls.stats)
-        stats["elapsedSeconds"] = self._elapsed_before + (time.monotonic() - self._run_start)
+        stats["elapsed"] = self._elapsed_before + (time.monotonic() - self._run_start)
         self.store.set_stats(stats)
 
     def _set_search_space(self, space: dict[str, Any], *, log: bool) -> None:

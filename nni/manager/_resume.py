@@ -28,7 +28,7 @@ def resume_state(m: ExperimentManager) -> None:
     profile = m.store.profile()
     assert profile is not None and m._calls is not None
     m._limits = {**m._limits, **profile.limits}
-    m._elapsed_before = float(profile.stats.get("elapsedSeconds", 0.0))
+    m._elapsed_before = float(profile.stats.get("elapsed", 0.0))
     for key in ("tunerCalls", "tunerSeconds", "assessorCalls", "assessorSeconds"):
         m._calls.stats[key] = profile.stats.get(key, 0)
     m._stats["resumes"] = int(profile.stats.get("resumes", 0)) + 1

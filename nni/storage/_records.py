@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 __all__ = [
@@ -56,7 +56,7 @@ class ExperimentProfile:
     updated: float
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TrialRecord:
     """A trial's current state, derived from its events (and its metrics for ``final_metric``)."""
 
@@ -76,7 +76,7 @@ class TrialRecord:
     metrics_offset: int = 0
     resumed_from: str | None = None
     replaced_by: str | None = None
-    kill_requested: str | None = field(default=None)  # the status a pending kill asked for
+    kill_requested: str | None = None  # the status a pending kill asked for
     revision: int = 0
 
     @property
@@ -94,7 +94,7 @@ class TrialEvent:
     revision: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class MetricRow:
     """One reported metric; ``value`` is kept whole (number or dict) as the trial reported it."""
 

@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS trials (
     resumed_from TEXT,
     replaced_by TEXT,
     kill_requested TEXT,
+    last_metric_id INTEGER,
     revision INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS trials_by_revision ON trials (revision);
@@ -75,6 +76,7 @@ CREATE TABLE IF NOT EXISTS metrics (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS metrics_once ON metrics (trial_job_id, type, sequence);
 CREATE INDEX IF NOT EXISTS metrics_by_revision ON metrics (revision);
+CREATE INDEX IF NOT EXISTS metrics_by_type ON metrics (type, id);
 CREATE TABLE IF NOT EXISTS algorithm_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     call TEXT NOT NULL,

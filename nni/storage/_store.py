@@ -131,6 +131,10 @@ class StoreReader:
         row = self._one("SELECT value FROM meta WHERE key = 'revision'")
         return 0 if row is None else int(row[0])
 
+    def _updated(self, fallback: float) -> float:
+        row = self._one("SELECT value FROM meta WHERE key = 'updated'")
+        return fallback if row is None else float(row[0])
+
     def profile(self) -> ExperimentProfile | None:
         row = self._one(
             "SELECT experiment_id, name, config, search_space, limits, status, start_time, end_time, error, "
@@ -141,7 +145,7 @@ class StoreReader:
         return ExperimentProfile(
             experiment_id=row[0], name=row[1], config=loads(row[2]), search_space=loads(row[3]),
             limits=loads(row[4]), status=row[5], start_time=row[6], end_time=row[7], error=row[8],
-            traceback=row[9], stats=loads(row[10]), revision=self.revision(), updated=row[12],
+            traceback=row[9], stats=loads(row[10]), revision=self.revision(), updated=self._updated(row[12]),
         )
 
     # -- trials ---------------------------------------------------------------------------------------
@@ -228,8 +232,8 @@ class StoreReader:
     def latest_metrics(self) -> list[MetricRow]:
         """The most recent metric of each trial (NNI's metric-data-latest)."""
         return [_metric(r) for r in self._all(
-            f"SELECT {_METRIC_COLUMNS} FROM metrics WHERE id IN (SELECT MAX(id) FROM metrics GROUP BY trial_job_id) "
-            "ORDER BY id"
+            f"SELECT {_METRIC_COLUMNS} FROM metrics WHERE id IN "
+            "(SELECT last_metric_id FROM trials WHERE last_metric_id IS NOT NULL) ORDER BY id"
         )]
 
     def intermediate_history(self, trial_job_id: str) -> list[Any]:
@@ -295,10 +299,8 @@ class ExperimentStore(StoreReader):
         if not self._bumped:
             self._revision += 1
             self._conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('revision', ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(self._revision),))
-            self._conn.execute("UPDATE profile SET revision = ?, updated = ? WHERE id = 1",
-                               (self._revision, time.time()))
+                "INSERT INTO meta (key, value) VALUES ('revision', ?), ('updated', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(self._revision), repr(time.time())))
             self._bumped = True
         return self._revision
 
@@ -379,7 +381,11 @@ class ExperimentStore(StoreReader):
                 (trial_job_id, event, ts, dumps(data), rev),
             )
             self._conn.execute(
-                f"INSERT OR REPLACE INTO trials ({_TRIAL_COLUMNS}) VALUES ({','.join('?' * 18)})",
+                f"INSERT INTO trials ({_TRIAL_COLUMNS}) VALUES ({','.join('?' * 18)}) "
+                "ON CONFLICT(trial_job_id) DO UPDATE SET status = excluded.status, start_time = excluded.start_time, "
+                "end_time = excluded.end_time, exit_code = excluded.exit_code, reason = excluded.reason, "
+                "handle = excluded.handle, replaced_by = excluded.replaced_by, "
+                "kill_requested = excluded.kill_requested, revision = excluded.revision",
                 (record.trial_job_id, record.sequence_id, record.parameter_id, dumps(record.parameters),
                  record.parameter_source, record.status, record.submit_time, record.start_time, record.end_time,
                  record.exit_code, record.reason, dumps(record.handle) if record.handle is not None else None,
@@ -394,24 +400,30 @@ class ExperimentStore(StoreReader):
         Returns the rows really added, in order: only those are acted upon.
         """
         added: list[MetricRow] = []
+        offsets: dict[str, int] = {}
+        finals: dict[str, str] = {}
+        last_ids: dict[str, int] = {}
         with self.transaction():
             rev = self._rev()
+            insert = ("INSERT OR IGNORE INTO metrics (trial_job_id, parameter_id, type, sequence, value, timestamp, "
+                      "file_offset, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             for m in metrics:
                 value = dumps(m.value)
-                cur = self._conn.execute(
-                    "INSERT OR IGNORE INTO metrics (trial_job_id, parameter_id, type, sequence, value, timestamp, "
-                    "file_offset, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (m.trial_job_id, m.parameter_id, m.type, m.sequence, value, m.timestamp, m.file_offset, rev),
-                )
-                final = m.type == "FINAL" and cur.rowcount == 1
-                self._conn.execute(
-                    "UPDATE trials SET metrics_offset = MAX(metrics_offset, ?), revision = ?"
-                    + (", final_metric = ?" if final else "") + " WHERE trial_job_id = ?",
-                    (m.file_offset, rev, value, m.trial_job_id) if final else (m.file_offset, rev, m.trial_job_id),
-                )
+                cur = self._conn.execute(insert, (m.trial_job_id, m.parameter_id, m.type, m.sequence, value,
+                                                  m.timestamp, m.file_offset, rev))
+                offsets[m.trial_job_id] = max(offsets.get(m.trial_job_id, 0), m.file_offset)
                 if cur.rowcount == 1:
+                    last_ids[m.trial_job_id] = int(cur.lastrowid or 0)
+                    if m.type == "FINAL":
+                        finals.setdefault(m.trial_job_id, value)
                     added.append(MetricRow(int(cur.lastrowid or 0), m.trial_job_id, m.parameter_id, m.type,
                                            m.sequence, m.value, m.timestamp, m.file_offset, rev))
+            for trial_id, offset in offsets.items():
+                self._conn.execute(
+                    "UPDATE trials SET metrics_offset = MAX(metrics_offset, ?), revision = ?, "
+                    "final_metric = COALESCE(final_metric, ?), last_metric_id = COALESCE(?, last_metric_id) "
+                    "WHERE trial_job_id = ?",
+                    (offset, rev, finals.get(trial_id), last_ids.get(trial_id), trial_id))
         return added
 
     def next_ids(self) -> tuple[int, int]:
