@@ -137,6 +137,37 @@ def test_link_cut_and_restored(ssh_world, netns_machine, tmp_path):
     assert status["connections"] == 2
 
 
+def test_machine_lost_then_back_kills_leftovers_and_takes_trials_again(ssh_world, netns_machine, tmp_path):
+    server, ns = netns_machine
+    code = make_code_dir(tmp_path)
+    m = MachineSpec(host=server.host, port=22, user="root", ssh_key_file=str(ssh_world.root_key),
+                    python_path=str(ssh_world.root_python))
+    plat = platform([m], code, tmp_path, unreachable_timeout=2.0)
+    events = Events()
+    plat.start(events)
+    try:
+        plat.submit(job("left1", 0, steps=1000, sleep=0.1))
+        events.wait(lambda items: bool(events.of(TrialMetric, "left1")), 30)
+        pid = events.of(TrialStarted, "left1")[0].handle["pid"]
+        ns.link(up=False)
+        try:
+            events.wait(lambda items: bool(events.of(TrialExited, "left1")), 30)
+            assert pid_alive(pid)  # still running over there, cut off
+        finally:
+            ns.link(up=True)
+        deadline = time.monotonic() + 20
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not pid_alive(pid)  # killed when the machine answered again
+        plat.submit(job("again1", 1, steps=2, sleep=0.05))
+        events.wait(lambda items: bool(events.of(TrialExited, "again1")), 30)
+    finally:
+        plat.stop()
+    lost = events.of(TrialExited, "left1")[0]
+    assert lost.status == "FAILED" and "unreachable" in lost.reason
+    assert [e.status for e in events.of(TrialExited, "again1")] == ["SUCCEEDED"]
+
+
 def test_reattach_after_platform_restart(ssh_world, machine_a, tmp_path):
     code = make_code_dir(tmp_path)
     a = root_machine(ssh_world, machine_a)

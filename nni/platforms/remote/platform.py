@@ -361,6 +361,10 @@ class RemotePlatform(Platform):
         if kind == "watching":
             if trial.watch_reply is not None and not trial.watch_reply.done():
                 trial.watch_reply.set_result(event)
+            elif trial.state == "running" and event.get("pid") is None and event.get("exit") is None:
+                self._finish(trial, trial.kill_status or "FAILED", None,
+                             f"the trial folder {trial.trial_dir} on {session.key} is gone")
+                self._schedule()
             return
         if trial.state == "done":
             return
