@@ -149,6 +149,8 @@ class ExperimentManager:
         handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s (%(name)s) %(message)s"))
         level = getattr(logging, self.config.log_level.upper(), logging.INFO)
         handler.setLevel(level)
+        # the launcher writes its own lines to this file through its own handler: do not write them twice
+        handler.addFilter(lambda record: not record.name.startswith("nni.launcher"))
         root = logging.getLogger("nni")
         root.addHandler(handler)
         if root.level == logging.NOTSET or root.level > level:
@@ -688,6 +690,12 @@ class ExperimentManager:
 
     def _cmd_kill(self, c: cmd.KillTrial) -> Any:
         active = self._active.get(c.trial_job_id)
+        queued = next((r for r in self._queued if r.trial_job_id == c.trial_job_id), None)
+        if queued is not None:  # created, never submitted: it just ends
+            self._queued.remove(queued)
+            self.store.add_trial_event(queued.trial_job_id, "EXITED",
+                                       {"status": "USER_CANCELED", "reason": "killed by the user before it started"})
+            return None
         if active is None:
             record = self.store.trial(c.trial_job_id)
             if record is None:

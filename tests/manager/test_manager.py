@@ -220,3 +220,16 @@ def test_sets_nni_env_for_the_tuner(harness, tuner_cls, tmp_path: Path) -> None:
     h = harness(FakePlatform(), EnvTuner(), maxTrialNumber=1)
     assert h.start().join() == "DONE"
     assert seen == {"exp": "abcdefgh", "ckpt": str(h.dir / "checkpoint")}
+
+
+def test_kill_of_a_queued_customized_trial(harness, tuner_cls, until) -> None:
+    platform = FakePlatform(lambda job: [Gate(), Final(1), Exit(0)])
+    h = harness(platform, tuner_cls(), maxTrialNumber=3, trialConcurrency=1).start()
+    until(lambda: len(platform.running()) == 1)
+    queued = h.manager.control.send(AddCustomizedTrial({"x": 0.3})).result(5)
+    assert h.reader().trial(queued).status == "WAITING"
+    h.manager.control.send(KillTrial(queued)).result(5)
+    assert h.reader().trial(queued).status == "USER_CANCELED"
+    assert all(job.trial_job_id != queued for job in platform.submitted)
+    platform.open_all()
+    assert h.join() == "DONE"
