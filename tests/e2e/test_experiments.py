@@ -147,3 +147,25 @@ def test_bad_config_is_refused_before_anything_starts(e2e, port) -> None:
     result = e2e.nnictl("create", "--config", config, "--port", port, check=False)
     assert result.returncode == 1 and "trialConcurency" in result.stderr and "Traceback" not in result.stderr
     assert not e2e.home.exists() or not any(p for p in e2e.home.iterdir() if not p.name.startswith("."))
+
+
+def test_tuner_exception_puts_the_experiment_in_error_with_its_traceback(e2e, port) -> None:
+    (e2e.code / "bad_tuner.py").write_text(
+        "from nni.tuner import Tuner\n\n"
+        "class BadTuner(Tuner):\n"
+        "    def update_search_space(self, search_space):\n"
+        "        pass\n\n"
+        "    def generate_parameters(self, parameter_id, **kwargs):\n"
+        "        return 1 / 0  # a bug in the user's tuner\n\n"
+        "    def receive_trial_result(self, parameter_id, parameters, value, **kwargs):\n"
+        "        pass\n"
+    )
+    config = e2e.config(tuner={"className": "bad_tuner.BadTuner", "codeDirectory": str(e2e.code)})
+    exp_id = e2e.create(config, port)
+    assert e2e.wait_status(port, ("ERROR",)) == "ERROR"
+    status = e2e.rest(port, "/check-status")
+    assert status["errors"] and "ZeroDivisionError" in " ".join(status["errors"]) + str(status)
+    out = e2e.nnictl("experiment", "status", exp_id).stdout
+    assert "ERROR" in out and "bad_tuner.py" in out and "ZeroDivisionError" in out
+    assert "ZeroDivisionError" in (e2e.home / exp_id / "log" / "nnimanager.log").read_text()
+    e2e.nnictl("stop", exp_id)
