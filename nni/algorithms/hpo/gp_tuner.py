@@ -97,13 +97,32 @@ class GPTuner(ModelBasedTuner):
         )
 
 
+MAX_POINTS = 1000
+
+
 def fit_model(
     gp: GaussianProcess, fmap: FeatureMap, X: np.ndarray, y: np.ndarray, X_pending: np.ndarray, rng: Any
 ) -> None:
-    """Fit the GP on finished trials, then condition it on pending ones at its own predictions."""
+    """Fit the GP on finished trials, then condition it on pending ones at its own predictions.
+
+    Beyond ``MAX_POINTS`` results the GP is conditioned on a subset (the best quarter, the most recent
+    quarter and a random half of the rest), which keeps a suggestion's cost bounded.
+    """
+    if len(X) > MAX_POINTS:
+        keep = _subset(y, MAX_POINTS, rng)
+        X, y = X[keep], y[keep]
     F = fmap.to_features(X)
     gp.fit(F, y, rng)
     if len(X_pending):
         Fp = fmap.to_features(X_pending)
         believed, _ = gp.predict(Fp)
         gp.fit(F, y, rng, optimize=False, extra_X=Fp, extra_y=believed)
+
+
+def _subset(y: np.ndarray, size: int, rng: Any) -> np.ndarray:
+    n = len(y)
+    quarter = size // 4
+    chosen = set(np.argsort(y)[:quarter].tolist()) | set(range(n - quarter, n))
+    rest = np.array(sorted(set(range(n)) - chosen))
+    extra = rng.choice(rest, size=size - len(chosen), replace=False)
+    return np.array(sorted(chosen | set(extra.tolist())))
