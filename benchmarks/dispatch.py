@@ -99,7 +99,7 @@ def main() -> None:
                       file=sys.stderr, flush=True)
             rows.append((c, statistics.median(bares), statistics.median(manageds)))
     print(f"\nDispatch overhead: {args.trials} no-op trials, median of {args.repeat} interleaved runs "
-          f"(python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
+          f"(python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})")
     print(f"{'concurrency':>11} | {'bare loop trials/s':>18} | {'manager+local trials/s':>22} | {'ratio':>5}")
     print(f"{'-' * 11}-+-{'-' * 18}-+-{'-' * 22}-+-{'-' * 5}")
     for c, bare, managed in rows:

@@ -194,6 +194,9 @@ class ExperimentManager:
             profile = self.store.profile()
             if self.resume and profile is None:
                 raise NNIError(f"cannot resume {self.experiment_id}: its store in {self.experiment_dir} is empty")
+            if profile is not None and not self.resume:
+                raise NNIError(f"{self.experiment_dir} already holds experiment {profile.experiment_id}; "
+                               "resume it (resume=True / nnictl resume) or use a new folder")
             if profile is None:
                 self.store.init_profile(self.experiment_id, self.config.experiment_name, self.config.json,
                                         self.config.search_space, self._limits)
