@@ -84,7 +84,7 @@ class SpaceBuilder:
         return AnnotationError(message, file=self.file, line=line)
 
     # -- entries ---------------------------------------------------------------------------------
-    def _register(self, name: str, func: str, value: dict[str, Any], line: int, named: bool) -> str:
+    def register(self, name: str, func: str, value: dict[str, Any], line: int, named: bool) -> str:
         key = f"{self.module}/{name}/{func}"
         try:
             validate({key: value})
@@ -136,7 +136,7 @@ class SpaceBuilder:
             name = f"__line{line_of(call.args[-1])}"
         if func == "choice":
             labels, values = self.options(call.args, func, line, line_of)
-            key = self._register(name, func, {"_type": "choice", "_value": labels}, line, named)
+            key = self.register(name, func, {"_type": "choice", "_value": labels}, line, named)
             table = ast.Dict(keys=[ast.Constant(label) for label in labels], values=values)
             return _nni_call(func, [table], {"name": name, "key": key})
         numbers: list[float | int] = []
@@ -152,7 +152,7 @@ class SpaceBuilder:
                     line,
                 )
             numbers.append(number)
-        key = self._register(name, func, {"_type": func, "_value": numbers}, line, named)
+        key = self.register(name, func, {"_type": func, "_value": numbers}, line, named)
         return _nni_call(func, [ast.Constant(n) for n in numbers], {"name": name, "key": key})
 
     def options(

@@ -208,7 +208,7 @@ class _Planner:
                 ann.first_line,
             )
         labels, values = self.builder.options(args, "function_choice", ann.first_line, ann.line_of)
-        key = self.builder._register(
+        key = self.builder.register(
             name, "function_choice", {"_type": "choice", "_value": labels}, ann.first_line, True
         )
         lambdas = [
