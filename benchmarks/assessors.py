@@ -20,12 +20,13 @@ A stopped trial has no final result, as in NNI. Each configuration's learning cu
 Figures per arm, averaged over seeds: epochs trained, best final accuracy among trials that completed,
 and epochs trained until that best was first reached.
 
-    python3 benchmarks/assessors.py [--seeds 5] [--trials 40] [--epochs 25] [--concurrency 4]
+    python3 benchmarks/assessors.py [--seeds 5] [--trials 40] [--epochs 25] [--concurrency 4] [--cache F]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -181,6 +182,10 @@ ARMS: dict[str, Callable[[int], Callable[[], Any] | None]] = {
     "Medianstop": lambda epochs: MedianstopAssessor,
     "Curvefitting": lambda epochs: lambda: CurvefittingAssessor(epoch_num=epochs),
     "Optuna MedianPruner": lambda epochs: OptunaMedianPruner,
+    # not a default: the threshold knob, to show what a tighter Curvefitting buys and costs
+    "Curvefitting, threshold=0.99": lambda epochs: (
+        lambda: CurvefittingAssessor(epoch_num=epochs, threshold=0.99)
+    ),
 }
 
 
@@ -191,26 +196,44 @@ def configurations(seed: int, trials: int) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--trials", type=int, default=40)
     parser.add_argument("--epochs", type=int, default=25)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="JSON file keeping the trained curves, so a rerun replays them instead of training",
+    )
     args = parser.parse_args(argv)
+    cache: dict[str, list[list[float]]] = {}
+    if args.cache is not None and args.cache.exists():
+        cache = json.loads(args.cache.read_text())
 
     data = _data()
     results: dict[str, list[Outcome]] = {arm: [] for arm in ARMS}
     train_seconds = 0.0
     for seed in range(args.seeds):
         started = time.perf_counter()
-        curves = [train_curve(p, args.epochs, seed * 1000 + i, data) for i, p in enumerate(configurations(seed, args.trials))]
+        key = f"{seed}/{args.trials}/{args.epochs}"
+        if key not in cache:
+            cache[key] = [
+                train_curve(p, args.epochs, seed * 1000 + i, data)
+                for i, p in enumerate(configurations(seed, args.trials))
+            ]
+            if args.cache is not None:
+                args.cache.write_text(json.dumps(cache))
+        curves = cache[key]
         train_seconds += time.perf_counter() - started
         for arm, factory in ARMS.items():
             results[arm].append(simulate(curves, factory(args.epochs), args.concurrency))
         print(
-            f"seed {seed}: " + ", ".join(
-                f"{arm} {r[-1].epochs} ep / {r[-1].best:.4f}" for arm, r in results.items()
-            ),
+            f"seed {seed}: "
+            + ", ".join(f"{arm} {r[-1].epochs} ep / {r[-1].best:.4f}" for arm, r in results.items()),
             file=sys.stderr,
             flush=True,
         )
