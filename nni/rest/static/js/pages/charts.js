@@ -67,6 +67,16 @@ export async function render(main, { summary, link }) {
     await fn(Plotly);
   }
 
+  function byStatus(indices) {
+    const groups = new Map();
+    for (const i of indices) {
+      const st = cols.status[i];
+      if (!groups.has(st)) groups.set(st, []);
+      groups.get(st).push(i);
+    }
+    return [...groups.entries()];
+  }
+
   function finiteIdx() {
     const out = [];
     cols.default.forEach((v, i) => { if (typeof v === 'number' && Number.isFinite(v)) out.push(i); });
@@ -84,15 +94,18 @@ export async function render(main, { summary, link }) {
     for (const v of y) { b = b === null ? v : (maximize ? Math.max(b, v) : Math.min(b, v)); best.push(b); }
     const gl = keep.length > 1500 ? 'scattergl' : 'scatter';
     Plotly.react(box, [
-      { x, y, type: gl, mode: 'markers', name: 'default metric', text: keep.map((i) => cols.id[i]),
-        marker: { size: 6, color: keep.map((i) => STATUS_COLORS[cols.status[i]] || '#2563eb'), opacity: 0.75 },
-        hovertemplate: 'trial %{text}<br>#%{x}: %{y}<extra></extra>' },
+      ...byStatus(keep).map(([status, idx]) => ({
+        x: idx.map((i) => cols.seq[i]), y: idx.map((i) => cols.default[i]), customdata: idx.map((i) => cols.id[i]),
+        type: gl, mode: 'markers', name: status.replace('_', ' ').toLowerCase(),
+        marker: { size: 6, color: STATUS_COLORS[status] || '#2563eb', opacity: 0.75 },
+        hovertemplate: 'trial %{customdata}<br>#%{x}: %{y}<extra></extra>',
+      })),
       { x, y: best, type: gl, mode: 'lines', name: 'best so far', line: { color: '#059669', width: 2, shape: 'hv' } },
     ], layout({
       xaxis: { title: { text: 'trial sequence' } },
       yaxis: { title: { text: 'default metric' } },
     }), PLOT_CONFIG);
-    box.on && box.on('plotly_click', (ev) => { const p = ev.points[0]; if (p && p.text) location.hash = link('trial', p.text); });
+    box.on && box.on('plotly_click', (ev) => { const p = ev.points[0]; if (p && p.customdata) location.hash = link('trial', p.customdata); });
   }
 
   function drawParallel(Plotly) {
@@ -154,12 +167,13 @@ export async function render(main, { summary, link }) {
     cols.duration.forEach((v, i) => { if (typeof v === 'number') keep.push(i); });
     if (!keep.length) { box.replaceWith(h('div.empty', 'No trial has started yet.')); return; }
     const many = keep.length > 400;
-    Plotly.react(box, [{
-      x: keep.map((i) => cols.seq[i]), y: keep.map((i) => cols.duration[i]), text: keep.map((i) => cols.id[i]),
-      type: many ? 'scattergl' : 'bar', mode: many ? 'markers' : undefined,
-      marker: { color: keep.map((i) => STATUS_COLORS[cols.status[i]] || '#2563eb'), size: many ? 4 : undefined },
-      hovertemplate: 'trial %{text}<br>#%{x}: %{y:.1f}s<extra></extra>',
-    }], layout({
+    const traces = byStatus(keep).map(([status, idx]) => ({
+      x: idx.map((i) => cols.seq[i]), y: idx.map((i) => cols.duration[i]), customdata: idx.map((i) => cols.id[i]),
+      name: status.replace('_', ' ').toLowerCase(), type: many ? 'scattergl' : 'bar', mode: many ? 'markers' : undefined,
+      marker: { color: STATUS_COLORS[status] || '#2563eb', size: many ? 4 : undefined },
+      hovertemplate: 'trial %{customdata}<br>#%{x}: %{y:.1f}s<extra></extra>',
+    }));
+    Plotly.react(box, traces, layout({
       xaxis: { title: { text: 'trial sequence' } },
       yaxis: { title: { text: 'duration (s)' } },
     }), PLOT_CONFIG);
