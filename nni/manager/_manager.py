@@ -124,6 +124,17 @@ class ExperimentManager:
         return self._platform
 
     def run(self) -> str:
+        profile = self.store.profile()
+        problem = None
+        if self.resume and profile is None:
+            problem = f"cannot resume {self.experiment_id}: its store in {self.experiment_dir} is empty"
+        elif profile is not None and not self.resume:
+            problem = (f"{self.experiment_dir} already holds experiment {profile.experiment_id}; "
+                       "resume it (resume=True / nnictl resume) or use a new folder")
+        if problem is not None:
+            self._closed.set()
+            self.store.close()
+            raise NNIError(problem)
         self._setup_logging()
         final = "STOPPED"
         try:
@@ -192,11 +203,6 @@ class ExperimentManager:
     def _run(self) -> str:
         try:
             profile = self.store.profile()
-            if self.resume and profile is None:
-                raise NNIError(f"cannot resume {self.experiment_id}: its store in {self.experiment_dir} is empty")
-            if profile is not None and not self.resume:
-                raise NNIError(f"{self.experiment_dir} already holds experiment {profile.experiment_id}; "
-                               "resume it (resume=True / nnictl resume) or use a new folder")
             if profile is None:
                 self.store.init_profile(self.experiment_id, self.config.experiment_name, self.config.json,
                                         self.config.search_space, self._limits)
@@ -228,7 +234,10 @@ class ExperimentManager:
             try:
                 self._shutdown("SYS_CANCELED", f"experiment error: {exc}")
             finally:
-                self._set_status("ERROR", error=f"{type(exc).__name__}: {exc}", traceback=text, end=True)
+                if self.store.profile() is not None:
+                    self._set_status("ERROR", error=f"{type(exc).__name__}: {exc}", traceback=text, end=True)
+                else:
+                    self.status = "ERROR"
             if not isinstance(exc, (Exception, KeyboardInterrupt)):
                 raise
         return self.status

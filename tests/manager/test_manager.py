@@ -233,3 +233,23 @@ def test_kill_of_a_queued_customized_trial(harness, tuner_cls, until) -> None:
     assert all(job.trial_job_id != queued for job in platform.submitted)
     platform.open_all()
     assert h.join() == "DONE"
+
+
+def test_create_on_a_used_store_and_resume_of_nothing_are_refused(tmp_path: Path, tuner_cls) -> None:
+    from nni.manager import ExperimentManager
+    from nni.storage import ExperimentStore, open_reader
+
+    from_config = {"trialCommand": "true", "trialConcurrency": 1, "maxTrialNumber": 1, "searchSpace": {},
+                   "tuner": {"name": "Random"}, "trainingService": {"platform": "local"}}
+    first = ExperimentManager(from_config, tmp_path / "a", "aaaaaaaa", store=ExperimentStore(tmp_path / "a"),
+                              platform=FakePlatform(), tuner=tuner_cls())
+    assert first.run() == "DONE"
+    again = ExperimentManager(from_config, tmp_path / "a", "bbbbbbbb", store=ExperimentStore(tmp_path / "a"),
+                              platform=FakePlatform(), tuner=tuner_cls())
+    with pytest.raises(NNIError, match="already holds experiment aaaaaaaa"):
+        again.run()
+    assert open_reader(tmp_path / "a").profile().status == "DONE"  # untouched
+    nothing = ExperimentManager(from_config, tmp_path / "b", "cccccccc", store=ExperimentStore(tmp_path / "b"),
+                                platform=FakePlatform(), tuner=tuner_cls(), resume=True)
+    with pytest.raises(NNIError, match="store .* is empty"):
+        nothing.run()
