@@ -12,7 +12,9 @@ Public read API (what REST, nnictl and the Python API code against)::
         .experiment_id .name .config (camelCase dict, secrets "***") .search_space .limits
         .status .start_time .end_time (epoch seconds) .error .traceback .stats .revision .updated
         limits keys: trialConcurrency, maxTrialNumber, maxExperimentDuration (s), maxTrialDuration (s)
-        (None = no limit); stats: tunerCalls, tunerSeconds, assessorCalls, assessorSeconds, ...
+        (None = no limit); stats: tunerCalls, tunerSeconds, assessorCalls, assessorSeconds (time spent in
+        the tuner / assessor), elapsed (running seconds, downtime between runs excluded), resumes,
+        replaySeconds (time the last resume spent rebuilding the tuner)
     reader.revision()       -> int   grows with every write transaction
     reader.trials(status=None | "RUNNING" | [..], since_revision=None, offset=0, limit=None)
                             -> [TrialRecord] by sequence id; ``since_revision=r`` gives only trials
