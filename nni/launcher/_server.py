@@ -200,10 +200,10 @@ def serve(options: ServeOptions, on_tick: Callable[[Any], None] | None = None,
         config = _load_launch_config(options.experiment_dir) if options.mode == "create" else \
             _resume_config(options.experiment_dir)
         store = ExperimentStore(options.experiment_dir)
+        (options.experiment_dir / LAUNCH_CONFIG).unlink(missing_ok=True)  # it may hold passwords
         manager = ExperimentManager(config, options.experiment_dir, options.experiment_id, store=store,
                                     resume=options.mode == "resume",
                                     platform=_fake_gpu_platform(config, options))
-        (options.experiment_dir / LAUNCH_CONFIG).unlink(missing_ok=True)
         control = _ServerControl(manager, stop_event)
 
     reader = StoreReader(options.experiment_dir)

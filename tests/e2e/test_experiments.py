@@ -169,3 +169,31 @@ def test_tuner_exception_puts_the_experiment_in_error_with_its_traceback(e2e, po
     assert "ERROR" in out and "bad_tuner.py" in out and "ZeroDivisionError" in out
     assert "ZeroDivisionError" in (e2e.home / exp_id / "log" / "nnimanager.log").read_text()
     e2e.nnictl("stop", exp_id)
+
+
+def test_use_annotation_generates_the_space_and_runs_an_instrumented_copy(e2e, port) -> None:
+    annotated = e2e.tmp / "annotated"
+    annotated.mkdir()
+    source = (
+        "import nni\n\n"
+        "'''@nni.variable(nni.uniform(0.1, 0.9), name=x)'''\n"
+        "x = 0.5\n"
+        "'''@nni.report_intermediate_result(x / 2)'''\n"
+        "'''@nni.report_final_result(x)'''\n"
+    )
+    (annotated / "main.py").write_text(source)
+    config = e2e.config(searchSpace=None, useAnnotation=True, trialCommand="python3 main.py",
+                        trialCodeDirectory=str(annotated), maxTrialNumber=2)
+    exp_id = e2e.create(config, port)
+    assert e2e.wait_status(port, ("DONE",)) == "DONE"
+    jobs = e2e.rest(port, "/trial-jobs")
+    assert len(jobs) == 2 and {j["status"] for j in jobs} == {"SUCCEEDED"}
+    space = e2e.rest(port, "/experiment")["params"]["searchSpace"]
+    (key,) = space  # NNI's generated name: <module>/<variable>/<sampler>
+    assert key.split("/")[1:] == ["x", "uniform"]
+    for job in jobs:
+        x = json.loads(job["hyperParameters"][0])["parameters"][key]
+        assert 0.1 <= x <= 0.9
+        assert json.loads(json.loads(job["finalMetricData"][0]["data"])) == x
+    assert (annotated / "main.py").read_text() == source  # the user's file is never written
+    e2e.nnictl("stop", exp_id)
