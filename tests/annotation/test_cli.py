@@ -47,3 +47,20 @@ def test_ss_gen_without_annotations_says_so(tmp_path: Path) -> None:
     (tmp_path / "t.py").write_text("x = 1\n")
     result = CliRunner().invoke(ss_gen, ["-d", str(tmp_path), "-f", str(tmp_path / "o.json")])
     assert result.exit_code != 0 and "no annotation found" in result.output
+
+
+def test_nnictl_ss_gen(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NNI_")}
+    env["PYTHONPATH"] = str(REPO)
+    out = tmp_path / "space.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "nni.cli", "ss_gen", "--trial_dir", str(CODE), "--file", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text()) == json.loads(proc.stdout)
+    assert "models.net/self.hidden/choice" in json.loads(proc.stdout)
