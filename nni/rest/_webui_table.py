@@ -28,7 +28,7 @@ from nni.rest._webui_model import (
 
 __all__ = ["TrialTable", "TableQuery", "QueryError", "flatten_parameters", "BASE_COLUMNS"]
 
-BASE_COLUMNS = ("id", "seq", "status", "start", "end", "duration", "default", "intermediates", "latest", "source")
+BASE_COLUMNS = ("id", "seq", "status", "start", "end", "duration", "default", "latest", "source")
 _OPS = ("<=", ">=", "!=", "==", "=", "<", ">", "~")
 _FILTER_RE = re.compile(r"^\s*([^<>=!~]+?)\s*(<=|>=|!=|==|=|<|>|~)\s*(.+?)\s*$")
 
@@ -187,8 +187,6 @@ class TrialTable:
             return None if end is None else max(0.0, end - row.start)
         if column == "default":
             return entry.metric
-        if column == "intermediates":
-            return row.intermediate_count
         if column == "latest":
             return entry.latest
         if column == "source":

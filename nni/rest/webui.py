@@ -339,7 +339,7 @@ def export(request: Request, format: str = "csv", exp: str | None = None, sort: 
                 "trialJobId": row.id, "sequenceId": row.seq, "status": row.status,
                 "startTime": row.start, "endTime": row.end, "parameters": row.parameters,
                 "finalMetric": row.final, "default": default_metric(row.final),
-                "intermediateCount": row.intermediate_count, "parameterSource": row.source,
+                "parameterSource": row.source,
             })
         return Response(json.dumps(items, indent=1), media_type="application/json", headers=headers)
     cols = table.columns()

@@ -73,7 +73,7 @@ export function badge(status, extra) {
 export function columnLabel(c) {
   if (c.startsWith('param:')) return c.slice(6);
   if (c.startsWith('metric:')) return c.slice(7);
-  return { id: 'Trial ID', seq: '#', status: 'Status', start: 'Start', end: 'End', duration: 'Duration', default: 'Default metric', intermediates: 'Intermediate', latest: 'Latest', source: 'Source', message: 'Message' }[c] || c;
+  return { id: 'Trial ID', seq: '#', status: 'Status', start: 'Start', end: 'End', duration: 'Duration', default: 'Default metric', latest: 'Latest result', source: 'Source', message: 'Message' }[c] || c;
 }
 
 let toastTimer = null;

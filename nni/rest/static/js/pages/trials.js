@@ -6,7 +6,7 @@ import { parseRoute, setQuery } from '../app.js';
 
 const STATUSES = ['WAITING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'USER_CANCELED', 'SYS_CANCELED', 'EARLY_STOPPED'];
 const HIDDEN = new Set(['end', 'source', 'message']);
-const NUMERIC = new Set(['seq', 'default', 'latest', 'intermediates', 'duration']);
+const NUMERIC = new Set(['seq', 'default', 'latest', 'duration']);
 
 export async function render(main, { summary, link }) {
   const q = parseRoute().query;
