@@ -73,6 +73,14 @@ def test_two_machines_key_and_password(ssh_world, machine_a, machine_b, tmp_path
         kinds = [type(e).__name__ for e in events.items if getattr(e, "trial_job_id", None) == tid
                  and not isinstance(e, TrialWaiting)]
         assert kinds[0] == "TrialStarted" and kinds[-1] == "TrialExited"
+    # logs, parameters and metrics were copied back into the local experiment folder before each exit
+    for tid in ids:
+        local = tmp_path / "exp" / "trials" / tid
+        assert b"hello from trial" in (local / "stdout").read_bytes()
+        assert b"a warning" in (local / "stderr").read_bytes()
+        assert b"exit code 0" in (local / "trial.log").read_bytes()
+        assert len((local / ".nni" / "metrics").read_bytes().splitlines()) == 4
+        assert json.loads((local / "parameter.cfg").read_text())["parameters"]["steps"] == 3
     # the environment and parameter file the trial saw
     sample = ids[0]
     handle = _handle(plat, sample)

@@ -304,12 +304,13 @@ class MachineSession:
             return False
         return True
 
-    async def read_file(self, path: str, limit: int) -> bytes:
+    async def read_file(self, path: str, limit: int, offset: int = 0) -> bytes:
+        """Up to ``limit`` bytes of a remote file from ``offset`` (``b""`` when it does not exist)."""
         if self._sftp is None:
             raise ConnectionError(f"remote {self.key} is not connected")
         try:
             async with self._sftp.open(path, "rb") as f:
-                return bytes(await f.read(limit))
+                return bytes(await f.read(limit, offset))
         except Exception as exc:
             if type(exc).__name__ in ("SFTPNoSuchFile", "FileNotFoundError"):
                 return b""

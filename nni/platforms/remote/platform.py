@@ -46,12 +46,20 @@ __all__ = ["RemotePlatform"]
 _log = logging.getLogger("nni.platforms.remote")
 
 _KILL_STATUSES = ("USER_CANCELED", "EARLY_STOPPED", "SYS_CANCELED")
+# copied back into <experiment dir>/trials/<id>/: logs incrementally while the trial runs, the rest at its end
+_SYNCED_FILES = ("stdout", "stderr", "trial.log")
+_FINAL_FILES = ("parameter.cfg", ".nni/metrics")
+_SYNC_LIMIT = 64 * 1024 * 1024
 
 
 @dataclass
 class _Trial:
     job: TrialJob
-    state: str = "waiting"  # waiting | launching | reattaching | running | done
+    state: str = "waiting"  # waiting | launching | reattaching | running | ending | done
+
+    @property
+    def over(self) -> bool:
+        return self.state in ("ending", "done")
     machine: str | None = None
     gpus: tuple[int, ...] = ()
     trial_dir: str = ""
@@ -59,6 +67,7 @@ class _Trial:
     pid: int | None = None
     kill_status: str | None = None
     reason: str = ""  # last waiting reason reported
+    pending_exit: TrialExited | None = None  # held while its logs are copied back ("ending")
     timer: asyncio.TimerHandle | None = None
     watch_reply: asyncio.Future[dict[str, Any]] | None = None
 
@@ -89,6 +98,7 @@ class RemotePlatform(Platform):
                  remote_root: str | Callable[[MachineSpec], str] = "~/nni-experiments",
                  max_trials_per_machine: int | None = None, unreachable_timeout: float = 60.0,
                  on_machine_lost: str = "fail", kill_grace: float = 5.0, reattach_timeout: float = 30.0,
+                 log_sync_interval: float = 5.0,
                  session_options: SessionOptions | None = None) -> None:
         import_asyncssh()  # fail early, with the install hint, when the extra is missing
         self.machines = machines_from_config(config)
@@ -108,6 +118,7 @@ class RemotePlatform(Platform):
         self.on_machine_lost = on_machine_lost
         self.kill_grace = kill_grace
         self.reattach_timeout = reattach_timeout
+        self.log_sync_interval = log_sync_interval
         self.session_options = session_options or SessionOptions()
         self._sink: EventSink | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -235,10 +246,24 @@ class RemotePlatform(Platform):
             machine.lost_timer = asyncio.get_running_loop().call_later(
                 self.unreachable_timeout, self._check_lost, spec.key)
             session.start()
+        if self.experiment_dir and self.log_sync_interval > 0:
+            asyncio.get_running_loop().create_task(self._sync_loop())
+
+    async def _sync_loop(self) -> None:
+        while not self._stopped:
+            await asyncio.sleep(self.log_sync_interval)
+            for trial in list(self._trials.values()):
+                machine = self._machines.get(trial.machine or "")
+                if trial.state != "running" or machine is None or not machine.session.connected:
+                    continue
+                try:
+                    await self._sync_logs(trial, machine.session, final=False)
+                except Exception as exc:  # next round tries again
+                    _log.debug("remote: log sync of trial %s failed: %s", trial.job.trial_job_id, exc)
 
     # ----------------------------------------------------------------- scheduling
     def _enqueue(self, job: TrialJob) -> None:
-        if job.trial_job_id in self._trials and self._trials[job.trial_job_id].state != "done":
+        if job.trial_job_id in self._trials and not self._trials[job.trial_job_id].over:
             _log.warning("remote: trial %s submitted twice; ignoring the second", job.trial_job_id)
             return
         self._trials[job.trial_job_id] = _Trial(job)
@@ -304,18 +329,59 @@ class RemotePlatform(Platform):
         else:
             self._queue.append(trial.job.trial_job_id)
 
-    def _finish(self, trial: _Trial, status: str, exit_code: int | None, reason: str = "") -> None:
-        if trial.state == "done":
+    def _finish(self, trial: _Trial, status: str, exit_code: int | None, reason: str = "", *,
+                fetch: bool = False) -> None:
+        """Report the trial over; with ``fetch``, after copying its logs back into the experiment folder."""
+        if trial.over:
             return
         assert status in EXIT_STATUSES
         self._release(trial)
-        trial.state = "done"
-        self._emit(TrialExited(trial.job.trial_job_id, time.time(), status, exit_code, reason))
+        exited = TrialExited(trial.job.trial_job_id, time.time(), status, exit_code, reason)
+        machine = self._machines.get(trial.machine or "")
+        if fetch and self.experiment_dir and trial.trial_dir and machine is not None and machine.session.connected:
+            trial.state, trial.pending_exit = "ending", exited
+            asyncio.get_running_loop().create_task(self._fetch_then_report(trial, machine.session))
+        else:
+            trial.state = "done"
+            self._emit(exited)
+
+    async def _fetch_then_report(self, trial: _Trial, session: MachineSession) -> None:
+        try:
+            await asyncio.wait_for(self._sync_logs(trial, session, final=True), 15)
+        except Exception as exc:  # the logs stay on the machine; the result must not wait for them
+            _log.warning("remote: cannot copy the logs of trial %s from %s: %s", trial.job.trial_job_id,
+                         session.key, exc)
+        self._report_pending(trial)
+
+    def _report_pending(self, trial: _Trial) -> None:
+        if trial.state == "ending" and trial.pending_exit is not None:
+            trial.state = "done"
+            self._emit(trial.pending_exit)
+
+    def _local_dir(self, trial: _Trial) -> str | None:
+        if not self.experiment_dir:
+            return None
+        return os.path.join(self.experiment_dir, "trials", trial.job.trial_job_id)
+
+    async def _sync_logs(self, trial: _Trial, session: MachineSession, *, final: bool) -> None:
+        """Append what is new in the trial's logs to its folder in the local experiment folder."""
+        local = self._local_dir(trial)
+        if local is None:
+            return
+        names = _SYNCED_FILES + (_FINAL_FILES if final else ())
+        for name in names:
+            target = os.path.join(local, name)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            have = os.path.getsize(target) if os.path.exists(target) and name in _SYNCED_FILES else 0
+            data = await session.read_file(posixpath.join(trial.trial_dir, name), _SYNC_LIMIT, offset=have)
+            if data or not os.path.exists(target):
+                with open(target, "ab" if have else "wb") as f:
+                    f.write(data)
 
     # ----------------------------------------------------------------- kill
     def _kill(self, tid: str, status: str) -> None:
         trial = self._trials.get(tid)
-        if trial is None or trial.state == "done":
+        if trial is None or trial.over:
             _log.info("remote: kill of trial %s ignored: it is not running", tid)
             return
         if trial.state == "waiting":
@@ -366,28 +432,29 @@ class RemotePlatform(Platform):
                              f"the trial folder {trial.trial_dir} on {session.key} is gone")
                 self._schedule()
             return
-        if trial.state == "done":
+        if trial.over:
             return
         if kind == "started":
             self._on_started(machine, trial, int(event["pid"]))
         elif kind == "launch_failed":
-            self._finish(trial, "FAILED", None, f"cannot start the trial on {session.key}: {event.get('error')}")
+            self._finish(trial, "FAILED", None, f"cannot start the trial on {session.key}: {event.get('error')}",
+                         fetch=True)
             self._schedule()
         elif kind == "metrics":
             self._on_metrics(trial, int(event["offset"]), str(event["data"]).encode("latin-1"))
         elif kind == "exit":
             code = event.get("code")
             if trial.kill_status is not None:
-                self._finish(trial, trial.kill_status, code)
+                self._finish(trial, trial.kill_status, code, fetch=True)
             elif code is None:
                 self._finish(trial, "FAILED", None, f"the trial process on {session.key} ended without an exit "
-                             "record (killed from outside the experiment?)")
+                             "record (killed from outside the experiment?)", fetch=True)
             else:
                 self._finish(trial, "SUCCEEDED" if code == 0 else "FAILED", int(code),
-                             "" if code == 0 else f"the trial command exited with code {code}")
+                             "" if code == 0 else f"the trial command exited with code {code}", fetch=True)
             self._schedule()
         elif kind == "killed":
-            self._finish(trial, trial.kill_status or "USER_CANCELED", None)
+            self._finish(trial, trial.kill_status or "USER_CANCELED", None, fetch=True)
             self._schedule()
 
     def _on_started(self, machine: _Machine, trial: _Trial, pid: int) -> None:
@@ -399,6 +466,9 @@ class RemotePlatform(Platform):
         handle = {"platform": "remote", "machine": spec.key, "host": spec.host, "port": spec.port,
                   "user": spec.user, "trial_dir": trial.trial_dir, "code_dir": paths.code if paths else "",
                   "pid": pid, "gpus": list(trial.gpus)}
+        local = self._local_dir(trial)
+        if local is not None:  # the web UI and nnictl look here; logs are copied in as the trial runs
+            os.makedirs(local, exist_ok=True)
         self._emit(TrialStarted(trial.job.trial_job_id, time.time(), handle))
         if trial.job.max_duration:
             trial.timer = asyncio.get_running_loop().call_later(trial.job.max_duration, self._on_max_duration,
@@ -433,7 +503,7 @@ class RemotePlatform(Platform):
         for tid, trial_dir in list(machine.orphans.items()):
             session.send({"op": "kill", "id": f"orphan:{tid}", "dir": trial_dir, "grace": self.kill_grace})
         for trial in self._trials.values():
-            if trial.machine != session.key or trial.state == "done":
+            if trial.machine != session.key or trial.over:
                 continue
             if trial.state == "launching":
                 self._send_launch(machine, trial)
@@ -449,7 +519,7 @@ class RemotePlatform(Platform):
         machine = self._machines[session.key]
         machine.state.connected = False
         for trial in list(self._trials.values()):
-            if trial.machine == session.key and trial.kill_status is not None and trial.state != "done":
+            if trial.machine == session.key and trial.kill_status is not None and not trial.over:
                 self._abandon(trial, trial.kill_status, None, "killed while its machine was unreachable; "
                               "the process is killed when the machine is back")
         if machine.lost_timer is None and not self._stopped:
@@ -527,7 +597,7 @@ class RemotePlatform(Platform):
         for tid in list(self._queue):
             self._queue.remove(tid)
             self._finish(self._trials[tid], "USER_CANCELED", None, "the experiment stopped")
-        pending = [t for t in self._trials.values() if t.state != "done"]
+        pending = [t for t in self._trials.values() if not t.over]
         for trial in pending:
             self._kill(trial.job.trial_job_id, "USER_CANCELED")
         deadline = time.monotonic() + self.kill_grace + 5
@@ -537,6 +607,7 @@ class RemotePlatform(Platform):
             await asyncio.sleep(0.05)
         for trial in pending:
             self._finish(trial, trial.kill_status or "USER_CANCELED", None, "the experiment stopped")
+            self._report_pending(trial)
         await self._close_sessions()
 
     async def _close_sessions(self) -> None:

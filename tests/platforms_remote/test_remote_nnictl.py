@@ -1,0 +1,147 @@
+"""Whole experiments on the remote platform through the real ``nnictl`` (v2 and v1 configs), two sshd
+machines; secrets must not reach the store, the logs or the exports."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from .remote_helpers import make_code_dir
+
+pytestmark = [pytest.mark.ssh, pytest.mark.slow]
+
+
+class _Nnictl:
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.home = tmp / "home"
+        self.env = {**os.environ, "NNI_EXPERIMENTS_HOME": str(self.home), "PYTHONUNBUFFERED": "1"}
+        self.ids: list[str] = []
+
+    def __call__(self, *args: Any, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([sys.executable, "-m", "nni.cli", *map(str, args)], env=self.env, text=True,
+                                capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
+        if check and result.returncode != 0:
+            raise AssertionError(f"nnictl {args} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def create(self, config: Path, port: int) -> str:
+        out = self("create", "--config", config, "--port", port).stdout
+        exp_id = out.split("The experiment id is ")[1].split()[0]
+        self.ids.append(exp_id)
+        return exp_id
+
+    def rest(self, port: int, path: str) -> Any:
+        import httpx
+
+        return httpx.get(f"http://127.0.0.1:{port}/api/v1/nni{path}", timeout=10, trust_env=False).json()
+
+    def wait_status(self, port: int, statuses: tuple[str, ...], timeout: float = 120) -> str:
+        deadline = time.monotonic() + timeout
+        status = None
+        while time.monotonic() < deadline:
+            try:
+                status = self.rest(port, "/check-status")["status"]
+            except Exception:  # noqa: BLE001 - not up yet
+                status = None
+            if status in statuses:
+                return status
+            time.sleep(0.2)
+        raise AssertionError(f"experiment did not reach {statuses} in {timeout}s (last: {status})")
+
+
+@pytest.fixture
+def nnictl(tmp_path: Path) -> Any:
+    runner = _Nnictl(tmp_path)
+    yield runner
+    for exp_id in runner.ids:
+        runner("stop", exp_id, check=False)
+        shutil.rmtree(Path("/root/nni-experiments") / exp_id, ignore_errors=True)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _grep_tree(root: Path, needle: bytes) -> list[str]:
+    hits = []
+    for path in root.rglob("*"):
+        if path.is_file() and needle in path.read_bytes():
+            hits.append(str(path))
+    return hits
+
+
+def _check_run(nnictl: _Nnictl, exp_id: str, port: int, password: str) -> None:
+    assert nnictl.wait_status(port, ("DONE", "ERROR")) == "DONE"
+    jobs = nnictl.rest(port, "/trial-jobs")
+    assert len(jobs) == 6 and {j["status"] for j in jobs} == {"SUCCEEDED"}, jobs
+    metrics = nnictl.rest(port, "/metric-data")
+    assert len([m for m in metrics if m["type"] == "PERIODICAL"]) == 18
+    assert len([m for m in metrics if m["type"] == "FINAL"]) == 6
+    some = jobs[0]["trialJobId"] if "trialJobId" in jobs[0] else jobs[0]["id"]
+    import httpx
+
+    stdout = httpx.get(f"http://127.0.0.1:{port}/api/v1/nni/trial-file/{some}/stdout", trust_env=False)
+    assert "hello from trial" in stdout.text
+    nnictl("experiment", "export", exp_id, "-f", nnictl.tmp / "out.json", "-t", "json")
+    assert len(json.loads((nnictl.tmp / "out.json").read_text())) == 6
+    nnictl("stop", exp_id)
+    # secrets nowhere: experiment folder (store, logs, config copy), exports, nnictl output
+    needle = password.encode()
+    assert _grep_tree(nnictl.home, needle) == []
+    assert needle not in (nnictl.tmp / "out.json").read_bytes()
+    shown = nnictl("config", "show", exp_id, check=False)
+    assert password not in shown.stdout + shown.stderr
+
+
+def test_v2_remote_experiment_through_nnictl(ssh_world, machine_a, machine_b, tmp_path, nnictl):
+    code = make_code_dir(tmp_path)
+    config = tmp_path / "config.yml"
+    config.write_text(yaml.safe_dump({
+        "experimentName": "remote-e2e",
+        "searchSpace": {"x": {"_type": "uniform", "_value": [0, 1]}},
+        "trialCommand": "python3 trial.py",
+        "trialCodeDirectory": str(code),
+        "trialConcurrency": 4,
+        "maxTrialNumber": 6,
+        "tuner": {"name": "Random", "classArgs": {"seed": 1}},
+        "trainingService": {"platform": "remote", "machineList": [
+            {"host": machine_a.host, "port": machine_a.port, "user": "root",
+             "sshKeyFile": str(ssh_world.root_key), "pythonPath": str(ssh_world.root_python)},
+            {"host": machine_b.host, "port": machine_b.port, "user": ssh_world.user,
+             "password": ssh_world.password, "pythonPath": str(ssh_world.user_python)},
+        ]},
+    }))
+    port = _free_port()
+    exp_id = nnictl.create(config, port)
+    _check_run(nnictl, exp_id, port, ssh_world.password)
+
+
+def test_v1_remote_experiment_through_nnictl(ssh_world, machine_b, tmp_path, nnictl):
+    code = make_code_dir(tmp_path)
+    (tmp_path / "space.json").write_text(json.dumps({"x": {"_type": "uniform", "_value": [0, 1]}}))
+    config = tmp_path / "v1.yml"
+    config.write_text(
+        "authorName: e2e\nexperimentName: remote-v1\ntrialConcurrency: 3\nmaxExecDuration: 5m\nmaxTrialNum: 6\n"
+        "trainingServicePlatform: remote\nsearchSpacePath: space.json\nuseAnnotation: false\n"
+        "tuner:\n  builtinTunerName: Random\n"
+        f"trial:\n  command: {ssh_world.user_python}/python3 trial.py\n  codeDir: {code}\n  gpuNum: 0\n"
+        "machineList:\n"
+        f"  - ip: {machine_b.host}\n    port: {machine_b.port}\n    username: {ssh_world.user}\n"
+        f"    passwd: {ssh_world.password}\n")
+    port = _free_port()
+    exp_id = nnictl.create(config, port)
+    _check_run(nnictl, exp_id, port, ssh_world.password)
