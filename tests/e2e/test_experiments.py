@@ -119,6 +119,14 @@ def test_stop_while_running_leaves_no_process(e2e, port, helpers) -> None:
     e2e.nnictl("update", "duration", exp_id, "--value", "1h")
     params = e2e.rest(port, "/experiment")["params"]
     assert params["trialConcurrency"] == 1 and params["maxTrialNumber"] == 3
+    # the other commands that talk to a running experiment
+    assert e2e.nnictl("webui", "url", exp_id).stdout.strip() == f"http://127.0.0.1:{port}"
+    assert exp_id in e2e.nnictl("top", "--once").stdout
+    assert "RUNNING" in e2e.nnictl("experiment", "status").stdout  # the only running experiment
+    (e2e.tmp / "old.json").write_text(json.dumps([{"parameter": {"x": 0.3}, "value": 0.1}]))
+    assert "Imported 1" in e2e.nnictl("experiment", "import", exp_id, "-f", e2e.tmp / "old.json").stdout
+    assert e2e.nnictl("log", "stdout", exp_id, "--path").stdout.strip().endswith("log/nnimanager.log")
+    assert "nni.manager" in e2e.nnictl("log", "stdout", exp_id).stdout
     manager_pid = e2e.registry()[exp_id]["pid"]
     started = time.monotonic()
     e2e.nnictl("stop", exp_id)
