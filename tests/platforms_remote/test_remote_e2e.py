@@ -170,36 +170,40 @@ def test_max_duration_and_stop_leave_nothing_behind(ssh_world, machine_a, machin
 def test_gpu_scheduling_with_discovered_gpus(ssh_world, machine_a, tmp_path):
     fake = tmp_path / "fakegpu"
     fake.mkdir()
+    apps = fake / "apps.txt"
+    apps.write_text("GPU-ccc, 4242\n")  # someone else's process holds GPU 2
     script = fake / "nvidia-smi"
     script.write_text('#!/bin/sh\ncase "$*" in\n  *query-gpu*) printf "0, GPU-aaa\\n1, GPU-bbb\\n2, GPU-ccc\\n";;\n'
-                      '  *query-compute-apps*) printf "GPU-ccc, 4242\\n";;\nesac\n')
+                      f'  *query-compute-apps*) cat {apps};;\nesac\n')
     script.chmod(0o755)
     code = make_code_dir(tmp_path)
     a = MachineSpec(host=machine_a.host, port=machine_a.port, user="root", ssh_key_file=str(ssh_world.root_key),
                     python_path=f"{ssh_world.root_python}:{fake}", gpu_indices=(0, 1, 2))
-    plat = platform([a], code, tmp_path)
+    plat = platform([a], code, tmp_path, gpu_recheck_interval=0.3)
     events = Events()
     plat._test_events = events
     plat.start(events)
     try:
-        for i in range(3):
-            plat.submit(job(f"gpu{i}", i, gpu_number=1, steps=2, sleep=0.5))
-        plat.submit(job("toomany", 3, gpu_number=4))
+        plat.submit(job("toomany", 9, gpu_number=4))
         events.wait(lambda items: bool(events.of(TrialExited, "toomany")), 30)
+        for i in range(3):
+            plat.submit(job(f"gpu{i}", i, gpu_number=1, steps=3, sleep=1.0))
+        events.wait(lambda items: any("0 of 3 GPUs free" in w.reason for w in events.of(TrialWaiting, "gpu2")), 30)
+        assert not events.of(TrialStarted, "gpu2")
+        apps.write_text("")  # GPU 2 is free now: the waiting trial gets it without waiting for the others
+        events.wait(lambda items: bool(events.of(TrialStarted, "gpu2")), 30)
+        assert not [e for e in events.of(TrialExited) if e.trial_job_id.startswith("gpu")]
         events.wait(_exited(events, 4), 60)
     finally:
         plat.stop()
-    assert "needs 4 GPUs" in events.of(TrialExited, "toomany")[0].reason
-    assert events.of(TrialExited, "toomany")[0].status == "FAILED"
+    toomany = events.of(TrialExited, "toomany")[0]
+    assert toomany.status == "FAILED" and "needs 4 GPUs" in toomany.reason
     devices = {}
     for i in range(3):
         tid = f"gpu{i}"
         assert events.of(TrialExited, tid)[0].status == "SUCCEEDED"
         env = json.loads(_remote_path(plat, tid, "env.json").read_text())
         devices[tid] = env["CUDA_VISIBLE_DEVICES"]
-    # GPU 2 is busy with another process (useActiveGpu false): only 0 and 1, one trial each at a time
-    assert set(devices.values()) == {"0", "1"}
-    waits = [e for e in events.of(TrialWaiting) if e.trial_job_id == "gpu2"]
-    assert any("0 of 3 GPUs free" in w.reason for w in waits), waits
-    assert events.of(TrialStarted, "gpu2")[0].timestamp >= min(
-        e.timestamp for e in events.of(TrialExited) if e.trial_job_id in ("gpu0", "gpu1"))
+        assert events.of(TrialStarted, tid)[0].handle["gpus"] == [int(devices[tid])]
+    # GPU 2 was skipped while another process used it (useActiveGpu false), then taken once free
+    assert devices == {"gpu0": "0", "gpu1": "1", "gpu2": "2"}

@@ -212,10 +212,11 @@ class MachineSession:
             base = '"$HOME"/' + shlex.quote(root)
         exp = shlex.quote(self.experiment_id)
         return (f'R={base}/{exp} && mkdir -p "$R/code" "$R/trials" && printf "root=%s\\n" "$R"; '
-                'printf "digest=%s\\n" "$(cat "$R/code/.nni_code_digest" 2>/dev/null)"; '
-                "echo '--gpus'; nvidia-smi --query-gpu=index,uuid --format=csv,noheader,nounits 2>/dev/null; "
-                "echo '--apps'; nvidia-smi --query-compute-apps=gpu_uuid,pid --format=csv,noheader 2>/dev/null; "
-                "true")
+                'printf "digest=%s\\n" "$(cat "$R/code/.nni_code_digest" 2>/dev/null)"; ' + _GPU_QUERY)
+
+    async def refresh_gpus(self) -> None:
+        """Ask ``nvidia-smi`` again which GPUs exist and which run other people's processes."""
+        self.gpus = _parse_gpus(await self.run(_GPU_QUERY))
 
     async def run(self, command: str, *, check: bool = True) -> str:
         """Run a short command on the machine (``PATH`` gets ``pythonPath`` first); its stdout."""
@@ -315,6 +316,10 @@ class MachineSession:
             if type(exc).__name__ in ("SFTPNoSuchFile", "FileNotFoundError"):
                 return b""
             raise
+
+
+_GPU_QUERY = ("echo '--gpus'; nvidia-smi --query-gpu=index,uuid --format=csv,noheader,nounits 2>/dev/null; "
+              "echo '--apps'; nvidia-smi --query-compute-apps=gpu_uuid,pid --format=csv,noheader 2>/dev/null; true")
 
 
 def _probe_fields(text: str) -> dict[str, str]:

@@ -98,7 +98,7 @@ class RemotePlatform(Platform):
                  remote_root: str | Callable[[MachineSpec], str] = "~/nni-experiments",
                  max_trials_per_machine: int | None = None, unreachable_timeout: float = 60.0,
                  on_machine_lost: str = "fail", kill_grace: float = 5.0, reattach_timeout: float = 30.0,
-                 log_sync_interval: float = 5.0,
+                 log_sync_interval: float = 5.0, gpu_recheck_interval: float = 10.0,
                  session_options: SessionOptions | None = None) -> None:
         import_asyncssh()  # fail early, with the install hint, when the extra is missing
         self.machines = machines_from_config(config)
@@ -119,6 +119,7 @@ class RemotePlatform(Platform):
         self.kill_grace = kill_grace
         self.reattach_timeout = reattach_timeout
         self.log_sync_interval = log_sync_interval
+        self.gpu_recheck_interval = gpu_recheck_interval
         self.session_options = session_options or SessionOptions()
         self._sink: EventSink | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -248,6 +249,29 @@ class RemotePlatform(Platform):
             session.start()
         if self.experiment_dir and self.log_sync_interval > 0:
             asyncio.get_running_loop().create_task(self._sync_loop())
+        if self.gpu_recheck_interval > 0:
+            asyncio.get_running_loop().create_task(self._gpu_loop())
+
+    async def _gpu_loop(self) -> None:
+        """While a trial waits for GPUs, look again at the machines whose GPUs others were using."""
+        while not self._stopped:
+            await asyncio.sleep(self.gpu_recheck_interval)
+            if not any(self._trials[t].job.gpu_number > 0 for t in self._queue):
+                continue
+            changed = False
+            for machine in self._machines.values():
+                state = machine.state
+                if not state.connected or state.use_active_gpu or not any(g.busy_elsewhere for g in state.gpus):
+                    continue
+                try:
+                    await machine.session.refresh_gpus()
+                except Exception as exc:  # the connection may just have dropped; next round
+                    _log.debug("remote %s: GPU recheck failed: %s", machine.session.key, exc)
+                    continue
+                state.gpus = list(machine.session.gpus)
+                changed = True
+            if changed:
+                self._schedule()
 
     async def _sync_loop(self) -> None:
         while not self._stopped:
