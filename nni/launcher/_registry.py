@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,8 +52,14 @@ class Registry:
         try:
             data = json.loads(text) if text.strip() else {}
         except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            # keep the damaged file for the user instead of overwriting it with the next change
+            backup = self.path.with_name(f"{self.path.name}.damaged-{int(time.time())}")
+            os.replace(self.path, backup)
+            logging.getLogger("nni.launcher").warning("registry %s was not valid JSON; moved to %s", self.path, backup)
             return {}
-        return data if isinstance(data, dict) else {}
+        return data
 
     def all(self) -> dict[str, dict[str, Any]]:
         with self._locked() as data:

@@ -1,0 +1,45 @@
+"""The experiments registry under concurrent writers (real processes), ids, URLs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from nni.launcher import Registry, is_experiment_id, new_experiment_id, web_url
+
+WRITER = """
+import sys
+from nni.launcher import Registry
+reg = Registry()
+for i in range(25):
+    reg.add(f"{sys.argv[1]}{i:03d}", {"port": i, "status": "RUNNING"})
+    reg.update(f"{sys.argv[1]}{i:03d}", status="DONE")
+"""
+
+
+def test_concurrent_processes_lose_no_entry(home) -> None:
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, f"w{n}xxx"]) for n in range(6)]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    entries = Registry().all()
+    assert len(entries) == 150
+    assert {e["status"] for e in entries.values()} == {"DONE"}
+
+
+def test_registry_update_and_remove(home) -> None:
+    reg = Registry()
+    assert reg.update("missing1", status="DONE") is None
+    reg.add("abcdefgh", {"port": 8080})
+    assert reg.update("abcdefgh", status="STOPPED")["status"] == "STOPPED"
+    assert reg.remove("abcdefgh") and not reg.remove("abcdefgh")
+    reg.path.write_text("{not json")
+    assert reg.all() == {}  # a damaged file reads as empty instead of breaking every command...
+    (backup,) = reg.path.parent.glob(".experiment.damaged-*")  # ...and is kept aside, not overwritten
+    assert backup.read_text() == "{not json"
+
+
+def test_ids_and_urls() -> None:
+    ids = {new_experiment_id() for _ in range(200)}
+    assert len(ids) == 200 and all(is_experiment_id(i) for i in ids)
+    assert not is_experiment_id("ABCDEFGH") and not is_experiment_id("abc")
+    assert web_url(8080) == "http://127.0.0.1:8080"
+    assert web_url(9000, "0.0.0.0", "/nni/", "tok") == "http://127.0.0.1:9000/nni/?token=tok"
