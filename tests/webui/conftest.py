@@ -65,11 +65,18 @@ def wait_until(predicate: Any, timeout: float = 60.0, what: str = "condition") -
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+_SHOTS: list[Path] = []
+
+
 @pytest.fixture(scope="session")
-def artifacts() -> Iterator[Path]:
+def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    yield ARTIFACTS
-    print(f"\nweb UI screenshots: {ARTIFACTS}")
+    return ARTIFACTS
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _SHOTS:
+        terminalreporter.write_line(f"web UI screenshots ({len(_SHOTS)}): {ARTIFACTS}")
 
 
 @pytest.fixture(scope="session")
@@ -209,6 +216,7 @@ def shoot(artifacts: Path) -> Any:
     def _shot(page: Any, name: str) -> Path:
         path = artifacts / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
+        _SHOTS.append(path)
         return path
 
     return _shot

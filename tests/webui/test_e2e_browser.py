@@ -55,6 +55,13 @@ def test_overview_shows_the_store_and_edits_concurrency(experiment, page, shoot,
     page.wait_for_function("document.querySelector('[data-test=max-trials-value]')?.textContent === '12'")
     with experiment.reader() as r:
         assert r.profile().limits["maxTrialNumber"] == 12
+
+    page.click("[data-test=max-duration-edit]")
+    page.fill("[data-test=max-duration-input]", "2h")
+    page.click("[data-test=max-duration-save]")
+    page.wait_for_function("document.querySelector('[data-test=max-duration-value]')?.textContent === '2h 0m 0s'")
+    with experiment.reader() as r:
+        assert r.profile().limits["maxExperimentDuration"] == 7200
     shoot(page, "overview-edited")
 
 
