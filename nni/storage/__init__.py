@@ -27,10 +27,11 @@ Public read API (what REST, nnictl and the Python API code against)::
     reader.trial_count(status=None), reader.status_counts() -> {status: n}
     reader.trial_events(trial_job_id=None, after_id=0) -> [TrialEvent(id, trial_job_id, event, timestamp, data)]
     reader.metrics(trial_job_id=None, type=None | "PERIODICAL" | "FINAL", since_revision=None,
-                   after_id=None, offset=0, limit=None) -> [MetricRow] in storage order
+                   after_id=None, offset=0, limit=None, raw_values=False) -> [MetricRow] in storage order
+        (raw_values=True: .value is the stored JSON text, undecoded; the fast path for metric-data)
         .id .trial_job_id .parameter_id .type .sequence .value (number or dict, as reported)
         .timestamp .file_offset .revision
-    reader.latest_metrics()  -> [MetricRow] the newest metric of each trial
+    reader.latest_metrics(raw_values=False) -> [MetricRow] the newest metric of each trial
     reader.intermediate_history(trial_job_id) -> [values]   (PERIODICAL, by sequence)
     reader.metric_count()
     with reader.snapshot(): ...   several reads seeing one consistent state

@@ -73,11 +73,9 @@ def _trial(row: Sequence[Any]) -> TrialRecord:
     )
 
 
-def _metric(row: Sequence[Any]) -> MetricRow:
-    return MetricRow(
-        id=row[0], trial_job_id=row[1], parameter_id=row[2], type=row[3], sequence=row[4],
-        value=loads(row[5]), timestamp=row[6], file_offset=row[7], revision=row[8],
-    )
+def _metric(row: Sequence[Any], raw: bool = False) -> MetricRow:
+    return MetricRow(row[0], row[1], row[2], row[3], row[4], row[5] if raw else loads(row[5]), row[6], row[7],
+                     row[8])
 
 
 def _page(sql: str, args: list[Any], offset: int, limit: int | None) -> tuple[str, list[Any]]:
@@ -208,8 +206,11 @@ class StoreReader:
     # -- metrics --------------------------------------------------------------------------------------
     def metrics(self, trial_job_id: str | None = None, *, type: str | None = None,  # noqa: A002
                 since_revision: int | None = None, after_id: int | None = None,
-                offset: int = 0, limit: int | None = None) -> list[MetricRow]:
-        """Metrics in the order they were stored; filter by trial, type, revision or id; page."""
+                offset: int = 0, limit: int | None = None, raw_values: bool = False) -> list[MetricRow]:
+        """Metrics in the order they were stored; filter by trial, type, revision or id; page.
+
+        ``raw_values=True`` leaves each ``value`` as its stored JSON text (no decoding: for callers that
+        send it on as JSON, like REST's metric-data, whose ``data`` field is that text)."""
         where, args = [], []  # type: ignore[var-annotated]
         if trial_job_id is not None:
             where.append("trial_job_id = ?")
@@ -227,11 +228,11 @@ class StoreReader:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql, args = _page(sql + " ORDER BY id", args, offset, limit)
-        return [_metric(r) for r in self._all(sql, args)]
+        return [_metric(r, raw_values) for r in self._all(sql, args)]
 
-    def latest_metrics(self) -> list[MetricRow]:
+    def latest_metrics(self, *, raw_values: bool = False) -> list[MetricRow]:
         """The most recent metric of each trial (NNI's metric-data-latest)."""
-        return [_metric(r) for r in self._all(
+        return [_metric(r, raw_values) for r in self._all(
             f"SELECT {_METRIC_COLUMNS} FROM metrics WHERE id IN "
             "(SELECT last_metric_id FROM trials WHERE last_metric_id IS NOT NULL) ORDER BY id"
         )]

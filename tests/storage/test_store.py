@@ -159,3 +159,14 @@ def test_copied_folder_reads_and_exports(tmp_path: Path) -> None:
 def test_reader_on_missing_store_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(NNIError, match="no experiment store"):
         open_reader(tmp_path)
+
+
+def test_raw_values_are_the_stored_json(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    store.add_trial_event("fffff", "CREATED", {"sequence_id": 0, "parameter_id": 0, "parameters": {}})
+    store.add_metrics([_metric("fffff", "FINAL", 0, {"default": 0.5, "acc": [1, 2]}, 30)])
+    (row,) = store.metrics(raw_values=True)
+    assert row.value == '{"default":0.5,"acc":[1,2]}'
+    assert store.latest_metrics(raw_values=True)[0].value == row.value
+    assert store.latest_metrics()[0].value == {"default": 0.5, "acc": [1, 2]}
+    store.close()
