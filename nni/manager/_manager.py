@@ -372,11 +372,11 @@ class ExperimentManager:
                                        {"status": event.status, "exit_code": event.exit_code,
                                         "reason": event.reason}, timestamp=event.timestamp)
             self.store.log_algorithm("trial_end", {"trial_job_id": record.trial_job_id, "success": success})
+            self._save_stats()
         _log.info("trial %s %s (exit code %s)%s", record.trial_job_id, event.status, event.exit_code,
                   f": {event.reason}" if event.reason else "")
         self._trial_end(record, success)
         self._wait_results = False
-        self._save_stats()
 
     def _trial_end(self, record: TrialRecord, success: bool) -> None:
         assert self._calls is not None

@@ -293,7 +293,6 @@ class LocalPlatform(Platform):
         trial_channel.write_parameter_file(trial.dir, job.parameter_id, job.parameters, job.parameter_source)
         code_dir = Path(job.code_dir).resolve()
         gpus = f", CUDA_VISIBLE_DEVICES={','.join(map(str, trial.gpus))}" if trial.gpus is not None else ""
-        self._trial_log(trial, f"launching in {code_dir}{gpus}: {job.command}")
         try:
             with open(trial.dir / "stdout", "ab") as out, open(trial.dir / "stderr", "ab") as err:
                 trial.proc = subprocess.Popen(
@@ -303,7 +302,7 @@ class LocalPlatform(Platform):
         except OSError as exc:
             self.gpus.release(job.trial_job_id)
             self._trials.pop(job.trial_job_id, None)
-            reason = f"cannot start the trial command in {code_dir}: {exc}"
+            reason = f"cannot start the trial command {job.command!r} in {code_dir}: {exc}"
             self._trial_log(trial, reason)
             self._emit(TrialExited(job.trial_job_id, time.time(), "FAILED", None, reason))
             return
@@ -316,7 +315,7 @@ class LocalPlatform(Platform):
         if job.max_duration:
             trial.deadline = time.monotonic() + job.max_duration
         trial.pidfd = pidfd_open(trial.pid)
-        self._trial_log(trial, f"started: pid {trial.pid}")
+        self._trial_log(trial, f"started pid {trial.pid} in {code_dir}{gpus}: {job.command}")
         self._emit(TrialStarted(job.trial_job_id, started, handle))
         self._register(trial)
 
