@@ -7,9 +7,10 @@ Subclass :class:`PlatformConformance` in a test module, in a class whose name st
 
     class TestLocal(PlatformConformance):
         def make_platform(self, experiment_dir):
-            return LocalPlatform(experiment_dir, "confexp1", kill_grace=2.0)
+            return LocalPlatform(experiment_dir, self.experiment_id, kill_grace=2.0)
 
-``make_platform(experiment_dir)`` returns a new, not yet started platform; the reattach test calls it
+``make_platform(experiment_dir)`` returns a new, not yet started platform for experiment
+``self.experiment_id`` (the environment test checks ``NNI_EXP_ID``); the reattach test calls it
 twice with the same folder (the second instance plays the restarted manager). Hooks to override:
 ``python`` (the interpreter on the machine that runs trials), ``code_dir(tmp_path)`` (the trial code
 folder handed to the platform; the suite writes its trial script there), ``process_alive(pid)`` (can
