@@ -100,8 +100,8 @@ def main() -> None:
              "SELECT * FROM metrics WHERE id IN (SELECT MAX(id) FROM metrics GROUP BY trial_job_id)"),
             ("metrics(since_revision) last 100 trials", lambda: reader.metrics(since_revision=mid_rev),
              f"SELECT * FROM metrics WHERE revision > {mid_rev} ORDER BY id"),
-            ("metrics(limit=1000) a page of all", lambda: reader.metrics(offset=n_metrics // 2, limit=1000),
-             f"SELECT * FROM metrics ORDER BY id LIMIT 1000 OFFSET {n_metrics // 2}"),
+            ("metrics(after_id, limit=1000) a page", lambda: reader.metrics(after_id=n_metrics // 2, limit=1000),
+             f"SELECT * FROM metrics WHERE id > {n_metrics // 2} ORDER BY id LIMIT 1000"),
             ("metrics() every row (metric-data)", lambda: reader.metrics(), "SELECT * FROM metrics ORDER BY id"),
         ]
         print(f"  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
