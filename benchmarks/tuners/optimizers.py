@@ -21,7 +21,7 @@ from typing import Any
 Loss = Callable[[dict[str, Any]], float]
 RunResult = tuple[list[float], list[float]]
 
-__all__ = ["OPTIMIZERS", "BUILTIN", "PEERS", "run_builtin", "NNI3_PYTHON"]
+__all__ = ["OPTIMIZERS", "BUILTIN", "PEERS", "NNI3_TUNERS", "run_builtin", "run_nni3", "NNI3_PYTHON"]
 
 # name -> (class path, classArgs). Part B's tuners plug in here with one line each.
 BUILTIN: dict[str, tuple[str, dict[str, Any]]] = {
@@ -233,36 +233,26 @@ def nni3_available() -> bool:
     return Path(NNI3_PYTHON).exists()
 
 
-def _run_nni3(builtin: str) -> Callable[..., RunResult]:
+def run_nni3(builtin: str, problem: str, seeds: list[int], budget: int) -> dict[int, dict[str, Any]]:
+    """Several seeds of one NNI 3.0 tuner on one problem, in one NNI 3.0 process (the problem is
+    evaluated there too: no per-trial round trips). Returns ``{seed: {"losses", "cpu"} | {"error"}}``."""
+    proc = subprocess.run(
+        [NNI3_PYTHON, str(_NNI3_DRIVER), builtin, problem, ",".join(map(str, seeds)), str(budget)],
+        capture_output=True, text=True, cwd="/tmp", timeout=3600,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("@@NNI3 ")]
+    if not lines:
+        raise RuntimeError(f"NNI 3.0 {builtin} driver failed: {proc.stderr.strip()[-300:]}")
+    return {int(k): v for k, v in json.loads(lines[-1][len("@@NNI3 "):]).items()}
+
+
+NNI3_TUNERS = {"nni3-TPE": "TPE", "nni3-Anneal": "Anneal", "nni3-Evolution": "Evolution", "nni3-Random": "Random"}
+
+
+def _nni3_placeholder(name: str) -> Callable[..., RunResult]:
     def run(space: dict[str, Any], loss: Loss, seed: int, budget: int) -> RunResult:
-        # NNI 3.0 runs in its own virtual environment; the loss is evaluated here and the values are
-        # passed back and forth over a pipe, one JSON line per trial.
-        proc = subprocess.Popen(
-            [NNI3_PYTHON, str(_NNI3_DRIVER), builtin, str(seed)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            cwd="/tmp", env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
-        )
-        assert proc.stdin and proc.stdout
-        proc.stdin.write(json.dumps(space) + "\n")
-        proc.stdin.flush()
-        losses, times = [], []
-        try:
-            for _ in range(budget):
-                line = proc.stdout.readline()
-                while line and not line.startswith("@@NNI3 "):
-                    line = proc.stdout.readline()  # NNI's own log lines
-                if not line:
-                    raise RuntimeError(f"NNI 3.0 {builtin} driver exited early")
-                msg = json.loads(line[len("@@NNI3 "):])
-                value = loss(msg["params"])
-                losses.append(value)
-                times.append(msg["cpu"])
-                proc.stdin.write(json.dumps(value) + "\n")
-                proc.stdin.flush()
-        finally:
-            proc.stdin.close()
-            proc.wait(timeout=30)
-        return losses, times
+        raise RuntimeError(f"{name} runs through run_nni3 (per problem, in NNI 3.0's environment)")
 
     return run
 
@@ -273,10 +263,7 @@ PEERS: dict[str, Callable[..., RunResult]] = {
     "optuna-GP": _run_optuna(_gp),
     "optuna-CMAES": _run_optuna(_cmaes),
     "hyperopt-TPE": _run_hyperopt,
-    "nni3-TPE": _run_nni3("TPE"),
-    "nni3-Anneal": _run_nni3("Anneal"),
-    "nni3-Evolution": _run_nni3("Evolution"),
-    "nni3-Random": _run_nni3("Random"),
+    **{name: _nni3_placeholder(name) for name in NNI3_TUNERS},
 }
 
 

@@ -183,7 +183,7 @@ def _cv_error(model: Any, X: np.ndarray, y: np.ndarray, folds: int = 3) -> float
 def svc_digits(p: dict[str, Any]) -> float:
     from sklearn.svm import SVC
 
-    X, y = _digits(400)
+    X, y = _digits(300)
     return _cv_error(SVC(C=p["C"], gamma=p["gamma"], kernel=p["kernel"], max_iter=3000), X, y)
 
 
@@ -201,10 +201,10 @@ def gb_cancer(p: dict[str, Any]) -> float:
 def mlp_digits(p: dict[str, Any]) -> float:
     from sklearn.neural_network import MLPClassifier
 
-    X, y = _digits(300)
+    X, y = _digits(200)
     model = MLPClassifier(
         hidden_layer_sizes=(int(p["units"]),), alpha=p["alpha"], learning_rate_init=p["lr"],
-        activation=p["activation"], max_iter=15, random_state=0,
+        activation=p["activation"], max_iter=10, random_state=0,
     )
     return _cv_error(model, X, y)
 
@@ -215,14 +215,14 @@ _SVC_SPACE = {
     "kernel": {"_type": "choice", "_value": ["rbf", "sigmoid"]},
 }
 _GB_SPACE = {
-    "n_estimators": {"_type": "randint", "_value": [5, 30]},
+    "n_estimators": {"_type": "randint", "_value": [5, 25]},
     "learning_rate": {"_type": "loguniform", "_value": [1e-3, 1.0]},
-    "max_depth": {"_type": "randint", "_value": [1, 6]},
+    "max_depth": {"_type": "randint", "_value": [1, 5]},
     "subsample": {"_type": "uniform", "_value": [0.3, 1.0]},
     "max_features": {"_type": "uniform", "_value": [0.1, 1.0]},
 }
 _MLP_SPACE = {
-    "units": {"_type": "qloguniform", "_value": [8, 96, 8]},
+    "units": {"_type": "qloguniform", "_value": [8, 64, 8]},
     "alpha": {"_type": "loguniform", "_value": [1e-6, 1.0]},
     "lr": {"_type": "loguniform", "_value": [1e-4, 0.5]},
     "activation": {"_type": "choice", "_value": ["relu", "tanh", "logistic"]},

@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.tuners import report
-from benchmarks.tuners.optimizers import BUILTIN, OPTIMIZERS, builtin_available, nni3_available
+from benchmarks.tuners.optimizers import (
+    BUILTIN,
+    NNI3_TUNERS,
+    OPTIMIZERS,
+    builtin_available,
+    nni3_available,
+    run_nni3,
+)
 from benchmarks.tuners.problems import GROUPS, PROBLEMS
 
 DEFAULT_CACHE = Path(__file__).with_name("results.json")
@@ -61,18 +68,32 @@ def _available(names: list[str]) -> list[str]:
     return ok
 
 
-def _task(args: tuple[str, str, int, int]) -> tuple[str, dict[str, Any]]:
-    problem_name, optimizer, seed, budget = args
+def _entry(losses: list[float], times: list[float], start: float) -> dict[str, Any]:
+    return {"losses": [float(f"{x:.7g}") for x in losses],
+            "suggest_ms": float(f"{1000 * sum(times) / max(1, len(times)):.4g}"),
+            "wall": round(time.time() - start, 2)}
+
+
+def _task(args: tuple[str, str, tuple[int, ...], int]) -> list[tuple[str, dict[str, Any]]]:
+    problem_name, optimizer, seeds, budget = args
     problem = PROBLEMS[problem_name]
-    key = cache_key(problem_name, optimizer, seed, budget)
     start = time.time()
-    try:
-        losses, times = OPTIMIZERS[optimizer](problem.space, problem.loss, seed, budget)
-        return key, {"losses": [float(f"{x:.7g}") for x in losses],
-                     "suggest_ms": float(f"{1000 * sum(times) / max(1, len(times)):.4g}"),
-                     "wall": round(time.time() - start, 2)}
-    except Exception as exc:  # a failing peer is a result too (shown as "fails" in the tables)
-        return key, {"error": f"{type(exc).__name__}: {exc}"[:300], "trace": traceback.format_exc()[-1500:]}
+    if optimizer in NNI3_TUNERS:
+        try:
+            per_seed = run_nni3(NNI3_TUNERS[optimizer], problem_name, list(seeds), budget)
+        except Exception as exc:
+            per_seed = {s: {"error": f"{type(exc).__name__}: {exc}"[:300]} for s in seeds}
+        return [(cache_key(problem_name, optimizer, s, budget),
+                 r if "error" in r else _entry(r["losses"], r["cpu"], start)) for s, r in per_seed.items()]
+    out = []
+    for seed in seeds:
+        key = cache_key(problem_name, optimizer, seed, budget)
+        try:
+            losses, times = OPTIMIZERS[optimizer](problem.space, problem.loss, seed, budget)
+            out.append((key, _entry(losses, times, start)))
+        except Exception as exc:  # a failing peer is a result too (shown as "fails" in the tables)
+            out.append((key, {"error": f"{type(exc).__name__}: {exc}"[:300], "trace": traceback.format_exc()[-1500:]}))
+    return out
 
 
 def cache_key(problem: str, optimizer: str, seed: int, budget: int) -> str:
@@ -94,26 +115,30 @@ def save_cache(path: Path, cache: dict[str, Any]) -> None:
 def run_quality(problems: list[str], optimizers: list[str], seeds: int, sklearn_seeds: int, budget: int,
                 jobs: int, cache_path: Path, retry_errors: bool) -> dict[str, Any]:
     cache = load_cache(cache_path)
-    tasks = []
+    tasks: list[tuple[str, str, tuple[int, ...], int]] = []
     for p in problems:
         n_seeds = sklearn_seeds if PROBLEMS[p].group == "sklearn" else seeds
         for o in optimizers:
-            for s in range(n_seeds):
-                key = cache_key(p, o, s, budget)
-                if key in cache and not (retry_errors and "error" in cache[key]):
-                    continue
-                tasks.append((p, o, s, budget))
+            todo = [s for s in range(n_seeds)
+                    if not (cache_key(p, o, s, budget) in cache
+                            and not (retry_errors and "error" in cache[cache_key(p, o, s, budget)]))]
+            if o in NNI3_TUNERS and todo:
+                tasks.append((p, o, tuple(todo), budget))  # one NNI 3.0 process per problem
+            else:
+                tasks.extend((p, o, (s,), budget) for s in todo)
     # Slow optimizers first so the pool ends evenly.
-    tasks.sort(key=lambda t: (PROBLEMS[t[0]].group != "sklearn", t[1] not in ("optuna-GP", "GP", "SMAC")))
+    tasks.sort(key=lambda t: (t[1] not in NNI3_TUNERS, PROBLEMS[t[0]].group != "sklearn",
+                              t[1] not in ("optuna-GP", "GP", "SMAC")))
     print(f"{len(tasks)} runs to do ({len(cache)} cached) with {jobs} processes", file=sys.stderr)
     done = 0
     started = time.time()
     with mp.get_context("fork").Pool(jobs) as pool:
-        for key, result in pool.imap_unordered(_task, tasks):
-            cache[key] = result
+        for results in pool.imap_unordered(_task, tasks):
+            for key, result in results:
+                cache[key] = result
+                if "error" in result:
+                    print(f"  {key}: {result['error']}", file=sys.stderr)
             done += 1
-            if "error" in result:
-                print(f"  {key}: {result['error']}", file=sys.stderr)
             if done % 10 == 0 or done == len(tasks):
                 save_cache(cache_path, cache)
                 print(f"  {done}/{len(tasks)} runs, {time.time() - started:.0f}s", file=sys.stderr)

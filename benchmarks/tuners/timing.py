@@ -98,7 +98,7 @@ def _hyperopt(n: int) -> float:
 def _nni3(name: str, n: int) -> float:
     builtin = name.split("-", 1)[1]
     driver = os.path.join(os.path.dirname(__file__), "_nni3_driver.py")
-    proc = subprocess.Popen([NNI3_PYTHON, driver, builtin, "0", "preload"], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([NNI3_PYTHON, driver, builtin, "timing", str(n)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd="/tmp",
                             env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
     assert proc.stdin and proc.stdout

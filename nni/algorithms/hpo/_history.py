@@ -56,6 +56,7 @@ class HistoryTuner(Tuner):
         self._pending: dict[int, np.ndarray] = {}
         self._suggested: dict[int, tuple[np.ndarray, tuple[Any, ...]]] = {}
         self._seen: set[tuple[Any, ...]] = set()
+        self._cache: tuple[np.ndarray, np.ndarray] | None = None
 
     # ------------------------------------------------------------------------------------ NNI hooks
     def update_search_space(self, search_space: Mapping[str, Any]) -> None:
@@ -79,6 +80,7 @@ class HistoryTuner(Tuner):
                     kept_X.append(self.enc.encode(flat))
                     kept_losses.append(loss)
             self._X, self._losses = kept_X, kept_losses
+            self._cache = None
             self._pending.clear()
             self._seen = {self.enc.key_of(self.enc.decode(x)) for x in self._X}
         self._on_space_changed()
@@ -141,9 +143,11 @@ class HistoryTuner(Tuner):
         return len(self._losses)
 
     def history(self) -> tuple[np.ndarray, np.ndarray]:
-        """Finished observations ``(X, losses)`` in chronological order."""
-        X = np.array(self._X).reshape(-1, self.enc.dim)
-        return X, np.array(self._losses, dtype=float)
+        """Finished observations ``(X, losses)`` in chronological order (arrays cached between calls)."""
+        if self._cache is None or len(self._cache[1]) != len(self._losses):
+            X = np.array(self._X).reshape(-1, self.enc.dim)
+            self._cache = (X, np.array(self._losses, dtype=float))
+        return self._cache
 
     def pending(self) -> np.ndarray:
         """Vectors suggested and still running."""

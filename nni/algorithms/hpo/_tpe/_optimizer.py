@@ -27,6 +27,8 @@ class TpeSettings:
     min_spread: float = 0.2
     local_fraction: float = 0.0
     local_scale: float = 0.3
+    effective_dim: bool = True
+    max_bad: int = 1000
 
 
 def n_good(n: int, settings: TpeSettings) -> int:
@@ -58,6 +60,16 @@ def suggest_candidates(
     k = n_good(n, settings)
     good_idx = np.sort(order[:k])
     bad_idx = np.sort(order[k:])
+    bad_weights = _forgetting_weights(len(bad_idx), settings.linear_forgetting)
+    if len(bad_idx) > settings.max_bad:
+        # Speed at thousands of trials: keep the newest and a random subset of the older bad points,
+        # reweighted so the subset carries the weight of all of them.
+        recent = max(settings.linear_forgetting, settings.max_bad // 4)
+        old = len(bad_idx) - recent
+        pick = np.sort(rng.choice(old, size=settings.max_bad - recent, replace=False))
+        scale = bad_weights[:old].sum() / max(bad_weights[pick].sum(), 1e-300)
+        bad_weights = np.concatenate([bad_weights[pick] * scale, bad_weights[old:]])
+        bad_idx = np.concatenate([bad_idx[pick], bad_idx[old:]])
     good = ParzenMixture(
         enc,
         X[good_idx],
@@ -66,15 +78,17 @@ def suggest_candidates(
         bandwidth_factor=settings.bandwidth_factor,
         min_bandwidth=settings.min_bandwidth,
         min_spread=settings.min_spread,
+        effective_dim=settings.effective_dim,
     )
     bad = ParzenMixture(
         enc,
         X[bad_idx],
-        _forgetting_weights(len(bad_idx), settings.linear_forgetting),
+        bad_weights,
         prior_weight=settings.prior_weight,
         bandwidth_factor=settings.bandwidth_factor,
         min_bandwidth=settings.min_bandwidth,
         min_spread=settings.min_spread,
+        effective_dim=settings.effective_dim,
     )
     n_local = int(round(settings.local_fraction * settings.n_ei_candidates))
     C = good.sample(rng, settings.n_ei_candidates - n_local)

@@ -15,13 +15,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import logsumexp, ndtr, ndtri
+from scipy.special import ndtr, ndtri
 
 from .._encoding import UnitCubeEncoding
 
 __all__ = ["ParzenMixture"]
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def _logsumexp_rows(a: np.ndarray) -> np.ndarray:
+    top = a.max(axis=1)
+    top = np.where(np.isfinite(top), top, 0.0)
+    return np.log(np.exp(a - top[:, None]).sum(axis=1)) + top
 
 
 class ParzenMixture:
@@ -36,7 +42,8 @@ class ParzenMixture:
         prior_weight: float,
         bandwidth_factor: float,
         min_bandwidth: float,
-        min_spread: float = 0.1,
+        min_spread: float = 0.2,
+        effective_dim: bool = True,
     ) -> None:
         self.enc = enc
         self.centers = np.atleast_2d(np.asarray(centers, dtype=float)).reshape(-1, enc.dim)
@@ -48,7 +55,9 @@ class ParzenMixture:
         active = np.isfinite(self.centers)
         # Scott-like rule on the spread of the centres: narrow kernels once good points concentrate.
         n_eff = max(1.0, float(self.weights.sum()) if k else 1.0)
-        shrink = n_eff ** (-1.0 / (d + 4))
+        # Dimension of the model: parameters active per configuration (fewer than d in nested spaces).
+        d_eff = float(active.sum(axis=1).mean()) if (k and effective_dim) else float(d)
+        shrink = n_eff ** (-1.0 / (d_eff + 4))
         bw = np.full(d, 0.3)
         for j in self.num:
             vals = self.centers[active[:, j], j]
@@ -65,7 +74,7 @@ class ParzenMixture:
                 self.keep[j] = 1.0
                 continue
             n_j = max(1, int(active[:, j].sum()))
-            off = (size - 1) / size * min(1.0, bandwidth_factor * n_j ** (-1.0 / (d + 4)) * 0.6)
+            off = (size - 1) / size * min(1.0, bandwidth_factor * n_j ** (-1.0 / (d_eff + 4)) * 0.6)
             self.keep[j] = 1.0 - off
         # Truncation constants of the numeric kernels: log of the mass inside [0, 1].
         if k and self.num.size:
@@ -81,39 +90,52 @@ class ParzenMixture:
 
     # -------------------------------------------------------------------------------------- density
     def log_pdf(self, C: np.ndarray) -> np.ndarray:
-        """Log density of each candidate row of ``C`` (``(m, d)``, NaN = inactive)."""
+        """Log density of each candidate row of ``C`` (``(m, d)``, NaN = inactive).
+
+        Every kernel term is a sum over coordinates active in both the candidate and the centre, so
+        the ``(m, k)`` matrix of log kernels is built from a few matrix products (fast at thousands of
+        centres): ``-(c - mu)^2 / 2h^2`` expands into ``c^2``, ``c mu`` and ``mu^2`` terms.
+        """
         C = np.atleast_2d(C)
         m = C.shape[0]
         k = self.centers.shape[0]
         cand_active = np.isfinite(C)
+        log_sizes = np.log(np.maximum(self.enc.sizes, 1)).astype(float)
         # Prior component: uniform on numeric coordinates (density 1), 1/size on choices.
-        log_prior = np.zeros(m)
-        for j in self.cat:
-            log_prior -= np.where(cand_active[:, j], math.log(self.enc.sizes[j]), 0.0)
+        log_prior = -(cand_active[:, self.cat].astype(float) @ log_sizes[self.cat]) if self.cat.size else np.zeros(m)
         if k == 0:
             return log_prior
         total = np.zeros((m, k))
         if self.num.size:
-            cn = C[:, self.num]  # (m, dn)
-            mn = self.centers[:, self.num]  # (k, dn)
             h = self.bandwidth[self.num]
-            z = (cn[:, None, :] - mn[None, :, :]) / h
-            logk = -0.5 * z * z - np.log(h) - _LOG_SQRT_2PI - self.log_mass[None, :, :]
-            total += np.nansum(logk, axis=2)  # NaN in either: prior density 1 or marginalised
+            ac = cand_active[:, self.num].astype(float)  # (m, dn)
+            am = np.isfinite(self.centers[:, self.num]).astype(float)  # (k, dn)
+            c = np.nan_to_num(C[:, self.num]) / h
+            mu = np.nan_to_num(self.centers[:, self.num]) / h
+            const = np.log(h) + _LOG_SQRT_2PI + self.log_mass  # (k, dn)
+            total -= 0.5 * ((ac * c * c) @ am.T + ac @ (am * mu * mu).T - 2.0 * (ac * c) @ (am * mu).T)
+            total -= ac @ (am * const).T
         for j in self.cat:
-            size = float(self.enc.sizes[j])
-            c = C[:, j][:, None]
-            mu = self.centers[:, j][None, :]
+            size = int(self.enc.sizes[j])
+            ac = cand_active[:, j].astype(float)
+            am = np.isfinite(self.centers[:, j]).astype(float)
             keep = self.keep[j]
             other = (1.0 - keep) / (size - 1) if size > 1 else 1.0
-            contrib = np.where(c == mu, math.log(max(keep, 1e-300)), math.log(max(other, 1e-300)))
-            contrib = np.where(np.isnan(mu), -math.log(size), contrib)
-            contrib = np.where(np.isnan(c), 0.0, contrib)
-            total += contrib
+            log_keep, log_other = math.log(max(keep, 1e-300)), math.log(max(other, 1e-300))
+            onehot_c = np.zeros((m, size))
+            rows = np.flatnonzero(ac)
+            onehot_c[rows, C[rows, j].astype(int)] = 1.0
+            onehot_m = np.zeros((k, size))
+            rows_m = np.flatnonzero(am)
+            onehot_m[rows_m, self.centers[rows_m, j].astype(int)] = 1.0
+            same = onehot_c @ onehot_m.T  # 1 where both active and equal
+            both = np.outer(ac, am)
+            total += both * log_other + same * (log_keep - log_other)
+            total -= np.outer(ac, 1.0 - am) * log_sizes[j]  # centre lacks it: the prior
         parts = total + self.log_w[None, :]
         if self.prior_weight > 0:
             parts = np.concatenate([parts, (log_prior + self.log_prior_w)[:, None]], axis=1)
-        return logsumexp(parts, axis=1)
+        return _logsumexp_rows(parts)
 
     # ------------------------------------------------------------------------------------- sampling
     def sample(self, rng: np.random.Generator, n: int, scale: float = 1.0) -> np.ndarray:
