@@ -92,3 +92,70 @@ def test_v1_config_runs(tmp_path: Path) -> None:
         assert len(reader.metrics(type="PERIODICAL")) == 3
     stdout = (folder / "trials").iterdir().__next__() / "stdout"
     assert stdout.exists()
+
+
+_HANG = '''
+import json, os, subprocess, sys, time
+import nni
+nni.get_next_parameter()
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+with open(os.path.join(os.environ["NNI_OUTPUT_DIR"], "pids.json"), "w") as f:
+    json.dump([os.getpid(), child.pid], f)
+nni.report_intermediate_result(1)
+time.sleep(600)
+'''
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _hang_config(tmp_path: Path, **extra: object) -> dict:
+    (tmp_path / "hang.py").write_text(_HANG)
+    return {"trialCommand": f"{sys.executable} hang.py", "trialCodeDirectory": str(tmp_path),
+            "trialConcurrency": 2, "maxTrialNumber": 5, "searchSpace": {"x": {"_type": "uniform", "_value": [0, 1]}},
+            "tuner": {"name": "Random"}, "trainingService": {"platform": "local"}, **extra}
+
+
+def _pids(folder: Path) -> list[int]:
+    import json
+
+    return [pid for f in folder.glob("trials/*/pids.json") for pid in json.loads(f.read_text())]
+
+
+@pytest.mark.slow
+def test_stop_and_duration_limits_leave_no_process(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    folder = tmp_path / "stop"
+    platform = LocalPlatform(folder, "stoptest", kill_grace=1.0)
+    manager = ExperimentManager(_hang_config(tmp_path), folder, "stoptest", store=ExperimentStore(folder),
+                                platform=platform)
+    result: list[str] = []
+    thread = threading.Thread(target=lambda: result.append(manager.run()))
+    thread.start()
+    deadline = time.monotonic() + 30
+    while len(_pids(folder)) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    manager.request_stop()
+    thread.join(30)
+    assert result == ["STOPPED"]
+    pids = _pids(folder)
+    assert len(pids) == 4 and not any(_alive(p) for p in pids)
+    with open_reader(folder) as reader:
+        assert reader.status_counts() == {"USER_CANCELED": 2}
+
+    folder = tmp_path / "duration"
+    config = _hang_config(tmp_path, maxExperimentDuration="2s", maxTrialNumber=10)
+    manager = ExperimentManager(config, folder, "durtest1", store=ExperimentStore(folder),
+                                platform=LocalPlatform(folder, "durtest1", kill_grace=1.0))
+    assert manager.run() == "DONE"
+    assert not any(_alive(p) for p in _pids(folder))
+    with open_reader(folder) as reader:
+        assert reader.status_counts() == {"SYS_CANCELED": 2}
+        assert reader.profile().stats["elapsed"] >= 2.0
