@@ -402,6 +402,7 @@ class ExperimentManager:
     def _create(self, parameter_id: int, parameters: dict[str, Any], source: str,
                 resumed_from: str | None = None) -> TrialRecord:
         """Persist a new trial (inside the caller's transaction when there is one)."""
+        parameters = _plain(parameters)
         trial_id = self._new_trial_id()
         data: dict[str, Any] = {"sequence_id": self._next_sequence, "parameter_id": parameter_id,
                                 "parameters": parameters, "parameter_source": source}
@@ -744,3 +745,18 @@ class ExperimentManager:
         self._no_more = False
         return len(data)
 
+
+def _plain(value: Any) -> Any:
+    """Parameters as plain JSON values: numpy scalars and arrays (which tuners often return) become
+    Python numbers and lists, tuples become lists, dict keys strings."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    for method in ("tolist", "item"):  # numpy arrays / scalars, without importing numpy
+        fn = getattr(value, method, None)
+        if callable(fn):
+            return _plain(fn())
+    raise NNIError(f"the tuner returned a parameter value that is not JSON data: {value!r} ({type(value).__name__})")

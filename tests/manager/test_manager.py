@@ -253,3 +253,18 @@ def test_create_on_a_used_store_and_resume_of_nothing_are_refused(tmp_path: Path
                                 platform=FakePlatform(), tuner=tuner_cls(), resume=True)
     with pytest.raises(NNIError, match="store .* is empty"):
         nothing.run()
+
+
+def test_numpy_parameters_are_stored_as_plain_json(harness, tuner_cls) -> None:
+    import numpy as np
+
+    class NumpyTuner(tuner_cls):  # type: ignore[misc, valid-type]
+        def generate_parameters(self, parameter_id: int, **kwargs: Any) -> dict[str, Any]:
+            super().generate_parameters(parameter_id, **kwargs)
+            return {"x": np.float64(0.25), "n": np.int64(3), "v": np.array([1, 2]), "t": (np.float32(0.5),)}
+
+    h = harness(FakePlatform(lambda job: [Final(job.parameters["x"]), Exit(0)]), NumpyTuner(), maxTrialNumber=1)
+    assert h.start().join() == "DONE"
+    (trial,) = h.reader().trials()
+    assert trial.parameters == {"x": 0.25, "n": 3, "v": [1, 2], "t": [0.5]}
+    assert type(trial.parameters["n"]) is int and trial.final_metric == 0.25
