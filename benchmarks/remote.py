@@ -191,6 +191,7 @@ def main() -> None:
 
         # both "machines" share this filesystem: each gets its own remote folder
         remote = RemotePlatform(machines, experiment_id="benchrem", trial_code_directory=str(code),
+                                experiment_dir=str(tmp / "remote-exp"),  # logs copied back, as in a real run
                                 remote_root=lambda spec: str(tmp / f"remote-{spec.port}"),
                                 session_options=SessionOptions())
         rows.append(("remote, 2 machines, 1 connection each", _run_platform(remote, _jobs(n, code, python), c)))

@@ -45,7 +45,7 @@ def test_two_machines_key_and_password(ssh_world, machine_a, machine_b, tmp_path
             plat.submit(job(tid, i, steps=3, sleep=0.3, lr=0.1 * i))
         # while the first four run, stdout is readable over the same connection
         events.wait(lambda items: any(isinstance(e, TrialMetric) for e in items), 30)
-        started = events.of(TrialStarted)[0].trial_job_id
+        started = events.of(TrialMetric)[0].trial_job_id  # it printed before reporting
         assert b"hello from trial" in plat.read_file(started, "stdout")
         assert b"launching on" in plat.read_file(started, "trial.log")
         assert b"a warning" in plat.read_file(started, "stderr")

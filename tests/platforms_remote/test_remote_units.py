@@ -233,6 +233,9 @@ def test_agent_launch_metrics_exit_kill(tmp_path: Path) -> None:
         assert [json.loads(x)["sequence"] for x in data.splitlines()] == [0, 1, 2]
         assert seen[-1]["code"] == 4 and seen[0]["ev"] == "started"
         assert "exit code 4" in (done / "trial.log").read_text()
+        # the whole trial.log came before the exit event, from offset 0 on
+        logs = [e for e in seen if e["ev"] == "log" and e["name"] == "trial.log"]
+        assert logs and logs[0]["offset"] == 0 and "exit code 4" in "".join(e["data"] for e in logs)
         # launching again is idempotent: the pid file says it ran already
         _send(agent, op="launch", id="done1", dir=str(done), files=files)
         assert _read_until(agent, "started", "done1")[-1]["pid"] == seen[0]["pid"]

@@ -7,12 +7,15 @@ Commands (one JSON object a line):
 - ``{"op": "launch", "id", "dir", "files": {name: text}}``: write the files into the trial folder and
   start ``run.sh`` detached (new session, so it survives this agent and the SSH connection). If the
   folder already holds a pid file the trial was started before: it is watched instead (idempotent).
-- ``{"op": "watch", "id", "dir", "offset"}``: follow a trial started earlier (after a reconnect).
+- ``{"op": "watch", "id", "dir", "offset", "logs": {name: offset}}``: follow a trial started earlier
+  (after a reconnect), sending metrics and logs from those offsets.
 - ``{"op": "kill", "id", "dir", "grace"}``: SIGTERM the trial's process group, SIGKILL after ``grace``.
 - ``{"op": "forget", "id"}``: stop following a trial. ``{"op": "ping"}``: keep-alive.
 
 Events: ``started`` (id, pid), ``launch_failed`` (id, error), ``watching`` (id, pid, alive, exit),
-``metrics`` (id, offset, data: the new complete lines as latin-1 text), ``exit`` (id, code: int or
+``metrics`` (id, offset, data: the new complete lines as latin-1 text), ``log`` (id, name, offset,
+data: new bytes of ``stdout``/``stderr``/``trial.log``, at most every ``--logs`` seconds while the trial
+runs and all of the rest before its ``exit``/``killed``), ``exit`` (id, code: int or
 null when the process vanished without an exit record), ``killed`` (id), ``error`` (message).
 
 Every round all followed trials are checked and the events of the round are written together. A
@@ -35,6 +38,9 @@ PID_FILE = os.path.join(".nni", "pid")
 EXIT_FILE = os.path.join(".nni", "exitcode")
 METRICS_FILE = os.path.join(".nni", "metrics")
 GONE_GRACE = 0.5
+LOG_FILES = ("stdout", "stderr", "trial.log")
+LOG_CHUNK = 1 << 20  # bytes of one log file sent per round while the trial runs
+LOG_FINAL = 16 << 20  # bytes of one log file sent at most once the trial is over
 
 
 def _proc_stat(pid):
@@ -147,8 +153,9 @@ def _read_exit(trial_dir):
 
 
 class Agent:
-    def __init__(self, interval, idle, slow):
+    def __init__(self, interval, idle, slow, log_interval=1.0):
         self.interval = interval
+        self.log_interval = log_interval
         self.idle = idle
         self.slow = slow
         try:
@@ -176,7 +183,7 @@ class Agent:
             if op == "launch":
                 self.launch(tid, cmd["dir"], cmd.get("files") or {})
             elif op == "watch":
-                self.watch(tid, cmd["dir"], int(cmd.get("offset") or 0))
+                self.watch(tid, cmd["dir"], int(cmd.get("offset") or 0), cmd.get("logs") or {})
             elif op == "kill":
                 self.kill(tid, cmd["dir"], float(cmd.get("grace", 5.0)))
             elif op == "forget":
@@ -189,13 +196,15 @@ class Agent:
             else:
                 self.emit(ev="error", id=tid, message=f"{op} failed: {type(exc).__name__}: {exc}")
 
-    def _follow(self, tid, trial_dir, offset, pid, starttime, proc=None):
+    def _follow(self, tid, trial_dir, offset, pid, starttime, proc=None, logs=None):
         old = self.trials.get(tid)
         wd = old["wd"] if old else None
         if wd is None and self.inotify is not None and os.path.isdir(os.path.join(trial_dir, ".nni")):
             wd = self.inotify.add(os.path.join(trial_dir, ".nni"))
         self.trials[tid] = {"dir": trial_dir, "offset": offset, "pid": pid, "start": starttime,
-                            "proc": proc, "gone_since": None, "kill_at": None, "wd": wd}
+                            "proc": proc, "gone_since": None, "kill_at": None, "wd": wd,
+                            "logs": {name: int((logs or {}).get(name) or 0) for name in LOG_FILES},
+                            "log_at": 0.0}
 
     def _drop(self, tid):
         trial = self.trials.pop(tid, None)
@@ -230,13 +239,13 @@ class Agent:
         self._follow(tid, trial_dir, 0, proc.pid, starttime, proc)
         self.emit(ev="started", id=tid, pid=proc.pid)
 
-    def watch(self, tid, trial_dir, offset):
+    def watch(self, tid, trial_dir, offset, logs):
         pid, starttime = _read_pid(trial_dir)
         code = _read_exit(trial_dir)
         alive = pid is not None and _alive(pid, starttime)
         self.emit(ev="watching", id=tid, pid=pid, alive=alive, exit=code)
         if pid is not None or code is not None:
-            self._follow(tid, trial_dir, offset, pid, starttime)
+            self._follow(tid, trial_dir, offset, pid, starttime, logs=logs)
 
     def kill(self, tid, trial_dir, grace):
         trial = self.trials.get(tid)
@@ -269,12 +278,29 @@ class Agent:
             self.emit(ev="metrics", id=tid, offset=trial["offset"], data=data[:end].decode("latin-1"))
             trial["offset"] += end
 
+    def read_logs(self, tid, trial, now, final):
+        if not final and now - trial["log_at"] < self.log_interval:
+            return
+        trial["log_at"] = now
+        for name in LOG_FILES:
+            start = trial["logs"][name]
+            try:
+                with open(os.path.join(trial["dir"], name), "rb") as f:
+                    f.seek(start)
+                    data = f.read(LOG_FINAL if final else LOG_CHUNK)
+            except OSError:
+                continue
+            if data:
+                trial["logs"][name] = start + len(data)
+                self.emit(ev="log", id=tid, name=name, offset=start, data=data.decode("latin-1"))
+
     def check(self, tid, trial, now):
         proc = trial["proc"]
         if proc is not None:
             proc.poll()  # reap run.sh when it is our child
         if trial["kill_at"] is not None:
             if not _group_alive(trial["pid"]):
+                self.read_logs(tid, trial, now, True)
                 self._drop(tid)
                 self.emit(ev="killed", id=tid)
             elif now >= trial["kill_at"]:
@@ -286,9 +312,11 @@ class Agent:
                     pass
             return
         self.read_metrics(tid, trial)
+        self.read_logs(tid, trial, now, False)
         code = _read_exit(trial["dir"])
         if code is not None:
             self.read_metrics(tid, trial)
+            self.read_logs(tid, trial, now, True)
             self._drop(tid)
             self.emit(ev="exit", id=tid, code=code)
             return
@@ -297,6 +325,7 @@ class Agent:
                 trial["gone_since"] = now
             elif now - trial["gone_since"] >= GONE_GRACE:
                 self.read_metrics(tid, trial)
+                self.read_logs(tid, trial, now, True)
                 self._drop(tid)
                 self.emit(ev="exit", id=tid, code=_read_exit(trial["dir"]))
 
@@ -339,7 +368,7 @@ class Agent:
 
 
 def main(argv):
-    interval, idle, slow = 0.05, 60.0, 0.5
+    interval, idle, slow, logs = 0.05, 60.0, 0.5, 1.0
     args = list(argv)
     while args:
         flag = args.pop(0)
@@ -349,8 +378,10 @@ def main(argv):
             idle = float(args.pop(0))
         elif flag == "--slow":
             slow = float(args.pop(0))
+        elif flag == "--logs":
+            logs = float(args.pop(0))
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    Agent(interval, idle, slow).run()
+    Agent(interval, idle, slow, logs).run()
 
 
 if __name__ == "__main__":

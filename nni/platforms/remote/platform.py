@@ -33,7 +33,7 @@ from nni.platforms.base import (
     TrialStarted,
     TrialWaiting,
 )
-from nni.runtime.trial_channel import decode_metrics
+from nni.runtime.trial_channel import METRICS_FILE, PARAMETER_FILE, decode_metrics
 
 from ._ignore import pack_code
 from ._launch import trial_files
@@ -46,20 +46,20 @@ __all__ = ["RemotePlatform"]
 _log = logging.getLogger("nni.platforms.remote")
 
 _KILL_STATUSES = ("USER_CANCELED", "EARLY_STOPPED", "SYS_CANCELED")
-# copied back into <experiment dir>/trials/<id>/: logs incrementally while the trial runs, the rest at its end
-_SYNCED_FILES = ("stdout", "stderr", "trial.log")
-_FINAL_FILES = ("parameter.cfg", ".nni/metrics")
-_SYNC_LIMIT = 64 * 1024 * 1024
+# streamed by the agent into <experiment dir>/trials/<id>/ as the trial runs (with parameter.cfg, written
+# there at launch, and .nni/metrics, written as records arrive): the web UI, nnictl log and a copied
+# experiment folder find them there
+_LOG_FILES = ("stdout", "stderr", "trial.log")
 
 
 @dataclass
 class _Trial:
     job: TrialJob
-    state: str = "waiting"  # waiting | launching | reattaching | running | ending | done
+    state: str = "waiting"  # waiting | launching | reattaching | running | done
 
     @property
     def over(self) -> bool:
-        return self.state in ("ending", "done")
+        return self.state == "done"
     machine: str | None = None
     gpus: tuple[int, ...] = ()
     trial_dir: str = ""
@@ -67,7 +67,6 @@ class _Trial:
     pid: int | None = None
     kill_status: str | None = None
     reason: str = ""  # last waiting reason reported
-    pending_exit: TrialExited | None = None  # held while its logs are copied back ("ending")
     timer: asyncio.TimerHandle | None = None
     watch_reply: asyncio.Future[dict[str, Any]] | None = None
 
@@ -88,7 +87,12 @@ class RemotePlatform(Platform):
     :class:`MachineSpec`), ``max_trials_per_machine`` (trials at once per machine, None = no limit
     besides GPUs), ``unreachable_timeout`` (seconds a machine may stay disconnected before its trials
     are given up), ``on_machine_lost`` (``"fail"``: those trials FAILED; ``"resubmit"``: they run again
-    on another machine), ``kill_grace`` (seconds between SIGTERM and SIGKILL).
+    on another machine), ``kill_grace`` (seconds between SIGTERM and SIGKILL), ``gpu_recheck_interval``
+    (seconds between ``nvidia-smi`` looks while trials wait for GPUs that other processes hold).
+
+    With ``experiment_dir``, each trial's ``parameter.cfg``, metrics and logs (``stdout``, ``stderr``,
+    ``trial.log``, streamed by the agent about once a second and completely before the exit is
+    reported) are kept in ``<experiment_dir>/trials/<id>/`` too, where the web UI and ``nnictl log`` look.
     """
 
     name = "remote"
@@ -98,7 +102,7 @@ class RemotePlatform(Platform):
                  remote_root: str | Callable[[MachineSpec], str] = "~/nni-experiments",
                  max_trials_per_machine: int | None = None, unreachable_timeout: float = 60.0,
                  on_machine_lost: str = "fail", kill_grace: float = 5.0, reattach_timeout: float = 30.0,
-                 log_sync_interval: float = 5.0, gpu_recheck_interval: float = 10.0,
+                 gpu_recheck_interval: float = 10.0,
                  session_options: SessionOptions | None = None) -> None:
         import_asyncssh()  # fail early, with the install hint, when the extra is missing
         self.machines = machines_from_config(config)
@@ -118,7 +122,6 @@ class RemotePlatform(Platform):
         self.on_machine_lost = on_machine_lost
         self.kill_grace = kill_grace
         self.reattach_timeout = reattach_timeout
-        self.log_sync_interval = log_sync_interval
         self.gpu_recheck_interval = gpu_recheck_interval
         self.session_options = session_options or SessionOptions()
         self._sink: EventSink | None = None
@@ -129,6 +132,7 @@ class RemotePlatform(Platform):
         self._queue: list[str] = []
         self._package: tuple[bytes, str, int] | None = None
         self._stopped = False
+        self._background: list[asyncio.Task[None]] = []
 
     # ----------------------------------------------------------------- public API (manager thread)
     def start(self, sink: EventSink) -> None:
@@ -247,10 +251,9 @@ class RemotePlatform(Platform):
             machine.lost_timer = asyncio.get_running_loop().call_later(
                 self.unreachable_timeout, self._check_lost, spec.key)
             session.start()
-        if self.experiment_dir and self.log_sync_interval > 0:
-            asyncio.get_running_loop().create_task(self._sync_loop())
+        loop = asyncio.get_running_loop()
         if self.gpu_recheck_interval > 0:
-            asyncio.get_running_loop().create_task(self._gpu_loop())
+            self._background.append(loop.create_task(self._gpu_loop()))
 
     async def _gpu_loop(self) -> None:
         """While a trial waits for GPUs, look again at the machines whose GPUs others were using."""
@@ -272,18 +275,6 @@ class RemotePlatform(Platform):
                 changed = True
             if changed:
                 self._schedule()
-
-    async def _sync_loop(self) -> None:
-        while not self._stopped:
-            await asyncio.sleep(self.log_sync_interval)
-            for trial in list(self._trials.values()):
-                machine = self._machines.get(trial.machine or "")
-                if trial.state != "running" or machine is None or not machine.session.connected:
-                    continue
-                try:
-                    await self._sync_logs(trial, machine.session, final=False)
-                except Exception as exc:  # next round tries again
-                    _log.debug("remote: log sync of trial %s failed: %s", trial.job.trial_job_id, exc)
 
     # ----------------------------------------------------------------- scheduling
     def _enqueue(self, job: TrialJob) -> None:
@@ -328,6 +319,14 @@ class RemotePlatform(Platform):
         assert paths is not None
         files = trial_files(trial.job, experiment_id=self.experiment_id, trial_dir=trial.trial_dir,
                             code_dir=paths.code, gpus=trial.gpus, python_path=machine.session.spec.python_path)
+        local = self._local_dir(trial)
+        if local is not None:  # the web UI and nnictl look here; logs are copied in as the trial runs
+            try:
+                os.makedirs(os.path.join(local, ".nni"), exist_ok=True)
+                with open(os.path.join(local, PARAMETER_FILE), "w", encoding="utf-8") as f:
+                    f.write(files[PARAMETER_FILE])
+            except OSError as exc:
+                _log.warning("remote: cannot write the local folder of trial %s: %s", trial.job.trial_job_id, exc)
         return machine.session.send({"op": "launch", "id": trial.job.trial_job_id, "dir": trial.trial_dir,
                                      "files": files})
 
@@ -353,54 +352,27 @@ class RemotePlatform(Platform):
         else:
             self._queue.append(trial.job.trial_job_id)
 
-    def _finish(self, trial: _Trial, status: str, exit_code: int | None, reason: str = "", *,
-                fetch: bool = False) -> None:
-        """Report the trial over; with ``fetch``, after copying its logs back into the experiment folder."""
+    def _finish(self, trial: _Trial, status: str, exit_code: int | None, reason: str = "") -> None:
         if trial.over:
             return
         assert status in EXIT_STATUSES
         self._release(trial)
-        exited = TrialExited(trial.job.trial_job_id, time.time(), status, exit_code, reason)
-        machine = self._machines.get(trial.machine or "")
-        if fetch and self.experiment_dir and trial.trial_dir and machine is not None and machine.session.connected:
-            trial.state, trial.pending_exit = "ending", exited
-            asyncio.get_running_loop().create_task(self._fetch_then_report(trial, machine.session))
-        else:
-            trial.state = "done"
-            self._emit(exited)
-
-    async def _fetch_then_report(self, trial: _Trial, session: MachineSession) -> None:
-        try:
-            await asyncio.wait_for(self._sync_logs(trial, session, final=True), 15)
-        except Exception as exc:  # the logs stay on the machine; the result must not wait for them
-            _log.warning("remote: cannot copy the logs of trial %s from %s: %s", trial.job.trial_job_id,
-                         session.key, exc)
-        self._report_pending(trial)
-
-    def _report_pending(self, trial: _Trial) -> None:
-        if trial.state == "ending" and trial.pending_exit is not None:
-            trial.state = "done"
-            self._emit(trial.pending_exit)
+        trial.state = "done"
+        self._emit(TrialExited(trial.job.trial_job_id, time.time(), status, exit_code, reason))
 
     def _local_dir(self, trial: _Trial) -> str | None:
         if not self.experiment_dir:
             return None
         return os.path.join(self.experiment_dir, "trials", trial.job.trial_job_id)
 
-    async def _sync_logs(self, trial: _Trial, session: MachineSession, *, final: bool) -> None:
-        """Append what is new in the trial's logs to its folder in the local experiment folder."""
+    def _local_logs(self, trial: _Trial) -> dict[str, int]:
+        """How much of each log the local copy holds (where the agent goes on from after a reconnect)."""
         local = self._local_dir(trial)
-        if local is None:
-            return
-        names = _SYNCED_FILES + (_FINAL_FILES if final else ())
-        for name in names:
-            target = os.path.join(local, name)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            have = os.path.getsize(target) if os.path.exists(target) and name in _SYNCED_FILES else 0
-            data = await session.read_file(posixpath.join(trial.trial_dir, name), _SYNC_LIMIT, offset=have)
-            if data or not os.path.exists(target):
-                with open(target, "ab" if have else "wb") as f:
-                    f.write(data)
+        sizes: dict[str, int] = {}
+        for name in _LOG_FILES:
+            path = os.path.join(local, name) if local else ""
+            sizes[name] = os.path.getsize(path) if path and os.path.exists(path) else 0
+        return sizes
 
     # ----------------------------------------------------------------- kill
     def _kill(self, tid: str, status: str) -> None:
@@ -461,24 +433,25 @@ class RemotePlatform(Platform):
         if kind == "started":
             self._on_started(machine, trial, int(event["pid"]))
         elif kind == "launch_failed":
-            self._finish(trial, "FAILED", None, f"cannot start the trial on {session.key}: {event.get('error')}",
-                         fetch=True)
+            self._finish(trial, "FAILED", None, f"cannot start the trial on {session.key}: {event.get('error')}")
             self._schedule()
         elif kind == "metrics":
             self._on_metrics(trial, int(event["offset"]), str(event["data"]).encode("latin-1"))
+        elif kind == "log" and str(event.get("name")) in _LOG_FILES:
+            self._mirror(trial, str(event["name"]), int(event["offset"]), str(event["data"]).encode("latin-1"))
         elif kind == "exit":
             code = event.get("code")
             if trial.kill_status is not None:
-                self._finish(trial, trial.kill_status, code, fetch=True)
+                self._finish(trial, trial.kill_status, code)
             elif code is None:
                 self._finish(trial, "FAILED", None, f"the trial process on {session.key} ended without an exit "
-                             "record (killed from outside the experiment?)", fetch=True)
+                             "record (killed from outside the experiment?)")
             else:
                 self._finish(trial, "SUCCEEDED" if code == 0 else "FAILED", int(code),
-                             "" if code == 0 else f"the trial command exited with code {code}", fetch=True)
+                             "" if code == 0 else f"the trial command exited with code {code}")
             self._schedule()
         elif kind == "killed":
-            self._finish(trial, trial.kill_status or "USER_CANCELED", None, fetch=True)
+            self._finish(trial, trial.kill_status or "USER_CANCELED", None)
             self._schedule()
 
     def _on_started(self, machine: _Machine, trial: _Trial, pid: int) -> None:
@@ -490,9 +463,6 @@ class RemotePlatform(Platform):
         handle = {"platform": "remote", "machine": spec.key, "host": spec.host, "port": spec.port,
                   "user": spec.user, "trial_dir": trial.trial_dir, "code_dir": paths.code if paths else "",
                   "pid": pid, "gpus": list(trial.gpus)}
-        local = self._local_dir(trial)
-        if local is not None:  # the web UI and nnictl look here; logs are copied in as the trial runs
-            os.makedirs(local, exist_ok=True)
         self._emit(TrialStarted(trial.job.trial_job_id, time.time(), handle))
         if trial.job.max_duration:
             trial.timer = asyncio.get_running_loop().call_later(trial.job.max_duration, self._on_max_duration,
@@ -505,6 +475,7 @@ class RemotePlatform(Platform):
         elif offset > trial.offset:
             _log.warning("remote: trial %s metrics jump from byte %d to %d", trial.job.trial_job_id,
                          trial.offset, offset)
+        self._mirror(trial, METRICS_FILE, offset, data)
         pos = offset
         for line in data.splitlines(keepends=True):
             pos += len(line)
@@ -514,6 +485,20 @@ class RemotePlatform(Platform):
             for record in records:
                 self._emit(TrialMetric(trial.job.trial_job_id, record, pos))
         trial.offset = max(trial.offset, pos)
+
+    def _mirror(self, trial: _Trial, name: str, offset: int, data: bytes) -> None:
+        """Write what the agent sent of a remote file at the same offset of its local copy."""
+        local = self._local_dir(trial)
+        if local is None or not data:
+            return
+        path = os.path.join(local, name)
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "r+b" if os.path.exists(path) else "wb") as f:
+                f.seek(offset)
+                f.write(data)
+        except OSError as exc:
+            _log.debug("remote: cannot copy %s of trial %s: %s", name, trial.job.trial_job_id, exc)
 
     # ----------------------------------------------------------------- connection changes
     async def _on_connected(self, session: MachineSession) -> None:
@@ -536,7 +521,7 @@ class RemotePlatform(Platform):
                                   "grace": self.kill_grace})
             elif trial.state in ("running", "reattaching"):
                 session.send({"op": "watch", "id": trial.job.trial_job_id, "dir": trial.trial_dir,
-                              "offset": trial.offset})
+                              "offset": trial.offset, "logs": self._local_logs(trial)})
         self._schedule()
 
     async def _on_disconnected(self, session: MachineSession) -> None:
@@ -586,7 +571,7 @@ class RemotePlatform(Platform):
         self._occupy(machine.state, trial.gpus, +1)
         if machine.session.connected:
             machine.session.send({"op": "watch", "id": job.trial_job_id, "dir": trial.trial_dir,
-                                  "offset": trial.offset})
+                                  "offset": trial.offset, "logs": self._local_logs(trial)})
         try:
             reply = await asyncio.wait_for(asyncio.shield(trial.watch_reply), self.reattach_timeout)
         except asyncio.TimeoutError:
@@ -631,10 +616,11 @@ class RemotePlatform(Platform):
             await asyncio.sleep(0.05)
         for trial in pending:
             self._finish(trial, trial.kill_status or "USER_CANCELED", None, "the experiment stopped")
-            self._report_pending(trial)
         await self._close_sessions()
 
     async def _close_sessions(self) -> None:
+        for task in self._background:
+            task.cancel()
         for machine in self._machines.values():
             if machine.lost_timer is not None:
                 machine.lost_timer.cancel()
