@@ -160,7 +160,8 @@ class SshWorld:
     root_python: Path  # a venv (bin folder) for root with nni importable
     started: list[Sshd] = field(default_factory=list)
 
-    def sshd(self, *, host: str = "127.0.0.1", port: int | None = None, netns: str | None = None) -> Sshd:
+    def sshd(self, *, host: str = "127.0.0.1", port: int | None = None, netns: str | None = None,
+             max_sessions: int = 50) -> Sshd:
         port = port or _free_port()
         name = f"sshd-{len(self.started)}-{port}"
         config = self.root / f"{name}.conf"
@@ -175,7 +176,7 @@ class SshWorld:
             "UsePAM no",
             "PermitRootLogin prohibit-password",
             "Subsystem sftp internal-sftp",
-            "MaxSessions 50",
+            f"MaxSessions {max_sessions}",
             "MaxStartups 100",
             "ClientAliveInterval 2",
             "ClientAliveCountMax 3",

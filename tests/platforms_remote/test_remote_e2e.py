@@ -207,3 +207,32 @@ def test_gpu_scheduling_with_discovered_gpus(ssh_world, machine_a, tmp_path):
         assert events.of(TrialStarted, tid)[0].handle["gpus"] == [int(devices[tid])]
     # GPU 2 was skipped while another process used it (useActiveGpu false), then taken once free
     assert devices == {"gpu0": "0", "gpu1": "1", "gpu2": "2"}
+
+
+def test_many_trials_on_a_machine_allowing_two_sessions(ssh_world, tmp_path):
+    """NNI's remote platform failed to open channels at concurrency 8; here every trial, metric and log of
+    16 concurrent trials travels over one connection that sshd allows only two sessions on."""
+    server = ssh_world.sshd(max_sessions=2)
+    try:
+        code = make_code_dir(tmp_path)
+        plat = platform([root_machine(ssh_world, server)], code, tmp_path)
+        events = Events()
+        plat._test_events = events
+        plat.start(events)
+        try:
+            ids = [f"m{i:04d}" for i in range(16)]
+            for i, tid in enumerate(ids):
+                plat.submit(job(tid, i, steps=3, sleep=0.2))
+            events.wait(lambda items: len(events.of(TrialStarted)) == 16, 60)
+            logs = [plat.read_file(tid, "parameter.cfg") for tid in ids]  # while they all run
+            events.wait(_exited(events, 16), 60)
+            status = plat.machine_status()[0]
+        finally:
+            plat.stop()
+    finally:
+        server.stop()
+        ssh_world.started.remove(server)
+    assert all(json.loads(text)["parameters"]["steps"] == 3 for text in logs)
+    assert {e.status for e in events.of(TrialExited)} == {"SUCCEEDED"}
+    assert all(len(events.of(TrialMetric, tid)) == 4 for tid in ids)
+    assert status["connections"] == 1

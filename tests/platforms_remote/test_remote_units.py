@@ -26,7 +26,7 @@ from nni.platforms.remote import (
     pack_code,
     place,
 )
-from nni.platforms.remote._launch import trial_files
+from nni.platforms.remote._launch import shell_path, trial_files
 from nni.platforms.remote._session import _parse_gpus, _probe_fields
 
 from .remote_helpers import job, make_code_dir
@@ -81,6 +81,26 @@ def test_code_files_and_pack(tmp_path: Path) -> None:
     assert pack_code(str(code))[1] != digest
     (code / "model.ckpt").write_text("ignored files do not change the digest")
     assert pack_code(str(code))[1] == pack_code(str(code))[1]
+
+
+def test_oversized_code_folder_is_refused_with_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import nni.platforms.remote._ignore as ignore
+
+    code = make_code_dir(tmp_path)
+    monkeypatch.setattr(ignore, "MAX_FILES", 3)
+    with pytest.raises(ConfigError, match=r"holds 4 files.*limit is 3 files.*\.nniignore"):
+        pack_code(str(code))
+    (code / ".nniignore").write_text("sub/\n*.ckpt\ndata/\ntop_only.txt\n")
+    assert pack_code(str(code))[2] == 2
+
+
+def test_shell_path() -> None:
+    assert shell_path("/opt/my env/bin") == "'/opt/my env/bin'"
+    assert shell_path("~/venv/bin") == '"$HOME"/venv/bin'
+    assert shell_path("~") == '"$HOME"'
+    run = trial_files(job("p1"), experiment_id="e", trial_dir="/t", code_dir="/c", gpus=(),
+                      python_path="~/venv/bin:/opt/x")["run.sh"]
+    assert 'export PATH="$HOME"/venv/bin:/opt/x:"$PATH"' in run
 
 
 # placement --------------------------------------------------------------------------------------------

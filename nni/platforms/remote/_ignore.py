@@ -15,9 +15,13 @@ import re
 import tarfile
 from dataclasses import dataclass
 
-__all__ = ["IgnoreRules", "code_files", "pack_code"]
+from nni.errors import ConfigError
+
+__all__ = ["IgnoreRules", "code_files", "pack_code", "MAX_FILES", "MAX_BYTES"]
 
 IGNORE_FILE = ".nniignore"
+MAX_FILES = 2000  # as NNI: a bigger trial code folder is almost always a data set uploaded by mistake
+MAX_BYTES = 300 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -128,8 +132,17 @@ def code_files(folder: str, rules: IgnoreRules | None = None) -> list[str]:
 
 
 def pack_code(folder: str) -> tuple[bytes, str, int]:
-    """A gzip tarball of the files to upload, its content digest, and how many files it holds."""
+    """A gzip tarball of the files to upload, its content digest, and how many files it holds.
+
+    Refuses (``ConfigError``) a folder of more than ``MAX_FILES`` files or ``MAX_BYTES`` bytes."""
     files = code_files(folder)
+    total = sum(os.path.getsize(os.path.join(folder, rel)) for rel in files)
+    if len(files) > MAX_FILES or total > MAX_BYTES:
+        raise ConfigError(f"the trial code folder {folder} holds {len(files)} files, {total / 2**20:.0f} MiB, to "
+                          f"upload to every machine; the limit is {MAX_FILES} files and {MAX_BYTES // 2**20} MiB. "
+                          f"List data and outputs in {os.path.join(folder, IGNORE_FILE)} (gitignore syntax, "
+                          "e.g. 'data/' or '*.ckpt') or move them out of the folder",
+                          key="trialCodeDirectory")
     digest = hashlib.sha256()
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz", compresslevel=6) as tar:

@@ -8,7 +8,16 @@ import shlex
 from nni.platforms.base import TrialJob
 from nni.runtime.trial_channel import PARAMETER_FILE
 
-__all__ = ["trial_env", "trial_files"]
+__all__ = ["trial_env", "trial_files", "shell_path"]
+
+
+def shell_path(path: str) -> str:
+    """``path`` quoted for the shell, a leading ``~`` meaning the remote user's home."""
+    if path == "~":
+        return '"$HOME"'
+    if path.startswith("~/"):
+        return '"$HOME"' + shlex.quote(path[1:])
+    return shlex.quote(path)
 
 
 def trial_env(job: TrialJob, *, experiment_id: str, trial_dir: str, code_dir: str,
@@ -48,7 +57,7 @@ def _run_script(job: TrialJob, env: dict[str, str], trial_dir: str, code_dir: st
     if "CUDA_VISIBLE_DEVICES" not in env:
         lines.append("unset CUDA_VISIBLE_DEVICES")
     if python_path:
-        lines.append(f'export PATH={q(python_path)}:"$PATH"')
+        lines.append(f'export PATH={":".join(shell_path(p) for p in python_path.split(":"))}:"$PATH"')
     exit_file = q(trial_dir + "/.nni/exitcode")
     log = q(trial_dir + "/trial.log")
     gpus = f", CUDA_VISIBLE_DEVICES={env['CUDA_VISIBLE_DEVICES']}" if "CUDA_VISIBLE_DEVICES" in env else ""

@@ -20,6 +20,7 @@ from typing import Any
 
 from nni.errors import NNIError
 
+from ._launch import shell_path
 from ._machine import MachineSpec
 from ._scheduler import GpuInfo
 
@@ -230,7 +231,8 @@ class MachineSession:
 
     def _with_path(self, command: str) -> str:
         if self.spec.python_path:
-            return f'export PATH={shlex.quote(self.spec.python_path)}:"$PATH"; {command}'
+            path = ":".join(shell_path(p) for p in self.spec.python_path.split(":"))
+            return f'export PATH={path}:"$PATH"; {command}'
         return command
 
     async def _write(self, path: str, data: bytes) -> None:

@@ -130,8 +130,8 @@ class RemotePlatform(Platform):
         self._machines: dict[str, _Machine] = {}
         self._trials: dict[str, _Trial] = {}
         self._queue: list[str] = []
-        self._package: tuple[bytes, str, int] | None = None
         self._stopped = False
+        self._package = pack_code(self.code_dir)  # refuses an oversized folder now, before any connection
         self._background: list[asyncio.Task[None]] = []
 
     # ----------------------------------------------------------------- public API (manager thread)
@@ -232,8 +232,6 @@ class RemotePlatform(Platform):
             _log.exception("remote: the event sink failed on %r", event)
 
     def _package_code(self) -> tuple[bytes, str, int]:
-        if self._package is None:
-            self._package = pack_code(self.code_dir)
         return self._package
 
     async def _start_sessions(self) -> None:
