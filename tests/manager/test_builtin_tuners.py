@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from nni.algorithms.hpo._registry import BUILTIN_TUNERS
+from nni.algorithms.hpo._registry import BUILTIN_ASSESSORS, BUILTIN_TUNERS
 from nni.manager import ExperimentManager
 from nni.storage import ExperimentStore, open_reader
 from nni.testing.fake_platform import Exit, FakePlatform, Final, Metric
@@ -68,3 +68,22 @@ def test_builtin_tuner_runs_and_resumes_exactly(name: str, tmp_path: Path) -> No
     with open_reader(part) as reader:
         got = [t.parameters for t in reader.trials()]
     assert got == expected
+
+
+def _curve(job):  # type: ignore[no-untyped-def]
+    x = job.parameters["x"]
+    return [*(Metric(x * (1 - 0.5 ** (i + 1))) for i in range(8)), Final(x), Exit(0)]
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_ASSESSORS))
+def test_builtin_assessor_runs_through_the_manager(name: str, tmp_path: Path) -> None:
+    config = _config("Random", 12, 2)
+    config["assessor"] = {"name": name, "classArgs": {"optimize_mode": "maximize", "start_step": 2}}
+    manager = ExperimentManager(config, tmp_path, "assessor", store=ExperimentStore(tmp_path),
+                                platform=FakePlatform(_curve))
+    assert manager.run() == "DONE"
+    with open_reader(tmp_path) as reader:
+        profile = reader.profile()
+        assert profile.error is None and profile.stats["assessorCalls"] > 0
+        assert sum(reader.status_counts().values()) == 12
+        assert set(reader.status_counts()) <= {"SUCCEEDED", "EARLY_STOPPED"}
