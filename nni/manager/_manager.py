@@ -460,6 +460,8 @@ class ExperimentManager:
                 self._submit(self._queued.popleft())
                 continue
             budget = self._trial_budget()
+            if budget is not None and budget <= 0 and not self._queued and self.status == "RUNNING":
+                self._set_status("NO_MORE_TRIAL")  # as NNI: every trial is submitted, waiting for them
             if self._no_more or self._wait_results or (budget is not None and budget <= 0):
                 return
             count = free if budget is None else min(free, budget)
@@ -684,7 +686,11 @@ class ExperimentManager:
     def _cmd_max_trials(self, c: cmd.UpdateMaxTrialNumber) -> Any:
         if isinstance(c.value, bool) or not isinstance(c.value, int) or c.value < 0:
             raise NNIError(f"maxTrialNumber must be a non-negative integer, got {c.value!r}")
-        return self._update_limit("maxTrialNumber", c.value)
+        value = self._update_limit("maxTrialNumber", c.value)
+        budget = self._trial_budget()
+        if self.status == "NO_MORE_TRIAL" and not self._no_more and (budget is None or budget > 0):
+            self._set_status("RUNNING")
+        return value
 
     def _cmd_duration(self, c: cmd.UpdateMaxDuration) -> Any:
         if not isinstance(c.seconds, (int, float)) or isinstance(c.seconds, bool) or c.seconds <= 0:

@@ -268,3 +268,16 @@ def test_numpy_parameters_are_stored_as_plain_json(harness, tuner_cls) -> None:
     (trial,) = h.reader().trials()
     assert trial.parameters == {"x": 0.25, "n": 3, "v": [1, 2], "t": [0.5]}
     assert type(trial.parameters["n"]) is int and trial.final_metric == 0.25
+
+
+def test_no_more_trial_when_all_are_submitted_and_back_when_raised(harness, tuner_cls, until) -> None:
+    platform = FakePlatform(lambda job: [Gate(), Final(1), Exit(0)])
+    h = harness(platform, tuner_cls(), maxTrialNumber=2, trialConcurrency=4).start()
+    until(lambda: len(platform.running()) == 2)
+    until(lambda: h.reader().profile().status == "NO_MORE_TRIAL")
+    h.manager.control.send(UpdateMaxTrialNumber(3)).result(5)
+    until(lambda: len(platform.running()) == 3)
+    until(lambda: h.reader().profile().status == "NO_MORE_TRIAL")
+    platform.open_all()
+    assert h.join() == "DONE"
+    assert h.reader().trial_count() == 3
