@@ -3,6 +3,8 @@ and a platform restart that re-attaches running trials."""
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 
 import pytest
@@ -202,3 +204,37 @@ def test_reattach_after_platform_restart(ssh_world, machine_a, tmp_path):
     assert _metric_keys(events2, "re1") == [("PERIODICAL", 1), ("PERIODICAL", 2), ("FINAL", 0)]
     assert not events2.of(TrialStarted)
     assert not events2.of(TrialExited, "gone1")
+
+
+def test_reattach_to_a_machine_that_is_down_does_not_hold_the_resume(ssh_world, fresh_machine, tmp_path):
+    code = make_code_dir(tmp_path)
+    spec = root_machine(ssh_world, fresh_machine)
+    exp_id = new_experiment_id()
+    first = platform([spec], code, tmp_path, experiment_id=exp_id)
+    events1 = Events()
+    first.start(events1)
+    trial = job("down1", 0, steps=1000, sleep=0.1)
+    try:
+        first.submit(trial)
+        events1.wait(lambda items: bool(events1.of(TrialMetric, "down1")), 30)
+        handle = events1.of(TrialStarted, "down1")[0].handle
+    finally:
+        first.detach()
+    fresh_machine.stop()  # the listener goes; the detached trial lives on
+    try:
+        second = platform([spec], code, tmp_path, experiment_id=exp_id, unreachable_timeout=2.0)
+        events2 = Events()
+        second.start(events2)
+        try:
+            events2.wait(lambda items: bool(second.machine_status()[0]["last_error"]), 20)
+            t0 = time.monotonic()
+            assert second.reattach(trial, handle) is True
+            assert time.monotonic() - t0 < 2
+            events2.wait(lambda items: bool(events2.of(TrialExited, "down1")), 20)
+        finally:
+            second.stop()
+        lost = events2.of(TrialExited, "down1")[0]
+        assert lost.status == "FAILED" and "unreachable" in lost.reason
+    finally:
+        if pid_alive(handle["pid"]):
+            os.killpg(handle["pid"], signal.SIGKILL)

@@ -251,6 +251,9 @@ class Agent:
         trial = self.trials.get(tid)
         if trial is None:
             pid, starttime = _read_pid(trial_dir)
+            st = _proc_stat(pid) if pid is not None else None
+            if st is not None and starttime and st[2] != starttime:
+                pid = None  # the trial's leader is gone and its pid was reused: nothing of ours to kill
             self._follow(tid, trial_dir, 0, pid, starttime)
             trial = self.trials[tid]
         if trial["pid"] is None:

@@ -570,19 +570,26 @@ class RemotePlatform(Platform):
         if machine.session.connected:
             machine.session.send({"op": "watch", "id": job.trial_job_id, "dir": trial.trial_dir,
                                   "offset": trial.offset, "logs": self._local_logs(trial)})
+        elif machine.session.last_error:
+            # known to be down: follow it when the machine is back (or give it up past the deadline)
+            # rather than hold the manager's resume for every trial of that machine
+            _log.warning("remote: trial %s: machine %s is unreachable (%s); following it when it is back",
+                         job.trial_job_id, key, machine.session.last_error)
+            trial.state, trial.watch_reply = "running", None
+            return True
         try:
             reply = await asyncio.wait_for(asyncio.shield(trial.watch_reply), self.reattach_timeout)
         except asyncio.TimeoutError:
             _log.warning("remote: trial %s: machine %s did not answer in %.0fs; following it when it does",
                          job.trial_job_id, key, self.reattach_timeout)
-            trial.state = "running"
+            trial.state, trial.watch_reply = "running", None
             return True
         if not reply.get("alive") and reply.get("exit") is None:
             machine.session.send({"op": "forget", "id": job.trial_job_id})
             self._release(trial)
             trial.state = "done"
             return False
-        trial.state = "running"
+        trial.state, trial.watch_reply = "running", None
         if job.max_duration:
             _log.debug("remote: maxTrialDuration of reattached trial %s counts from now", job.trial_job_id)
             trial.timer = asyncio.get_running_loop().call_later(job.max_duration, self._on_max_duration,
