@@ -194,12 +194,18 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
     @router.get("/metric-data-latest", summary="The latest metric record of each trial",
                 response_model=list[dict[str, Any]])
     def metric_data_latest(request: Request) -> Any:
-        return _json_list([metric_json(m) for m in _ctx(request).data.latest_metrics()])
+        data = _ctx(request).data
+        if hasattr(data, "latest_metrics_json"):
+            return Response(data.latest_metrics_json(), media_type="application/json")
+        return _json_list([metric_json(m) for m in data.latest_metrics()])
 
     @router.get("/export-data", summary="[{parameter, value, trialJobId}] of trials with a final result",
                 response_model=list[dict[str, Any]])
     def export_data(request: Request) -> Any:
-        return _json_list(export_json(_ctx(request).data.trials()))
+        data = _ctx(request).data
+        if hasattr(data, "export_json"):
+            return Response(data.export_json(), media_type="application/json")
+        return _json_list(export_json(data.trials()))
 
     @router.get("/experiments-info", summary="Every experiment of this machine's registry")
     def experiments_info(request: Request) -> list[dict[str, Any]]:

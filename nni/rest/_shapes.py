@@ -17,6 +17,7 @@ from ._data import MetricView, ProfileView, TrialView
 
 __all__ = [
     "metric_json",
+    "metric_fragment",
     "trial_json",
     "profile_json",
     "export_json",
@@ -61,6 +62,15 @@ def metric_json(metric: MetricView) -> dict[str, Any]:
         "sequence": metric.sequence,
         "data": encode_metric_value(metric.value),
     }
+
+
+def metric_fragment(trial_job_id: str, parameter_id: int | None, type_: str, sequence: int, value: Any,
+                    timestamp: float) -> str:
+    """``json.dumps(metric_json(...))`` for one record, about 3x faster (the million-row metric-data list)."""
+    pid = "null" if parameter_id is None else f'"{int(parameter_id)}"'
+    return (f'{{"timestamp": {int(round(timestamp * 1000))}, "trialJobId": {json.dumps(trial_job_id)}, '
+            f'"parameterId": {pid}, "type": {json.dumps(type_)}, "sequence": {int(sequence)}, '
+            f'"data": {json.dumps(encode_metric_value(value))}}}')
 
 
 def _hyper_parameters(trial: TrialView) -> list[str]:

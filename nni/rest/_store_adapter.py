@@ -127,6 +127,19 @@ class StoreData:
                 self._ordered = sorted(self._cache.values(), key=lambda item: item[0].sequence_id)
             return self._ordered
 
+    def export_json(self) -> bytes:
+        """NNI's export-data from the cached trial records."""
+        out = [{"parameter": record.parameters, "value": record.final_metric, "trialJobId": record.trial_job_id}
+               for record, _ in self._refresh() if record.final_metric is not None]
+        return json.dumps(out).encode()
+
+    def latest_metrics_json(self) -> bytes:
+        from ._shapes import metric_fragment
+
+        rows = self.reader.latest_metrics()
+        return ("[" + ",".join(metric_fragment(r.trial_job_id, r.parameter_id, r.type, r.sequence, r.value,
+                                               r.timestamp) for r in rows) + "]").encode()
+
     def trial_jobs_json(self, status: str | None = None) -> bytes:
         """NNI's trial-jobs list, encoded (the fast path of ``GET /trial-jobs``)."""
         items = self._refresh()
@@ -135,7 +148,7 @@ class StoreData:
 
     def metrics_json_chunks(self, trial_job_id: str | None = None, page: int = 20000) -> Iterator[bytes]:
         """NNI's metric-data list, encoded page by page (memory stays flat however many metrics there are)."""
-        from ._shapes import metric_json
+        from ._shapes import metric_fragment
 
         yield b"["
         after, first = 0, True
@@ -143,7 +156,8 @@ class StoreData:
             rows = self.reader.metrics(trial_job_id, after_id=after, limit=page)
             if not rows:
                 break
-            body = ",".join(json.dumps(metric_json(_metric(r))) for r in rows)
+            body = ",".join(metric_fragment(r.trial_job_id, r.parameter_id, r.type, r.sequence, r.value, r.timestamp)
+                            for r in rows)
             yield (body if first else "," + body).encode()
             first = False
             after = rows[-1].id

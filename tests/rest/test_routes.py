@@ -167,3 +167,14 @@ def test_experiments_info_reads_the_registry(client) -> None:
     Registry().add("abcd1234", {"experimentName": "rest-test", "port": 8080, "status": "RUNNING", "pid": None})
     info = client.get(f"{API}/experiments-info").json()
     assert [e["id"] for e in info] == ["abcd1234"] and info[0]["experimentName"] == "rest-test"
+
+
+def test_fast_metric_encoding_matches_the_shape() -> None:
+    from nni.rest import MetricView, metric_json
+    from nni.rest._shapes import metric_fragment
+
+    for view in (MetricView("aaaaa", 3, "FINAL", 0, {"default": 0.5, "x": [1, 2]}, 1_700_000_000.1234),
+                 MetricView("b\"b", None, "PERIODICAL", 7, 2, 1.0), MetricView("c", 1, "FINAL", 0, float("nan"), 2.0)):
+        fast = metric_fragment(view.trial_job_id, view.parameter_id, view.type, view.sequence, view.value,
+                               view.timestamp)
+        assert json.loads(fast) == json.loads(json.dumps(metric_json(view)))

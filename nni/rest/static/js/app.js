@@ -115,10 +115,15 @@ async function render() {
   if (current && current.instance && current.instance.dispose) current.instance.dispose();
   current = null;
   try {
-    const [mod] = await Promise.all([PAGES[name](), (!summary || expChanged) ? refreshSummary() : null]);
+    // The page's own first request (prefetch) goes out beside the summary, not after it.
+    const summaryLoad = (!summary || expChanged) ? refreshSummary() : null;
+    const mod = await PAGES[name]();
+    const prefetched = mod.prefetch ? mod.prefetch(route) : null;
+    if (prefetched) prefetched.catch(() => {}); // its error is shown by the page
+    await summaryLoad;
     if (my !== renderToken) return;
     clear(main);
-    const instance = await mod.render(main, { route, summary, link });
+    const instance = await mod.render(main, { route, summary, link, prefetched });
     if (my !== renderToken) { if (instance && instance.dispose) instance.dispose(); return; }
     current = { name, instance };
     prefetchPlotly();

@@ -6,9 +6,13 @@ import { lineChart } from '../minichart.js';
 
 const LOGS = ['stdout', 'stderr', 'trial.log'];
 
-export async function render(main, { route, link }) {
+export function prefetch(route) {
+  return ui(`trial/${encodeURIComponent(decodeURIComponent(route.arg))}`);
+}
+
+export async function render(main, { route, link, prefetched }) {
   const id = decodeURIComponent(route.arg);
-  let data = await ui(`trial/${encodeURIComponent(id)}`);
+  let data = await (prefetched || ui(`trial/${encodeURIComponent(id)}`));
   const root = h('div', { 'data-test': 'trial-detail' });
   main.append(root);
   const chartBox = h('div', { 'data-test': 'metric-chart' });

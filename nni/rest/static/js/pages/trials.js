@@ -2,15 +2,15 @@
 import { ui, uiBlob, experiment } from '../api.js';
 import { customizedTrial, killTrial } from '../actions.js';
 import { h, fill, clear, badge, fmtNumber, fmtTime, fmtDuration, columnLabel, toast, download } from '../util.js';
-import { parseRoute, setQuery } from '../app.js';
+import { setQuery } from '../app.js';
 
 const STATUSES = ['WAITING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'USER_CANCELED', 'SYS_CANCELED', 'EARLY_STOPPED'];
 const HIDDEN = new Set(['end', 'source', 'message']);
 const NUMERIC = new Set(['seq', 'default', 'latest', 'duration']);
 
-export async function render(main, { summary, link }) {
-  const q = parseRoute().query;
-  const state = {
+function initialState(route) {
+  const q = route.query;
+  return {
     sort: q.get('sort') || 'seq',
     order: q.get('order') || 'desc',
     status: new Set((q.get('status') || '').split(',').filter(Boolean)),
@@ -19,6 +19,19 @@ export async function render(main, { summary, link }) {
     page: Math.max(0, parseInt(q.get('page') || '0', 10)),
     size: parseInt(q.get('size') || '50', 10),
   };
+}
+
+const queryOf = (state) => ({
+  sort: state.sort, order: state.order, status: [...state.status].join(','), q: state.q, filter: state.filter,
+  offset: state.page * state.size, limit: state.size,
+});
+
+export function prefetch(route) {
+  return ui('trials', queryOf(initialState(route)));
+}
+
+export async function render(main, { route, summary, link, prefetched }) {
+  const state = initialState(route);
   const selected = new Set();
   let data = null;
   let readOnly = summary.readOnly;
@@ -64,10 +77,10 @@ export async function render(main, { summary, link }) {
   filter.addEventListener('input', typed);
 
   let loading = 0;
-  async function load() {
+  async function load(first) {
     const my = ++loading;
     try {
-      const res = await ui('trials', Object.assign(params(), { offset: state.page * state.size, limit: state.size }));
+      const res = await (first || ui('trials', queryOf(state)));
       if (my !== loading) return;
       data = res;
       clear(errorBox);
@@ -117,7 +130,7 @@ export async function render(main, { summary, link }) {
       });
       const actions = h('td');
       if (!readOnly && (status === 'RUNNING' || status === 'WAITING')) {
-        actions.append(h('button.small.danger', { 'data-test': 'kill', on: { click: async () => { if (await killTrial(id)) setTimeout(load, 600); } } }, 'Kill'), ' ');
+        actions.append(h('button.small.danger', { 'data-test': 'kill', on: { click: async () => { if (await killTrial(id)) setTimeout(() => load(), 600); } } }, 'Kill'), ' ');
       }
       if (!readOnly) actions.append(h('button.small', { 'data-test': 'rerun', title: 'Add a customized trial from these parameters', on: { click: () => addTrial(id) } }, 'Rerun…'));
       const tr = h('tr', { class: selected.has(id) ? 'selected' : '', 'data-trial': id },
@@ -155,7 +168,7 @@ export async function render(main, { summary, link }) {
       parameters = detail.parameters;
     }
     const id = await customizedTrial(parameters, fromId);
-    if (id) setTimeout(load, 600);
+    if (id) setTimeout(() => load(), 600);
   }
 
   async function exportAs(format) {
@@ -165,13 +178,13 @@ export async function render(main, { summary, link }) {
     } catch (e) { toast(e.message, true); }
   }
 
-  await load();
+  await load(prefetched);
   let refreshTimer = null;
   return {
     onUpdate: (upd, s) => {
       readOnly = s.readOnly;
       clearTimeout(refreshTimer);
-      refreshTimer = setTimeout(load, 150); // one page, not the whole table
+      refreshTimer = setTimeout(() => load(), 150); // one page, not the whole table
     },
     dispose: () => { clearTimeout(refreshTimer); clearTimeout(debounce); },
   };
