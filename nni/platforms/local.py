@@ -447,22 +447,11 @@ class LocalPlatform(Platform):
 
     def _read_metrics(self, trial: _Trial) -> None:
         with trial.lock:
-            path = trial.dir / trial_channel.METRICS_FILE
-            try:
-                with open(path, "rb") as f:
-                    f.seek(trial.offset)
-                    data = f.read()
-            except FileNotFoundError:
-                return
-            if not data:
-                return
-            located, consumed, errors = trial_channel.decode_metrics_located(data)
-            base = trial.offset
-            trial.offset += consumed
+            located, trial.offset, errors = trial_channel.read_new_metrics(trial.dir, trial.offset)
             for error in errors:
                 self._trial_log(trial, error)
             for record, end in located:
-                self._emit(TrialMetric(trial.job.trial_job_id, record, base + end))
+                self._emit(TrialMetric(trial.job.trial_job_id, record, end))
 
     def _reap(self, trial: _Trial) -> None:
         """The trial's main process ended: collect its code, kill its leftovers, report the exit."""

@@ -346,21 +346,12 @@ class SlurmPlatform(Platform):
         self._emit(TrialExited(trial.job.trial_job_id, time.time(), status, exit_code, text))
 
     def _read_metrics(self, trial: _Trial) -> None:
-        path = trial.trial_dir / trial_channel.METRICS_FILE
-        try:
-            with open(path, "rb") as f:
-                f.seek(trial.metrics_offset)
-                data = f.read()
-        except FileNotFoundError:
-            return
-        if not data:
-            return
-        located, consumed, errors = trial_channel.decode_metrics_located(data)
+        located, trial.metrics_offset, errors = trial_channel.read_new_metrics(trial.trial_dir,
+                                                                               trial.metrics_offset)
         for error in errors:
             _logger.warning("trial %s: %s", trial.job.trial_job_id, error)
         for record, end in located:
-            self._emit(TrialMetric(trial.job.trial_job_id, record, trial.metrics_offset + end))
-        trial.metrics_offset += consumed
+            self._emit(TrialMetric(trial.job.trial_job_id, record, end))
 
     def _read_exit_code(self, trial: _Trial) -> int | None:
         try:

@@ -26,6 +26,7 @@ __all__ = [
     "encode_metric",
     "decode_metrics",
     "decode_metrics_located",
+    "read_new_metrics",
     "write_parameter_file",
     "read_parameter_file",
 ]
@@ -103,6 +104,23 @@ def decode_metrics_located(data: bytes) -> tuple[list[tuple[MetricRecord, int]],
         except (ValueError, KeyError, TypeError) as exc:
             errors.append(f"malformed metric record {line[:200]!r}: {exc}")
     return located, consumed, errors
+
+
+def read_new_metrics(sys_dir: str | os.PathLike[str], offset: int
+                     ) -> tuple[list[tuple[MetricRecord, int]], int, list[str]]:
+    """The complete metric records a trial appended to its metrics file after byte ``offset``.
+
+    Returns ``(records with the absolute offset just after each, new offset, errors)``; a missing file
+    reads as empty (the trial has not reported yet).
+    """
+    try:
+        with open(os.path.join(os.fspath(sys_dir), METRICS_FILE), "rb") as f:
+            f.seek(offset)
+            data = f.read()
+    except FileNotFoundError:
+        return [], offset, []
+    located, consumed, errors = decode_metrics_located(data)
+    return [(record, offset + end) for record, end in located], offset + consumed, errors
 
 
 def write_parameter_file(sys_dir: str | os.PathLike[str], parameter_id: int, parameters: dict[str, Any],
