@@ -3,6 +3,7 @@ and a platform restart that re-attaches running trials."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import time
@@ -27,7 +28,8 @@ def _status(plat, key: str) -> dict:
     return next(m for m in plat.machine_status() if f"{m['user']}@{m['host']}:{m['port']}" == key)
 
 
-def test_dropped_connection_reconnects_and_reattaches(ssh_world, fresh_machine, tmp_path):
+def test_dropped_connection_reconnects_and_reattaches(ssh_world, fresh_machine, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="nni.platforms.remote")
     code = make_code_dir(tmp_path)
     a = root_machine(ssh_world, fresh_machine)
     plat = platform([a], code, tmp_path)
@@ -45,6 +47,9 @@ def test_dropped_connection_reconnects_and_reattaches(ssh_world, fresh_machine, 
     assert _metric_keys(events, "drop1") == ALL_METRICS(8)  # every record exactly once
     assert len(events.of(TrialStarted, "drop1")) == 1
     assert status["connections"] == 2  # the one reconnect, no connection per poll
+    # the code went up once; the reconnect found it there
+    assert caplog.text.count("uploaded the trial code") == 1
+    assert caplog.text.count("trial code already uploaded") == 1
 
 
 def test_machine_killed_mid_trial_fails_its_trials_and_goes_on(ssh_world, machine_a, fresh_machine, tmp_path):
