@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from nni.platforms.base import TrialExited, TrialMetric, TrialStarted, TrialWaiting
-from nni.platforms.remote import MachineSpec
+from nni.platforms.remote import MachineSpec, clean
 
 from .remote_helpers import Events, job, make_code_dir, pid_alive, platform, root_machine, user_machine
 
@@ -236,3 +239,30 @@ def test_many_trials_on_a_machine_allowing_two_sessions(ssh_world, tmp_path):
     assert {e.status for e in events.of(TrialExited)} == {"SUCCEEDED"}
     assert all(len(events.of(TrialMetric, tid)) == 4 for tid in ids)
     assert status["connections"] == 1
+
+
+def test_platform_clean_removes_finished_experiment_folders_only(ssh_world, machine_b, tmp_path):
+    root = ssh_world.user_home / "nni-experiments"
+    done, running, foreign = root / "cleandone", root / "cleanbusy", root / "notours"
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        for folder in (done, running, foreign):
+            (folder / "trials" / "t1" / ".nni").mkdir(parents=True, exist_ok=True)
+        (done / ".nni_agent.py").write_text("")
+        (done / "trials" / "t1" / ".nni" / "pid").write_text("999999 0\n")
+        (done / "trials" / "t1" / ".nni" / "exitcode").write_text("0\n")
+        (running / ".nni_agent.py").write_text("")
+        (running / "trials" / "t1" / ".nni" / "pid").write_text(f"{sleeper.pid} 0\n")
+        subprocess.run(["chown", "-R", f"{ssh_world.user}:{ssh_world.user}", str(root)], check=True)
+        os.chown(running / "trials" / "t1" / ".nni" / "pid", 0, 0)
+        service = {"platform": "remote", "machineList": [
+            {"host": machine_b.host, "port": machine_b.port, "user": ssh_world.user, "password": ssh_world.password}]}
+        text = clean(service)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert not done.exists() and running.exists() and foreign.exists()
+    assert "removed 1 experiment folder(s)" in text and "kept cleanbusy" in text
+    assert ssh_world.password not in text
+    shutil.rmtree(running)
+    shutil.rmtree(foreign)

@@ -145,3 +145,24 @@ def test_v1_remote_experiment_through_nnictl(ssh_world, machine_b, tmp_path, nni
     port = _free_port()
     exp_id = nnictl.create(config, port)
     _check_run(nnictl, exp_id, port, ssh_world.password)
+
+
+def test_nnictl_platform_clean(ssh_world, machine_b, tmp_path, nnictl):
+    done = ssh_world.user_home / "nni-experiments" / "cleancli"
+    (done / "trials").mkdir(parents=True, exist_ok=True)
+    (done / ".nni_agent.py").write_text("")
+    subprocess.run(["chown", "-R", f"{ssh_world.user}:{ssh_world.user}", str(done.parent)], check=True)
+    code = make_code_dir(tmp_path)
+    config = tmp_path / "config.yml"
+    config.write_text(yaml.safe_dump({
+        "searchSpace": {"x": {"_type": "uniform", "_value": [0, 1]}},
+        "trialCommand": "python3 trial.py", "trialCodeDirectory": str(code), "trialConcurrency": 1,
+        "tuner": {"name": "Random"},
+        "trainingService": {"platform": "remote", "machineList": [
+            {"host": machine_b.host, "port": machine_b.port, "user": ssh_world.user,
+             "password": ssh_world.password}]},
+    }))
+    out = nnictl("platform", "clean", "--config", config)
+    assert f"{ssh_world.user}@{machine_b.host}:{machine_b.port}: removed 1 experiment folder(s)" in out.stdout
+    assert not done.exists()
+    assert ssh_world.password not in out.stdout + out.stderr

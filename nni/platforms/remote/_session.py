@@ -24,7 +24,7 @@ from ._launch import shell_path
 from ._machine import MachineSpec
 from ._scheduler import GpuInfo
 
-__all__ = ["SessionOptions", "MachineSession", "import_asyncssh"]
+__all__ = ["SessionOptions", "MachineSession", "import_asyncssh", "connect_kwargs"]
 
 _log = logging.getLogger("nni.platforms.remote")
 
@@ -164,24 +164,7 @@ class MachineSession:
         asyncssh = import_asyncssh()
         spec, opt = self.spec, self.options
         self._lost = asyncio.Event()
-        kwargs: dict[str, Any] = {
-            "port": spec.port,
-            "username": spec.user,
-            "known_hosts": opt.known_hosts,
-            "agent_path": None,
-            "connect_timeout": opt.connect_timeout,
-            "login_timeout": opt.connect_timeout,
-            "keepalive_interval": opt.keepalive_interval,
-            "keepalive_count_max": opt.keepalive_count_max,
-        }
-        if spec.ssh_key_file:
-            kwargs["client_keys"] = [spec.ssh_key_file]
-            if spec.passphrase:
-                kwargs["passphrase"] = spec.passphrase
-        else:
-            kwargs["client_keys"] = None
-        if spec.password:
-            kwargs["password"] = spec.password
+        kwargs = connect_kwargs(spec, opt)
         conn = await asyncio.wait_for(asyncssh.connect(spec.host, **kwargs), opt.connect_timeout * 2)
         self._conn = conn
         conn_closed = asyncio.get_running_loop().create_task(conn.wait_closed())
@@ -322,6 +305,26 @@ class MachineSession:
 
 _GPU_QUERY = ("echo '--gpus'; nvidia-smi --query-gpu=index,uuid --format=csv,noheader,nounits 2>/dev/null; "
               "echo '--apps'; nvidia-smi --query-compute-apps=gpu_uuid,pid --format=csv,noheader 2>/dev/null; true")
+
+
+def connect_kwargs(spec: MachineSpec, opt: SessionOptions) -> dict[str, Any]:
+    """``asyncssh.connect`` arguments for a machine: its login, timeouts, keep-alives, no agent."""
+    kwargs: dict[str, Any] = {
+        "port": spec.port,
+        "username": spec.user,
+        "known_hosts": opt.known_hosts,
+        "agent_path": None,
+        "connect_timeout": opt.connect_timeout,
+        "login_timeout": opt.connect_timeout,
+        "keepalive_interval": opt.keepalive_interval,
+        "keepalive_count_max": opt.keepalive_count_max,
+        "client_keys": [spec.ssh_key_file] if spec.ssh_key_file else None,
+    }
+    if spec.ssh_key_file and spec.passphrase:
+        kwargs["passphrase"] = spec.passphrase
+    if spec.password:
+        kwargs["password"] = spec.password
+    return kwargs
 
 
 def _probe_fields(text: str) -> dict[str, str]:
