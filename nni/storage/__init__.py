@@ -96,6 +96,7 @@ def open_reader(experiment_dir: str | Path) -> StoreReader:
     return StoreReader(experiment_dir)
 
 
-def open_store(experiment_dir: str | Path) -> ExperimentStore:
-    """The writer of the experiment in ``experiment_dir`` (created if new; raises if already held)."""
-    return ExperimentStore(experiment_dir)
+def open_store(experiment_dir: str | Path, *, synchronous: str = "NORMAL") -> ExperimentStore:
+    """The writer of the experiment in ``experiment_dir`` (created if new; raises if already held).
+    ``synchronous="FULL"`` makes every commit survive a power cut too (see ``ExperimentStore``)."""
+    return ExperimentStore(experiment_dir, synchronous=synchronous)

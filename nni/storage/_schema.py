@@ -90,7 +90,7 @@ def db_path(experiment_dir: str | Path) -> Path:
     return Path(experiment_dir) / DB_RELATIVE_PATH
 
 
-def connect(path: Path, *, writer: bool) -> sqlite3.Connection:
+def connect(path: Path, *, writer: bool, synchronous: str = "NORMAL") -> sqlite3.Connection:
     """A connection with the store's pragmas; a writer creates the schema if the file is new."""
     if writer:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,7 +106,9 @@ def connect(path: Path, *, writer: bool) -> sqlite3.Connection:
         conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout=30000")
     if writer:
-        conn.execute("PRAGMA synchronous=NORMAL")
+        if synchronous.upper() not in ("NORMAL", "FULL"):
+            raise ValueError(f"synchronous must be 'NORMAL' or 'FULL', got {synchronous!r}")
+        conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
         conn.executescript(
             "BEGIN IMMEDIATE;" + _TABLES
             + f"INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');COMMIT;"

@@ -254,11 +254,13 @@ class StoreReader:
 class ExperimentStore(StoreReader):
     """The writer (one per experiment, held by the manager; a lock file keeps a second one out).
 
-    Writes made inside ``with store.transaction():`` commit together (one fsync), and every write is
-    committed before the method returns when no transaction is open: persist, then act.
+    Writes made inside ``with store.transaction():`` commit together, and every write is committed
+    before the method returns when no transaction is open: persist, then act. ``synchronous``:
+    ``"NORMAL"`` (default; SQLite WAL) makes a commit survive the death of this process (``kill -9``) at
+    about 0.1 ms; ``"FULL"`` also survives a power cut, at an fsync per commit (7-9 ms on this machine).
     """
 
-    def __init__(self, experiment_dir: str | Path) -> None:
+    def __init__(self, experiment_dir: str | Path, *, synchronous: str = "NORMAL") -> None:
         path = _schema.db_path(experiment_dir)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock_file = open(path.parent / "writer.lock", "a+")  # noqa: SIM115
@@ -270,7 +272,12 @@ class ExperimentStore(StoreReader):
                 f"experiment store {path} is already open for writing by another process "
                 "(is its manager still running? stop it first)"
             ) from None
-        super().__init__(experiment_dir, _conn=_schema.connect(path, writer=True))
+        try:
+            conn = _schema.connect(path, writer=True, synchronous=synchronous)
+        except BaseException:
+            self._lock_file.close()
+            raise
+        super().__init__(experiment_dir, _conn=conn)
         self._depth = 0
         self._revision = self.revision()
         self._bumped = False

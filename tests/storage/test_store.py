@@ -170,3 +170,12 @@ def test_raw_values_are_the_stored_json(tmp_path: Path) -> None:
     assert store.latest_metrics(raw_values=True)[0].value == row.value
     assert store.latest_metrics()[0].value == {"default": 0.5, "acc": [1, 2]}
     store.close()
+
+
+def test_full_sync_mode_and_bad_mode(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "full", synchronous="FULL")
+    assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    store.close()
+    with pytest.raises(ValueError, match="NORMAL' or 'FULL'"):
+        open_store(tmp_path / "bad", synchronous="OFF")
+    open_store(tmp_path / "bad").close()  # the failed open released its lock
