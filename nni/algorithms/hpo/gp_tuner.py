@@ -81,6 +81,7 @@ class GPTuner(ModelBasedTuner):
         assert self._fmap is not None
         if self._fmap.dim == 0:
             return np.zeros((0, X.shape[1]))
+        y = warp_losses(y)
         fit_model(self._gp, self._fmap, X, y, X_pending, self.rng)
         return maximize_acquisition(
             self._gp,
@@ -126,3 +127,19 @@ def _subset(y: np.ndarray, size: int, rng: Any) -> np.ndarray:
     rest = np.array(sorted(set(range(n)) - chosen))
     extra = rng.choice(rest, size=size - len(chosen), replace=False)
     return np.array(sorted(chosen | set(extra.tolist())))
+
+
+def warp_losses(y: np.ndarray) -> np.ndarray:
+    """A monotone squashing of the losses: the best stays resolved, a heavy upper tail is compressed.
+
+    ``log1p((y - min) / (median - min))``: the median maps to log 2 and a loss a thousand times further
+    from the best than the median to about 7, so a few huge losses (Rosenbrock-like objectives) no longer
+    flatten the model everywhere else.
+    """
+    if len(y) < 3:
+        return y
+    low = float(np.min(y))
+    scale = float(np.median(y)) - low
+    if not scale > 0:
+        return y
+    return np.log1p((y - low) / scale)

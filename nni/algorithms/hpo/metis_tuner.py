@@ -29,7 +29,7 @@ from ._bo.base import ModelBasedTuner
 from ._bo.features import FeatureMap
 from ._bo.gp import GaussianProcess
 from ._bo.optimize import candidate_budget, maximize_acquisition
-from .gp_tuner import fit_model
+from .gp_tuner import fit_model, warp_losses
 
 __all__ = ["MetisTuner"]
 
@@ -73,6 +73,7 @@ class MetisTuner(ModelBasedTuner):
         assert self._fmap is not None
         if self._fmap.dim == 0:
             return np.zeros((0, X.shape[1]))
+        y = warp_losses(y)
         fit_model(self._gp, self._fmap, X, y, X_pending, self.rng)
         explore = not self.no_candidates and self.rng.random() < self.exploration_probability
         return maximize_acquisition(
