@@ -34,6 +34,19 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 TARGET_S = 2.0
+NOTES = """Notes
+- How: the server keeps one in-memory table of the trials (loaded once from the store, in the background
+  as soon as the app starts, then refreshed with "trials changed since revision R" queries). A page of the
+  table, a sort or a filter is computed there in milliseconds and sent as compact rows (50 by default);
+  the browser never downloads all trials' data; live updates poll `/webui/updates?since=R`, which returns
+  only the changed trials. Pages send their first data request beside the summary, not after it.
+- "open trial + chart" draws the trial's metrics with the UI's own small SVG chart.
+- The Charts page uses Plotly (served from the installed plotly wheel). Plotly 4.x needs 1.5 s (idle
+  machine) to over 10 s (loaded machine) just to start in headless Chromium without a GPU, before it
+  draws anything; the page shows a loading state meanwhile, and Plotly is prefetched (downloaded, not
+  run) once the first page is up. This row misses the 2 s mark and is not one of the four targets.
+- Timings depend on the machine's load: other engineers' test suites ran beside this benchmark.
+"""
 
 
 def build(folder: Path, trials: int, intermediates: int) -> float:
@@ -177,7 +190,7 @@ def main() -> None:
             f"--runs {args.runs} --write-results`\n\n"
             f"Machine: {os.cpu_count()} CPU cores, load average {load} during the run (other work shared the "
             f"machine); {_chromium_version()}; server and browser on the same machine; each run in a fresh "
-            "browser context (empty cache).\n\n" + text + "\n"
+            "browser context (empty cache).\n\n" + text + "\n\n" + NOTES
         )
         print(f"wrote {results}")
 
