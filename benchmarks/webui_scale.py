@@ -41,9 +41,9 @@ NOTES = """Notes
   the browser never downloads all trials' data; live updates poll `/webui/updates?since=R`, which returns
   only the changed trials. Pages send their first data request beside the summary, not after it.
 - "open trial + chart" draws the trial's metrics with the UI's own small SVG chart.
-- The Charts page uses Plotly (served from the installed plotly wheel). Plotly 4.x needs 1.5 s (idle
-  machine) to over 10 s (loaded machine) just to start in headless Chromium without a GPU, before it
-  draws anything; the page shows a loading state meanwhile, and Plotly is prefetched (downloaded, not
+- The Charts page uses Plotly (served from the installed plotly wheel). Plotly 4.x alone needs seconds to
+  start in headless Chromium without a GPU (1.4 s of script time in one profile here, 4 to 10 s and more
+  when the machine was loaded), before it draws anything; the page shows a loading state meanwhile, and Plotly is prefetched (downloaded, not
   run) once the first page is up. This row misses the 2 s mark and is not one of the four targets.
 - Timings depend on the machine's load: other engineers' test suites ran beside this benchmark.
 """
