@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._bo.acquisition import acquisition
-from ._bo.base import ModelBasedTuner, candidate_pool
+from ._bo.base import ModelBasedTuner, candidate_pool, warp_losses
 from ._bo.bayes_net import BayesianNet
 from ._bo.features import FeatureMap
 
@@ -63,6 +63,7 @@ class DNGOTuner(ModelBasedTuner):
         if self._fmap.dim == 0:
             return np.zeros((0, enc.dim))
         F = self._fmap.to_features(X)
+        y = warp_losses(y)
         if self._net is None or len(y) - self._trained_on >= self.trials_per_update or len(y) < self._trained_on:
             self._net = BayesianNet()
             epochs = self.num_epochs_per_training

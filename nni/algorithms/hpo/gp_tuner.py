@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ._bo.acquisition import UTILITIES
-from ._bo.base import ModelBasedTuner
+from ._bo.base import ModelBasedTuner, warp_losses
 from ._bo.features import FeatureMap
 from ._bo.gp import GaussianProcess
 from ._bo.optimize import candidate_budget, maximize_acquisition
@@ -128,18 +128,3 @@ def _subset(y: np.ndarray, size: int, rng: Any) -> np.ndarray:
     extra = rng.choice(rest, size=size - len(chosen), replace=False)
     return np.array(sorted(chosen | set(extra.tolist())))
 
-
-def warp_losses(y: np.ndarray) -> np.ndarray:
-    """A monotone squashing of the losses: the best stays resolved, a heavy upper tail is compressed.
-
-    ``log1p((y - min) / (median - min))``: the median maps to log 2 and a loss a thousand times further
-    from the best than the median to about 7, so a few huge losses (Rosenbrock-like objectives) no longer
-    flatten the model everywhere else.
-    """
-    if len(y) < 3:
-        return y
-    low = float(np.min(y))
-    scale = float(np.median(y)) - low
-    if not scale > 0:
-        return y
-    return np.log1p((y - low) / scale)

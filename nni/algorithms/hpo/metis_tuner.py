@@ -25,11 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from ._bo.base import ModelBasedTuner
+from ._bo.base import ModelBasedTuner, warp_losses
 from ._bo.features import FeatureMap
 from ._bo.gp import GaussianProcess
 from ._bo.optimize import candidate_budget, maximize_acquisition
-from .gp_tuner import fit_model, warp_losses
+from .gp_tuner import fit_model
 
 __all__ = ["MetisTuner"]
 

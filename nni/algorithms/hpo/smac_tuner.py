@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._bo.acquisition import acquisition
-from ._bo.base import ModelBasedTuner
+from ._bo.base import ModelBasedTuner, warp_losses
 from ._bo.features import FeatureMap
 from ._bo.forest import RandomForest
 from ._bo.local_search import local_search
@@ -53,6 +53,7 @@ class SMACTuner(ModelBasedTuner):
         assert self._fmap is not None
         if self.rng.random() < self.random_fraction or self._fmap.dim == 0:
             return enc.random(self.rng, 16)
+        y = warp_losses(y)
         lie = np.full(len(X_pending), float(np.mean(y)))
         forest = RandomForest(n_trees=10, min_samples_leaf=3).fit(
             self._fmap.to_features(np.vstack([X, X_pending])), np.concatenate([y, lie]), self.rng

@@ -29,7 +29,7 @@ from nni.utils import OptimizeMode, extract_scalar_reward
 
 from .._encoding import UnitCubeEncoding
 
-__all__ = ["ModelBasedTuner", "parse_optimize_mode", "count_configurations", "single_threaded_blas"]
+__all__ = ["ModelBasedTuner", "parse_optimize_mode", "count_configurations", "single_threaded_blas", "warp_losses"]
 
 _logger = logging.getLogger(__name__)
 
@@ -351,3 +351,18 @@ def _fill_activated(enc: UnitCubeEncoding, X: np.ndarray, rng: np.random.Generat
         X = np.where(missing, fresh, X)
     return X
 
+
+def warp_losses(y: np.ndarray) -> np.ndarray:
+    """A monotone squashing of the losses: the best stays resolved, a heavy upper tail is compressed.
+
+    ``log1p((y - min) / (median - min))``: the median maps to log 2 and a loss a thousand times further
+    from the best than the median to about 7, so a few huge losses (Rosenbrock-like objectives) no longer
+    flatten the model everywhere else.
+    """
+    if len(y) < 3:
+        return y
+    low = float(np.min(y))
+    scale = float(np.median(y)) - low
+    if not scale > 0:
+        return y
+    return np.log1p((y - low) / scale)
