@@ -97,7 +97,9 @@ class StoreData:
 
     def _finals(self, trial_job_id: str | None = None) -> dict[str, list[MetricView]]:
         finals: dict[str, list[MetricView]] = {}
-        for row in self.reader.metrics(trial_job_id, type="FINAL"):
+        # one trial's rows by its index, filtered here: faster than the (trial, type) query at 10^6 metrics
+        rows = self.reader.metrics(trial_job_id) if trial_job_id else self.reader.metrics(type="FINAL")
+        for row in (r for r in rows if r.type == "FINAL"):
             finals.setdefault(row.trial_job_id, []).append(_metric(row))
         return finals
 
