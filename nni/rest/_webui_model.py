@@ -57,8 +57,8 @@ class TrialRow:
     start: float | None = None
     end: float | None = None
     final: Any = None
-    intermediate_count: int | None = None  # known while the trial runs
-    latest: Any = None  # latest intermediate result (number or dict), while the trial runs
+    intermediate_count: int | None = None  # known for trials without a final metric
+    latest: Any = None  # latest intermediate result (number or dict) of trials without a final metric
     source: str = "algorithm"  # "algorithm", "customized", "resumed"
     message: str | None = None  # waiting reason or error
 

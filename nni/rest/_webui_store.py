@@ -80,9 +80,10 @@ class StoreSource(WebuiSource):
         with self._reader.snapshot():
             revision = self._reader.revision()
             records = self._reader.trials(since_revision=cursor)
-            # The latest intermediate result matters while a trial runs (finished ones show their final
-            # metric); asking only for those keeps a cold read of 10,000 trials from scanning every metric.
-            stats = self._intermediate_stats([r.trial_job_id for r in records if not r.finished])
+            # The latest intermediate result matters for trials without a final metric (running, failed,
+            # early stopped); asking only for those keeps a cold read of 10,000 trials from scanning every metric.
+            stats = self._intermediate_stats([r.trial_job_id for r in records
+                                              if not r.finished or r.final_metric is None])
         rows = []
         for r in records:
             count, latest = stats.get(r.trial_job_id, (None, None))

@@ -218,3 +218,26 @@ def test_a_stopped_experiment_of_this_machine_opens_read_only(experiment, page, 
     first = page.locator("[data-test=trial-link]").first.inner_text()
     assert first in written["trials"]
     shoot(page, "other-experiment-trials")
+
+
+def test_nnictl_view_after_stop_under_a_url_prefix(experiment, page, shoot) -> None:
+    """Last in this module: stops the experiment, then serves it read-only with `nnictl view --url_prefix`."""
+    import socket
+
+    experiment.nnictl("stop", experiment.id)
+    trials = experiment.trials()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    experiment.nnictl("view", experiment.id, "--port", port, "--url_prefix", "nni/ui")
+    try:
+        url = f"http://127.0.0.1:{port}/nni/ui/"
+        page.goto(url + "#/overview")
+        page.wait_for_selector("[data-test=best-metric]")
+        assert "read-only" in page.inner_text("#exp-title")
+        assert page.locator("[data-test=concurrency-edit]").count() == 0
+        page.goto(url + "#/trials")
+        page.wait_for_function(f"document.querySelector('[data-test=table-info]')?.textContent === '{len(trials)} trials'")
+        shoot(page, "view-after-stop")
+    finally:
+        experiment.nnictl("stop", experiment.id, check=False)
