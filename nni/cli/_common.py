@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -77,9 +78,7 @@ def text_table(headers: list[str], rows: list[list[str]], max_width: int = 60) -
 def fmt_time(seconds: float | None) -> str:
     if not seconds:
         return "-"
-    import datetime as _dt
-
-    return _dt.datetime.fromtimestamp(seconds).strftime("%Y-%m-%d %H:%M:%S")
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds))
 
 
 def fmt_duration(seconds: float | None) -> str:

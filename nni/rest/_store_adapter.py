@@ -28,6 +28,7 @@ class StoreData:
     def __init__(self, reader: Any) -> None:
         self.reader = reader
         self.experiment_dir = Path(getattr(reader, "experiment_dir", "."))
+        self._trials_root = str(self.experiment_dir / "trials")
         # trial id -> (record, its trial-jobs JSON); refreshed with only the trials changed since _revision
         self._cache: dict[str, tuple[Any, bytes]] = {}
         self._revision = -1
@@ -76,7 +77,7 @@ class StoreData:
     # -- trials ---------------------------------------------------------------------------------------
     def _view(self, record: Any, finals: dict[str, list[MetricView]]) -> TrialView:
         handle = record.handle or {}
-        trial_dir = handle.get("trial_dir") or handle.get("sys_dir") or str(self.experiment_dir / "trials" / record.trial_job_id)
+        trial_dir = handle.get("trial_dir") or handle.get("sys_dir") or f"{self._trials_root}/{record.trial_job_id}"
         extra: dict[str, Any] = {"parameterSource": record.parameter_source}
         if record.exit_code is not None:
             extra["exitCode"] = record.exit_code
