@@ -92,8 +92,8 @@ class Sshd:
         cmd = [SSHD, "-D", "-e", "-f", str(self.config)]
         if self.netns:
             cmd = ["ip", "netns", "exec", self.netns, *cmd]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"),
-                                     start_new_session=True)
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

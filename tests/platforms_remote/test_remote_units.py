@@ -284,6 +284,8 @@ def test_agent_launch_metrics_exit_kill(tmp_path: Path) -> None:
         assert agent.stdin is not None
         agent.stdin.close()  # EOF: the agent exits, trials would live on
         agent.wait(10)
+        assert agent.stdout is not None
+        agent.stdout.close()
     assert agent.returncode == 0
 
 
@@ -293,5 +295,6 @@ def test_agent_exits_when_idle(tmp_path: Path) -> None:
     t0 = time.monotonic()
     agent.wait(10)
     assert time.monotonic() - t0 < 5
-    assert agent.stdin is not None
+    assert agent.stdin is not None and agent.stdout is not None
     agent.stdin.close()
+    agent.stdout.close()

@@ -163,9 +163,16 @@ class RemotePlatform(Platform):
                            "such as 'stdout' or 'stderr'")
         try:
             return self._call(self._read_file(trial_job_id, rel)).result(30)
-        except FutureTimeout:
-            raise NNIError(f"reading {name!r} of trial {trial_job_id} timed out; the machine may be "
-                           "unreachable") from None
+        except Exception as exc:
+            # the machine is unreachable (or the platform stopped): the local copy, when there is one
+            local = os.path.join(self.experiment_dir or "", "trials", trial_job_id, rel)
+            if self.experiment_dir and os.path.isfile(local):
+                with open(local, "rb") as f:
+                    return f.read()
+            if isinstance(exc, FutureTimeout):
+                raise NNIError(f"reading {name!r} of trial {trial_job_id} timed out; the machine may be "
+                               "unreachable") from None
+            raise
 
     def stop(self) -> None:
         if self._loop is None or self._stopped:
@@ -222,7 +229,12 @@ class RemotePlatform(Platform):
         return self._loop
 
     def _call(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop_required())
+        try:
+            loop = self._loop_required()
+        except NNIError:
+            coro.close()  # never scheduled: do not leave it un-awaited
+            raise
+        return asyncio.run_coroutine_threadsafe(coro, loop)
 
     def _emit(self, event: PlatformEvent) -> None:
         assert self._sink is not None
