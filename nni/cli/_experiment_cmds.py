@@ -34,12 +34,28 @@ def _print_started(launched: Any) -> None:
         click.echo(f"  {cmd:<26} {what}")
 
 
+def _fail_if_error(launched: Any) -> None:
+    """An experiment that failed while starting (its tuner raised at once): say so, exit non-zero."""
+    from nni.launcher import RestClient
+
+    try:
+        with RestClient.from_url(launched.url, timeout=10) as client:
+            status = client.check_status()
+    except Exception:  # noqa: BLE001 - it answered a moment ago; nothing more to report
+        return
+    if status.get("status") == "ERROR":
+        error = (status.get("errors") or ["see its log"])[0]
+        raise CliError(f"experiment {launched.experiment_id} failed: {error} "
+                       f"(nnictl experiment status {launched.experiment_id} shows the traceback)")
+
+
 def _run(start: Any, foreground: bool, port: int, host: str, url_prefix: str, **kwargs: Any) -> None:
     from nni.launcher import web_url
 
     if not foreground:
         launched = start(port=port, host=host, url_prefix=url_prefix, **kwargs)
         _print_started(launched)
+        _fail_if_error(launched)
         return
     from ._progress import ForegroundProgress
 
