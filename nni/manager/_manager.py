@@ -17,7 +17,6 @@ import string
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,9 @@ from nni.storage import ExperimentStore, NewMetric, TrialRecord
 
 from . import commands as cmd
 from ._algorithm_calls import AlgorithmCaller, AlgorithmFailure
+from ._commands import CommandHandlers
 from ._config_view import ManagerConfig, read_config
+from ._lifecycle import Lifecycle
 
 __all__ = ["ExperimentManager"]
 
@@ -66,7 +67,7 @@ class _Control:
         return future
 
 
-class ExperimentManager:
+class ExperimentManager(CommandHandlers, Lifecycle):
     """Runs one experiment. Public API (used by the launcher, the REST app and the Python API):
 
     - ``ExperimentManager(config, experiment_dir, experiment_id, *, store, platform=None, resume=False)``:
@@ -497,130 +498,6 @@ class ExperimentManager:
         if self._no_more and self.status == "RUNNING":
             self._set_status("NO_MORE_TRIAL")
 
-    # ================================================================ limits and the end
-    def _deadline_for_experiment(self) -> float | None:
-        max_duration = self._limits.get("maxExperimentDuration")
-        if max_duration is None:
-            return None
-        return self._run_start + float(max_duration) - self._elapsed_before
-
-    def _next_deadline_in(self) -> float | None:
-        deadlines = []
-        exp = self._deadline_for_experiment()
-        if exp is not None and not self._duration_over:
-            deadlines.append(exp)
-        max_trial = self._limits.get("maxTrialDuration")
-        if max_trial is not None:
-            deadlines += [a.started + float(max_trial) for a in self._active.values()
-                          if a.started is not None and a.kill_status is None]
-        if not deadlines:
-            return None
-        return max(0.0, min(deadlines) - time.monotonic())
-
-    def _check_deadlines(self) -> None:
-        now = time.monotonic()
-        max_trial = self._limits.get("maxTrialDuration")
-        if max_trial is not None:
-            for active in list(self._active.values()):
-                if active.started is not None and active.kill_status is None and \
-                        now >= active.started + float(max_trial):
-                    self._kill(active, "SYS_CANCELED", f"maxTrialDuration ({max_trial:g}s) reached")
-        exp = self._deadline_for_experiment()
-        if exp is not None and now >= exp and not self._duration_over and self.status not in _ENDED:
-            self._duration_over = True
-            _log.info("maxExperimentDuration reached: stopping the running trials")
-            for active in list(self._active.values()):
-                self._kill(active, "SYS_CANCELED", "maxExperimentDuration reached")
-            for record in list(self._queued):
-                self.store.add_trial_event(record.trial_job_id, "EXITED",
-                                           {"status": "SYS_CANCELED", "reason": "maxExperimentDuration reached"})
-            self._queued.clear()
-
-    def _check_done(self) -> None:
-        if self.status in _ENDED or self._active or self._queued:
-            return
-        budget = self._trial_budget()
-        if self._no_more or self._duration_over or (budget is not None and budget <= 0):
-            self._finish_done()
-
-    def _finish_done(self) -> None:
-        assert self._platform is not None
-        self._platform.stop()
-        self._set_status("DONE", end=True)
-
-    def _stop(self) -> None:
-        self._set_status("STOPPING")
-        self._shutdown("USER_CANCELED", "the experiment was stopped")
-        self._set_status("STOPPED", end=True)
-
-    def _shutdown(self, status: str, reason: str) -> None:
-        """Kill what runs, wait (bounded) for the exits, stop the platform, record whatever remains."""
-        platform = self._platform
-        for record in list(self._queued):
-            self.store.add_trial_event(record.trial_job_id, "EXITED", {"status": status, "reason": reason})
-        self._queued.clear()
-        if platform is None:
-            return
-        for active in list(self._active.values()):
-            try:
-                self._kill(active, status, reason)
-            except Exception:  # noqa: BLE001 - keep stopping the others
-                _log.exception("killing trial %s failed", active.record.trial_job_id)
-        deadline = time.monotonic() + self._stop_grace
-        while self._active and time.monotonic() < deadline:
-            try:
-                kind, payload, future = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            if kind == "event":
-                try:
-                    if isinstance(payload, TrialMetric):
-                        self._store_metrics_only([payload])
-                    elif isinstance(payload, TrialExited) and payload.trial_job_id in self._active:
-                        active = self._active.pop(payload.trial_job_id)
-                        self.store.add_trial_event(active.record.trial_job_id, "EXITED",
-                                                   {"status": payload.status, "exit_code": payload.exit_code,
-                                                    "reason": payload.reason}, timestamp=payload.timestamp)
-                except Exception:  # noqa: BLE001
-                    _log.exception("while stopping: event %r", payload)
-            elif kind == "command":
-                if isinstance(payload, cmd.StopExperiment):
-                    self._stop_futures.append(future)
-                else:
-                    future.set_exception(NNIError("the experiment is stopping"))
-        try:
-            platform.stop()
-        except Exception:  # noqa: BLE001
-            _log.exception("stopping the platform failed")
-        for active in list(self._active.values()):
-            self.store.add_trial_event(active.record.trial_job_id, "EXITED",
-                                       {"status": active.kill_status or status, "exit_code": None,
-                                        "reason": reason})
-        self._active.clear()
-
-    def _store_metrics_only(self, events: list[TrialMetric]) -> None:
-        rows = []
-        for ev in events:
-            active = self._active.get(ev.trial_job_id)
-            if active is not None:
-                r = ev.record
-                rows.append(NewMetric(ev.trial_job_id, active.record.parameter_id, r.type, r.sequence, r.value,
-                                      r.timestamp, ev.offset))
-        if rows:
-            self.store.add_metrics(rows)
-
-    def _drain_commands_after_end(self) -> None:
-        while True:
-            try:
-                kind, payload, future = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if kind == "command" and future is not None and not future.done():
-                if isinstance(payload, cmd.StopExperiment):
-                    future.set_result(self.status)
-                else:
-                    future.set_exception(NNIError(f"the experiment has ended ({self.status})"))
-
     # ================================================================ status and stats
     def _set_status(self, status: str, *, error: str | None = None, traceback: str | None = None,
                     end: bool = False) -> None:
@@ -644,112 +521,6 @@ class ExperimentManager:
             if log:
                 self.store.log_algorithm("update_search_space", {"search_space": space})
         self._calls.tuner_call("update_search_space", space)
-
-    # ================================================================ commands
-    def _run_command(self, command: Any, future: Future[Any]) -> None:
-        handler: Callable[[Any], Any] | None = {
-            cmd.UpdateConcurrency: self._cmd_concurrency,
-            cmd.UpdateMaxTrialNumber: self._cmd_max_trials,
-            cmd.UpdateMaxDuration: self._cmd_duration,
-            cmd.UpdateSearchSpace: self._cmd_search_space,
-            cmd.KillTrial: self._cmd_kill,
-            cmd.AddCustomizedTrial: self._cmd_customized,
-            cmd.ImportData: self._cmd_import,
-        }.get(type(command))
-        if handler is None:
-            future.set_exception(NNIError(f"unknown command {command!r}"))
-            return
-        try:
-            result = handler(command)
-        except AlgorithmFailure:
-            future.set_exception(NNIError("the tuner failed on this command; the experiment is in ERROR"))
-            raise
-        except NNIError as exc:
-            future.set_exception(exc)
-            return
-        except Exception as exc:  # noqa: BLE001 - reported to the caller
-            _log.exception("command %r failed", command)
-            future.set_exception(NNIError(f"{type(command).__name__} failed: {exc}"))
-            return
-        future.set_result(result)
-
-    def _update_limit(self, key: str, value: Any) -> Any:
-        self._limits = self.store.update_limits(**{key: value})
-        _log.info("%s updated to %s", key, value)
-        return value
-
-    def _cmd_concurrency(self, c: cmd.UpdateConcurrency) -> Any:
-        if isinstance(c.value, bool) or not isinstance(c.value, int) or c.value < 1:
-            raise NNIError(f"trialConcurrency must be a positive integer, got {c.value!r}")
-        return self._update_limit("trialConcurrency", c.value)
-
-    def _cmd_max_trials(self, c: cmd.UpdateMaxTrialNumber) -> Any:
-        if isinstance(c.value, bool) or not isinstance(c.value, int) or c.value < 0:
-            raise NNIError(f"maxTrialNumber must be a non-negative integer, got {c.value!r}")
-        value = self._update_limit("maxTrialNumber", c.value)
-        budget = self._trial_budget()
-        if self.status == "NO_MORE_TRIAL" and not self._no_more and (budget is None or budget > 0):
-            self._set_status("RUNNING")
-        return value
-
-    def _cmd_duration(self, c: cmd.UpdateMaxDuration) -> Any:
-        if not isinstance(c.seconds, (int, float)) or isinstance(c.seconds, bool) or c.seconds <= 0:
-            raise NNIError(f"maxExperimentDuration must be a positive number of seconds, got {c.seconds!r}")
-        return self._update_limit("maxExperimentDuration", float(c.seconds))
-
-    def _cmd_search_space(self, c: cmd.UpdateSearchSpace) -> Any:
-        from nni.search_space import validate
-
-        validate(c.search_space)
-        self._set_search_space(c.search_space, log=True)
-        self._no_more = False  # a new space may have more to try
-        if self.status == "NO_MORE_TRIAL":
-            self._set_status("RUNNING")
-        return None
-
-    def _cmd_kill(self, c: cmd.KillTrial) -> Any:
-        active = self._active.get(c.trial_job_id)
-        queued = next((r for r in self._queued if r.trial_job_id == c.trial_job_id), None)
-        if queued is not None:  # created, never submitted: it just ends
-            self._queued.remove(queued)
-            self.store.add_trial_event(queued.trial_job_id, "EXITED",
-                                       {"status": "USER_CANCELED", "reason": "killed by the user before it started"})
-            return None
-        if active is None:
-            record = self.store.trial(c.trial_job_id)
-            if record is None:
-                raise NNIError(f"no trial {c.trial_job_id!r} in experiment {self.experiment_id}")
-            raise NNIError(f"trial {c.trial_job_id} has already ended ({record.status})")
-        self._kill(active, "USER_CANCELED", "killed by the user")
-        return None
-
-    def _cmd_customized(self, c: cmd.AddCustomizedTrial) -> Any:
-        budget = self._trial_budget()
-        if budget is not None and budget <= 0:
-            raise NNIError(f"maxTrialNumber ({self._limits.get('maxTrialNumber')}) is reached; "
-                           "raise it (nnictl update trialnum) to add a trial")
-        if self.status in _ENDED or self._duration_over:
-            raise NNIError(f"the experiment is {self.status}; it takes no new trial")
-        parameter_id = self._next_parameter
-        self._next_parameter += 1
-        with self.store.transaction():
-            self.store.log_algorithm("customized", {"parameter_id": parameter_id})
-            record = self._create(parameter_id, dict(c.parameters), "customized")
-        self._queued.append(record)
-        if self.status == "NO_MORE_TRIAL":
-            self._set_status("RUNNING")
-        return record.trial_job_id
-
-    def _cmd_import(self, c: cmd.ImportData) -> Any:
-        assert self._calls is not None
-        data = list(c.data)
-        for i, item in enumerate(data):
-            if not isinstance(item, dict) or "parameter" not in item or "value" not in item:
-                raise NNIError(f"import data item {i} must be {{'parameter': {{...}}, 'value': metric}}, got {item!r}")
-        self.store.log_algorithm("import_data", {"data": data})
-        self._calls.tuner_call("import_data", data)
-        self._no_more = False
-        return len(data)
 
 
 def _plain(value: Any) -> Any:
