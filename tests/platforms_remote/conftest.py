@@ -161,7 +161,7 @@ class SshWorld:
     started: list[Sshd] = field(default_factory=list)
 
     def sshd(self, *, host: str = "127.0.0.1", port: int | None = None, netns: str | None = None,
-             max_sessions: int = 50) -> Sshd:
+             max_sessions: int = 50, sftp: bool = True) -> Sshd:
         port = port or _free_port()
         name = f"sshd-{len(self.started)}-{port}"
         config = self.root / f"{name}.conf"
@@ -175,7 +175,7 @@ class SshWorld:
             "KbdInteractiveAuthentication no",
             "UsePAM no",
             "PermitRootLogin prohibit-password",
-            "Subsystem sftp internal-sftp",
+            "Subsystem sftp internal-sftp" if sftp else "",
             f"MaxSessions {max_sessions}",
             "MaxStartups 100",
             "ClientAliveInterval 2",

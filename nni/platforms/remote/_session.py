@@ -87,6 +87,10 @@ class MachineSession:
         self.last_error = ""
         self._conn: Any = None
         self._sftp: Any = None
+        self._files_ready = False
+        # short-lived exec channels one at a time: with the agent's channel and SFTP's, a connection never
+        # needs more than three sessions (sshd's MaxSessions is often 10, sometimes much less)
+        self._exec_slot = asyncio.Semaphore(1)
         self._agent: Any = None
         self._closing = False
         self._task: asyncio.Task[None] | None = None
@@ -120,6 +124,7 @@ class MachineSession:
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
         self._sftp = None
+        self._files_ready = False
         self._agent = None
         if conn is not None:
             conn.abort()
@@ -180,7 +185,12 @@ class MachineSession:
         self.gpus = _parse_gpus(probe)
         self.discovered = True
         _log.info("remote %s: %d GPU(s) found", self.key, len(self.gpus))
-        self._sftp = await conn.start_sftp_client()
+        try:
+            self._sftp = await conn.start_sftp_client()
+        except Exception as exc:  # some servers disable the SFTP subsystem: plain exec channels do the same
+            _log.info("remote %s: no SFTP (%s); copying files through the shell instead", self.key, _describe(exc))
+            self._sftp = None
+        self._files_ready = True
         agent_src = importlib.resources.files(__package__).joinpath("_agent_script.py").read_bytes()
         await self._write(self.paths.agent, agent_src)
         unpack = await self._upload_code(fields.get("digest", ""))
@@ -206,7 +216,8 @@ class MachineSession:
         """Run a short command on the machine (``PATH`` gets ``pythonPath`` first); its stdout."""
         if self._conn is None:
             raise ConnectionError(f"remote {self.key} is not connected")
-        result = await self._conn.run(self._with_path(command), check=False)
+        async with self._exec_slot:
+            result = await self._conn.run(self._with_path(command), check=False)
         if check and result.exit_status != 0:
             raise RuntimeError(f"remote {self.key}: command {command!r} exited {result.exit_status}: "
                                f"{str(result.stderr).strip()[:500]}")
@@ -220,6 +231,15 @@ class MachineSession:
 
     async def _write(self, path: str, data: bytes) -> None:
         tmp = path + ".tmp"
+        if self._sftp is None:
+            q = shlex.quote
+            async with self._exec_slot:
+                result = await self._conn.run(f"cat > {q(tmp)} && mv -f {q(tmp)} {q(path)}", input=data,
+                                              encoding=None, check=False)
+            if result.exit_status != 0:
+                raise RuntimeError(f"remote {self.key}: cannot write {path}: "
+                                   f"{bytes(result.stderr or b'').decode(errors='replace').strip()[:300]}")
+            return
         async with self._sftp.open(tmp, "wb") as f:
             await f.write(data)
         await self._sftp.posix_rename(tmp, path)
@@ -292,8 +312,14 @@ class MachineSession:
 
     async def read_file(self, path: str, limit: int, offset: int = 0) -> bytes:
         """Up to ``limit`` bytes of a remote file from ``offset`` (``b""`` when it does not exist)."""
-        if self._sftp is None:
+        if not self._files_ready or self._conn is None:
             raise ConnectionError(f"remote {self.key} is not connected")
+        if self._sftp is None:
+            q = shlex.quote
+            async with self._exec_slot:
+                result = await self._conn.run(f"test -f {q(path)} || exit 0; tail -c +{offset + 1} {q(path)} "
+                                              f"| head -c {limit}", encoding=None, check=False)
+            return bytes(result.stdout or b"")
         try:
             async with self._sftp.open(path, "rb") as f:
                 return bytes(await f.read(limit, offset))
