@@ -34,8 +34,8 @@ class TestSMACConformance(TunerConformance):
     tuner_class = SMACTuner
     class_args = {"optimize_mode": "maximize", "config_dedup": True, "cold_start_num": 4, "seed": 3}
     finite_space_ends = True
-    loop_iterations = 18
-    sample_count = 14
+    loop_iterations = 12
+    sample_count = 10
 
 
 class TestMetisConformance(TunerConformance):
