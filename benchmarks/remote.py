@@ -209,6 +209,7 @@ def main() -> None:
             print(f"{name:<40} {r['ok']:>5} {r['wall']:>8.2f} {n / r['wall']:>9.2f} {r['start_ms']:>17.1f} "
                   f"{r['metric_ms']:>14.1f}")
         print("\nmetric lag: from the trial's write to the event reaching the caller (ssh-per-trial: read after exit)")
+        print("both 'machines' are sshd instances on this host: their trials, sshd and the agents share its CPUs")
     finally:
         for s in servers:
             s.stop()
