@@ -2,7 +2,8 @@
 
 The surrogate is this package's own GP (:mod:`nni.algorithms.hpo._bo.gp`): a Matern kernel
 (smoothness ``nu``) with one lengthscale per feature, hyperparameters fitted by maximum marginal
-likelihood under weak priors. Numbers are modelled in the unit cube (log scale for log types), choices
+likelihood under weak priors (lengthscales around ``0.5 * sqrt(d)`` of the unit cube, a small noise);
+losses are log-warped first (:func:`._bo.base.warp_losses`) so heavy-tailed objectives stay modelable. Numbers are modelled in the unit cube (log scale for log types), choices
 one-hot, parameters of untaken nested choices imputed. The acquisition (``utility``) is log expected
 improvement (``'ei'``, with margin ``xi``), the lower confidence bound (``'ucb'``, with ``kappa``) or
 log probability of improvement (``'poi'``, margin ``xi``); it is maximised over random and local
