@@ -3,15 +3,22 @@ import { ui } from '../api.js';
 import { updateExperiment } from '../actions.js';
 import { h, fill, clear, badge, fmtNumber, fmtTime, fmtDuration, parseDuration, columnLabel, toast, RUNNING_STATES } from '../util.js';
 
+// While a limit is being edited, live updates must not redraw the page (they would drop the input).
+let editing = 0;
+
 function editable(label, shown, current, { parse, updateType, readOnly, testId, onDone }) {
   const wrap = h('span.editable', { 'data-test': testId });
+  let open = false;
+  const close = () => { if (open) { open = false; editing -= 1; } };
   const view = () => {
+    close();
     fill(clear(wrap), h('span', { 'data-test': testId + '-value' }, shown));
     if (!readOnly) {
       wrap.append(h('button.edit-link', { title: 'Edit ' + label, 'data-test': testId + '-edit', on: { click: edit } }, 'Edit'));
     }
   };
   const edit = () => {
+    if (!open) { open = true; editing += 1; }
     const input = h('input', { value: current ?? '', 'data-test': testId + '-input' });
     const save = async () => {
       const value = parse(input.value);
@@ -19,6 +26,7 @@ function editable(label, shown, current, { parse, updateType, readOnly, testId, 
       try {
         await updateExperiment(updateType, value);
         toast(`${label} set to ${input.value}`);
+        close();
         onDone();
       } catch (e) { toast(e.message, true); }
     };
@@ -40,6 +48,7 @@ export async function render(main, { summary, link }) {
   const root = h('div', { 'data-test': 'overview' });
   main.append(root);
 
+  editing = 0;
   const draw = () => {
     const e = data.experiment;
     const ro = data.readOnly;
@@ -128,7 +137,7 @@ export async function render(main, { summary, link }) {
 
   let pending = false;
   const reload = async () => {
-    if (pending) return;
+    if (pending || editing > 0) return;
     pending = true;
     try { data = await ui('summary'); draw(); } finally { pending = false; }
   };
