@@ -94,6 +94,19 @@ def _rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a process so far (wall times are noisy on a shared machine)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _median_time(fn: Any, runs: int) -> tuple[float, Any]:
     times, result = [], None
     for _ in range(runs):
@@ -140,7 +153,7 @@ def main() -> None:
     nnictl("view", EXP_ID, "--experiment_dir", str(args.folder), "--port", str(port))
     registry = json.loads((home / ".experiment").read_text())
     pid = registry[EXP_ID]["pid"]
-    rows: list[tuple[str, float, str, str]] = []
+    rows: list[tuple[str, float, float, str, str]] = []
     try:
         base = f"http://127.0.0.1:{port}/api/v1/nni"
         rss_start = _rss_mib(pid)
@@ -160,10 +173,12 @@ def main() -> None:
         ]
         rss_first = None
         for label, path, sql in routes:
+            cpu0 = _cpu_of(pid)
             elapsed, response = _median_time(lambda p=path: client.get(base + p), args.runs)
+            cpu = (_cpu_of(pid) - cpu0) / args.runs
             response.raise_for_status()
             floor = _floor(db, sql, args.runs)
-            rows.append((label, elapsed, f"{len(response.content) / 2**20:.2f} MiB", f"{floor:.3f}"))
+            rows.append((label, elapsed, cpu, f"{len(response.content) / 2**20:.2f} MiB", f"{floor:.3f}"))
             if rss_first is None:
                 rss_first = _rss_mib(pid)
         rss_end = _rss_mib(pid)
@@ -173,23 +188,30 @@ def main() -> None:
         rss_again = _rss_mib(pid)
         client.close()
 
+        cpu0 = _children_cpu()
         start_only, _ = _median_time(lambda: subprocess.run(
             [sys.executable, "-c", "import nni.cli"], env=env, check=True), args.runs)
+        start_cpu = (_children_cpu() - cpu0) / args.runs
         for label, cmd in (("nnictl trial ls (table)", ("trial", "ls", EXP_ID)),
                            ("nnictl trial ls --json", ("trial", "ls", EXP_ID, "--json")),
                            ("nnictl trial ls --tail 20", ("trial", "ls", EXP_ID, "--tail", "20"))):
+            cpu0 = _children_cpu()
             elapsed, result = _median_time(lambda c=cmd: nnictl(*c), args.runs)
-            rows.append((label, elapsed, f"{len(result.stdout) / 2**20:.2f} MiB", f"{start_only:.3f}"))
+            cpu = (_children_cpu() - cpu0) / args.runs
+            rows.append((label, elapsed, cpu, f"{len(result.stdout) / 2**20:.2f} MiB",
+                         f"{start_only:.3f} / {start_cpu:.3f}"))
     finally:
         nnictl("stop", EXP_ID)
 
     print()
-    print(f"{'operation':<28} {'median s':>9} {'response':>11} {'floor s':>9}")
-    print("-" * 60)
-    for label, elapsed, size, floor in rows:
-        print(f"{label:<28} {elapsed:>9.3f} {size:>11} {floor:>9}")
-    print("floor: REST rows = sqlite3 fetch + json.dumps of the same rows in-process; "
-          "nnictl rows = Python start-up + import nni.cli")
+    print(f"{'operation':<28} {'wall s':>8} {'cpu s':>7} {'response':>11} {'floor s':>13}")
+    print("-" * 71)
+    for label, elapsed, cpu, size, floor in rows:
+        print(f"{label:<28} {elapsed:>8.3f} {cpu:>7.3f} {size:>11} {floor:>13}")
+    print("wall: median of the runs; cpu: mean CPU seconds per run of the server process (REST rows) or of the")
+    print("nnictl process (nnictl rows). floor: REST rows = sqlite3 fetch + json.dumps of the same rows in-process;")
+    print("nnictl rows = Python start-up + import nni.cli (wall / cpu)")
+    print(f"machine load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print()
     print(f"server RSS (MiB): after start {rss_start:.0f}, after first request {rss_first:.0f}, "
           f"after one round of all routes {rss_end:.0f}, after {args.runs} more rounds of the lists {rss_again:.0f}")
