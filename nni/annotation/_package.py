@@ -93,7 +93,8 @@ def prepare(code_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -
 
     Every file is copied; annotated ``.py`` files are replaced by their instrumented text (same line
     numbers). The user's files are never written. ``out_dir`` must not exist yet or be empty.
-    Returns ``(search_space, instrumented_dir)``; nothing is written if an annotation is wrong.
+    Returns ``(search_space, instrumented_dir)``; nothing is written if an annotation is wrong or
+    the code declares no parameter at all.
     """
     source = Path(code_dir).resolve()
     target = Path(out_dir).resolve()
@@ -101,6 +102,14 @@ def prepare(code_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -
         raise AnnotationError("the output folder is the code folder itself", file=str(target), line=0)
     results = _analyse_folder(source, skip=target)
     space = _merge(results)
+    if not space:
+        raise AnnotationError(
+            "useAnnotation is true but no .py file here declares a parameter with "
+            "@nni.variable(...) or @nni.function_choice(...) strings; annotate the code, or give a "
+            "search space and set useAnnotation to false",
+            file=str(source),
+            line=0,
+        )
     if target.exists() and any(target.iterdir()):
         raise AnnotationError(
             "the output folder for the instrumented code is not empty; give a new or empty folder",

@@ -189,3 +189,12 @@ def test_prepare_refuses_a_non_empty_output_and_writes_nothing_on_error(tmp_path
     with pytest.raises(Exception, match="t.py:1"):
         prepare(bad, tmp_path / "never")
     assert not (tmp_path / "never").exists()
+
+
+def test_prepare_refuses_code_without_any_parameter(tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "t.py").write_text("'''@nni.report_final_result(1)'''\n")
+    with pytest.raises(Exception, match="no .py file here declares a parameter"):
+        prepare(code, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
