@@ -277,3 +277,27 @@ def test_platform_clean_removes_finished_experiment_folders_only(ssh_world, mach
     assert ssh_world.password not in text
     shutil.rmtree(running)
     shutil.rmtree(foreign)
+
+
+def test_same_trial_run_again_starts_clean(ssh_world, machine_a, tmp_path):
+    """The manager runs a trial again under its id (reattach found it gone): a fresh run, fresh records."""
+    code = make_code_dir(tmp_path)
+    plat = platform([root_machine(ssh_world, machine_a)], code, tmp_path)
+    events = Events()
+    plat._test_events = events
+    plat.start(events)
+    try:
+        plat.submit(job("twice", 0, steps=2, sleep=0.05))
+        events.wait(_exited(events, 1), 30)
+        plat.submit(job("twice", 0, steps=3, sleep=0.05))
+        events.wait(_exited(events, 2), 30)
+        assert b"exit code 0" in plat.read_file("twice", "trial.log")
+    finally:
+        plat.stop()
+    assert [e.status for e in events.of(TrialExited, "twice")] == ["SUCCEEDED", "SUCCEEDED"]
+    keys = [(m.record.type, m.record.sequence) for m in events.of(TrialMetric, "twice")]
+    assert keys == [("PERIODICAL", 0), ("PERIODICAL", 1), ("FINAL", 0),
+                    ("PERIODICAL", 0), ("PERIODICAL", 1), ("PERIODICAL", 2), ("FINAL", 0)]
+    local = tmp_path / "exp" / "trials" / "twice"
+    assert len((local / ".nni" / "metrics").read_bytes().splitlines()) == 4  # the second run only
+    assert len(list(Path(_handle(plat, "twice")["trial_dir"]).parent.glob("twice.*"))) == 1

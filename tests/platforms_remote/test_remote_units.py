@@ -256,9 +256,19 @@ def test_agent_launch_metrics_exit_kill(tmp_path: Path) -> None:
         # the whole trial.log came before the exit event, from offset 0 on
         logs = [e for e in seen if e["ev"] == "log" and e["name"] == "trial.log"]
         assert logs and logs[0]["offset"] == 0 and "exit code 4" in "".join(e["data"] for e in logs)
-        # launching again is idempotent: the pid file says it ran already
+        # the same launch sent again (after a reconnect) is followed, not run twice
         _send(agent, op="launch", id="done1", dir=str(done), files=files)
         assert _read_until(agent, "started", "done1")[-1]["pid"] == seen[0]["pid"]
+        _read_until(agent, "exit", "done1")
+        # a new attempt of the same trial (the manager runs it again) starts clean, the old folder aside
+        again = trial_files(job("done1", 0, command=f"{sys.executable} w.py", n=1, sleep=0.01, rc=0),
+                            experiment_id="e", trial_dir=str(done), code_dir=str(code), gpus=(), python_path=None)
+        _send(agent, op="launch", id="done1", dir=str(done), files=again, attempt="second")
+        rerun = _read_until(agent, "exit", "done1")
+        assert rerun[0]["ev"] == "started" and rerun[0]["pid"] != seen[0]["pid"] and rerun[-1]["code"] == 0
+        rerun_data = "".join(e["data"] for e in rerun if e["ev"] == "metrics")
+        assert [json.loads(x)["sequence"] for x in rerun_data.splitlines()] == [0]
+        assert len(list(done.parent.glob("done1.*"))) == 1  # the first attempt, kept aside
         # a long trial, killed: SIGTERM to its process group
         slow = tmp_path / "trials" / "slow1"
         j = job("slow1", 1, command=f"{sys.executable} w.py", n=1000, sleep=0.05, rc=0)
@@ -276,8 +286,9 @@ def test_agent_launch_metrics_exit_kill(tmp_path: Path) -> None:
         assert reply["pid"] is None and reply["exit"] is None and reply["alive"] is False
         # re-watching the finished trial from an offset replays only what follows it
         first_line = len(data.splitlines(keepends=True)[0])
-        _send(agent, op="watch", id="done1", dir=str(done), offset=first_line)
-        seen = _read_until(agent, "exit", "done1")
+        aside = next(done.parent.glob("done1.*"))
+        _send(agent, op="watch", id="old1", dir=str(aside), offset=first_line)
+        seen = _read_until(agent, "exit", "old1")
         replay = "".join(e["data"] for e in seen if e["ev"] == "metrics")
         assert [json.loads(x)["sequence"] for x in replay.splitlines()] == [1, 2]
     finally:

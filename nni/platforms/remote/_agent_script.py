@@ -4,9 +4,10 @@ This file is uploaded to the remote machine and run there with the remote Python
 ``nni`` import, Python 3.6+ syntax). It talks JSON lines: commands on stdin, events on stdout.
 
 Commands (one JSON object a line):
-- ``{"op": "launch", "id", "dir", "files": {name: text}}``: write the files into the trial folder and
-  start ``run.sh`` detached (new session, so it survives this agent and the SSH connection). If the
-  folder already holds a pid file the trial was started before: it is watched instead (idempotent).
+- ``{"op": "launch", "id", "dir", "files": {name: text}, "attempt"}``: write the files into the trial
+  folder and start ``run.sh`` detached (new session, so it survives this agent and the SSH connection).
+  If the folder's pid file names the same attempt, that launch happened already (a command sent again
+  after a reconnect): it is followed instead. A folder of an earlier attempt is renamed aside first.
 - ``{"op": "watch", "id", "dir", "offset", "logs": {name: offset}}``: follow a trial started earlier
   (after a reconnect), sending metrics and logs from those offsets.
 - ``{"op": "kill", "id", "dir", "grace"}``: SIGTERM the trial's process group, SIGKILL after ``grace``.
@@ -142,6 +143,11 @@ def _read_pid(trial_dir):
         return None, ""
 
 
+def _read_attempt(trial_dir):
+    parts = (_read_text(os.path.join(trial_dir, PID_FILE)) or "").split()
+    return parts[2] if len(parts) > 2 else ""
+
+
 def _read_exit(trial_dir):
     text = _read_text(os.path.join(trial_dir, EXIT_FILE))
     if text is None or not text.strip():
@@ -181,7 +187,7 @@ class Agent:
         tid = cmd.get("id")
         try:
             if op == "launch":
-                self.launch(tid, cmd["dir"], cmd.get("files") or {})
+                self.launch(tid, cmd["dir"], cmd.get("files") or {}, str(cmd.get("attempt") or ""))
             elif op == "watch":
                 self.watch(tid, cmd["dir"], int(cmd.get("offset") or 0), cmd.get("logs") or {})
             elif op == "kill":
@@ -211,13 +217,16 @@ class Agent:
         if trial is not None and self.inotify is not None:
             self.inotify.remove(trial["wd"])
 
-    def launch(self, tid, trial_dir, files):
+    def launch(self, tid, trial_dir, files, attempt):
         pid, starttime = _read_pid(trial_dir)
-        if pid is not None:  # launched before a reconnect: follow it
+        if pid is not None and _read_attempt(trial_dir) == attempt:  # sent again after a reconnect
             if tid not in self.trials:
                 self._follow(tid, trial_dir, 0, pid, starttime)
             self.emit(ev="started", id=tid, pid=pid)
             return
+        if os.path.exists(trial_dir):  # an earlier run of this trial: keep it aside, start clean
+            self._drop(tid)
+            os.rename(trial_dir, f"{trial_dir}.{_read_attempt(trial_dir) or 'old'}.{int(time.time() * 1000)}")
         os.makedirs(os.path.join(trial_dir, ".nni"), exist_ok=True)
         for name, text in files.items():
             path = os.path.join(trial_dir, name)
@@ -234,7 +243,7 @@ class Agent:
         st = _proc_stat(proc.pid)
         starttime = st[2] if st else ""
         with open(os.path.join(trial_dir, PID_FILE + ".tmp"), "w") as f:
-            f.write(f"{proc.pid} {starttime}\n")
+            f.write(f"{proc.pid} {starttime} {attempt}\n")
         os.replace(os.path.join(trial_dir, PID_FILE + ".tmp"), os.path.join(trial_dir, PID_FILE))
         self._follow(tid, trial_dir, 0, proc.pid, starttime, proc)
         self.emit(ev="started", id=tid, pid=proc.pid)

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import os
 import posixpath
+import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -69,6 +70,7 @@ class _Trial:
     reason: str = ""  # last waiting reason reported
     timer: asyncio.TimerHandle | None = None
     watch_reply: asyncio.Future[dict[str, Any]] | None = None
+    attempt: str = ""  # names one placement; a launch sent again after a reconnect carries the same
 
 
 @dataclass
@@ -321,6 +323,8 @@ class RemotePlatform(Platform):
             trial.state, trial.machine, trial.gpus = "launching", placement.machine, placement.gpus
             trial.trial_dir = posixpath.join(paths.trials, tid)
             trial.offset = 0
+            trial.attempt = secrets.token_hex(4)
+            self._clear_local(trial)
             if not self._send_launch(machine, trial):
                 self._requeue(trial, front=True)
 
@@ -338,7 +342,16 @@ class RemotePlatform(Platform):
             except OSError as exc:
                 _log.warning("remote: cannot write the local folder of trial %s: %s", trial.job.trial_job_id, exc)
         return machine.session.send({"op": "launch", "id": trial.job.trial_job_id, "dir": trial.trial_dir,
-                                     "files": files})
+                                     "files": files, "attempt": trial.attempt})
+
+    def _clear_local(self, trial: _Trial) -> None:
+        """A new run of a trial starts its local copies from nothing (they are rewritten at offsets)."""
+        local = self._local_dir(trial)
+        for name in (*_LOG_FILES, METRICS_FILE) if local else ():
+            try:
+                os.remove(os.path.join(local, name))
+            except OSError:
+                pass
 
     @staticmethod
     def _occupy(state: MachineState, gpus: tuple[int, ...], delta: int) -> None:
