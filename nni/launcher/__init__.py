@@ -5,23 +5,18 @@ config's ``experimentWorkingDirectory`` the parent of one experiment's folder); 
 ``~/nni-experiments/.experiment``. A manager process logs to ``<folder>/log/nnimanager.log``.
 """
 
-from ._client import RestClient, RestError
-from ._launch import (
-    MANAGER_LOG,
-    Launched,
-    LaunchError,
-    create_experiment,
-    experiment_dir_of,
-    is_alive,
-    list_experiments,
-    resume_experiment,
-    stop_experiment,
-    view_experiment,
-    web_url,
-)
+from typing import Any
+
 from ._paths import DEFAULT_PORT, experiments_home, is_experiment_id, new_experiment_id, registry_path
 from ._registry import Registry
-from ._server import PortBusyError, ServeOptions, serve
+
+_LAZY = {
+    "RestClient": "_client", "RestError": "_client",
+    "MANAGER_LOG": "_launch", "Launched": "_launch", "LaunchError": "_launch", "create_experiment": "_launch",
+    "experiment_dir_of": "_launch", "is_alive": "_launch", "list_experiments": "_launch",
+    "resume_experiment": "_launch", "stop_experiment": "_launch", "view_experiment": "_launch", "web_url": "_launch",
+    "PortBusyError": "_server", "ServeOptions": "_server", "serve": "_server",
+}
 
 __all__ = [
     "DEFAULT_PORT",
@@ -47,3 +42,12 @@ __all__ = [
     "view_experiment",
     "web_url",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # httpx, the manager and the store load only when used: nnictl's read commands start fast
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

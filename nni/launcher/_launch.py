@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from nni.errors import NNIError
 
 from ._paths import DEFAULT_PORT, experiments_home, new_experiment_id
@@ -161,6 +159,8 @@ def _log_tail(experiment_dir: Path, lines: int = 15) -> str:
 
 
 def _wait_for_rest(proc: subprocess.Popen[bytes], options: ServeOptions) -> None:
+    import httpx
+
     url = f"http://127.0.0.1:{options.port}" if options.host in ("0.0.0.0", "") else \
         f"http://{options.host}:{options.port}"
     url += ("/" + options.url_prefix.strip("/") if options.url_prefix.strip("/") else "") + "/api/v1/nni/check-status"
@@ -342,6 +342,8 @@ def stop_experiment(experiment_id: str, *, timeout: float = 30.0) -> dict[str, A
             registry.update(experiment_id, status="STOPPED", pid=None)
         raise LaunchError(f"experiment {experiment_id} is not running (status {entry.get('status')})")
     port = entry.get("port")
+    import httpx
+
     asked = False
     try:
         with httpx.Client(timeout=timeout, trust_env=False) as client:

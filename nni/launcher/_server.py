@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nni.manager.commands import Command, StopExperiment
-
 from ._registry import Registry
 
 __all__ = ["ServeOptions", "serve", "bind_socket", "LAUNCH_CONFIG", "TOKEN_ENV", "main"]
@@ -81,7 +79,9 @@ class _ServerControl:
         self._stop_event = stop_event
         self.manager_done = threading.Event()
 
-    def send(self, command: Command) -> Future[Any]:
+    def send(self, command: Any) -> Future[Any]:
+        from nni.manager.commands import StopExperiment
+
         if isinstance(command, StopExperiment):
             self._stop_event.set()
             if self.manager_done.is_set():
