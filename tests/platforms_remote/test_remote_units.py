@@ -309,3 +309,21 @@ def test_agent_exits_when_idle(tmp_path: Path) -> None:
     assert agent.stdin is not None and agent.stdout is not None
     agent.stdin.close()
     agent.stdout.close()
+
+
+def test_platform_options_from_the_config_object(tmp_path: Path) -> None:
+    from nni.platforms.remote import RemotePlatform
+
+    code = make_code_dir(tmp_path)
+    machines = [{"host": "h", "user": "u", "password": "x"}]
+    config = {"machineList": machines, "on_machine_lost": "resubmit", "unreachable_timeout": 7,
+              "max_trials_per_machine": 3}
+    plat = RemotePlatform(config, experiment_id="optsexp1", trial_code_directory=str(code))
+    assert (plat.on_machine_lost, plat.unreachable_timeout, plat.max_trials_per_machine) == ("resubmit", 7.0, 3)
+    plat = RemotePlatform({"machineList": machines}, experiment_id="optsexp1", trial_code_directory=str(code),
+                          unreachable_timeout=5)
+    assert (plat.on_machine_lost, plat.unreachable_timeout, plat.max_trials_per_machine) == ("fail", 5.0, None)
+    with pytest.raises(ConfigError, match="'fail' or 'resubmit'"):
+        RemotePlatform(config, experiment_id="optsexp1", trial_code_directory=str(code), on_machine_lost="retry")
+    with pytest.raises(ConfigError, match="does not exist"):
+        RemotePlatform(config, experiment_id="optsexp1", trial_code_directory=str(tmp_path / "missing"))

@@ -81,6 +81,11 @@ class _Machine:
     lost_timer: asyncio.TimerHandle | None = None
 
 
+def _option(config: Any, name: str, default: Any) -> Any:
+    value = config.get(name) if isinstance(config, Mapping) else getattr(config, name, None)
+    return default if value is None else value
+
+
 class RemotePlatform(Platform):
     """Runs trials on the machines of a ``RemoteConfig`` (``machine_list``; see :func:`machines_from_config`).
 
@@ -102,8 +107,8 @@ class RemotePlatform(Platform):
     def __init__(self, config: Any, *, experiment_id: str, trial_code_directory: str,
                  experiment_dir: str | None = None,
                  remote_root: str | Callable[[MachineSpec], str] = "~/nni-experiments",
-                 max_trials_per_machine: int | None = None, unreachable_timeout: float = 60.0,
-                 on_machine_lost: str = "fail", kill_grace: float = 5.0, reattach_timeout: float = 30.0,
+                 max_trials_per_machine: int | None = None, unreachable_timeout: float | None = None,
+                 on_machine_lost: str | None = None, kill_grace: float = 5.0, reattach_timeout: float = 30.0,
                  gpu_recheck_interval: float = 10.0,
                  session_options: SessionOptions | None = None) -> None:
         import_asyncssh()  # fail early, with the install hint, when the extra is missing
@@ -111,6 +116,12 @@ class RemotePlatform(Platform):
         if not os.path.isdir(trial_code_directory):
             raise ConfigError(f"trial code folder {trial_code_directory!r} does not exist; "
                               "set trialCodeDirectory to an existing folder", key="trialCodeDirectory")
+        # not NNI config keys: taken from the config object when it has them (snake_case), else defaults
+        if max_trials_per_machine is None:
+            max_trials_per_machine = _option(config, "max_trials_per_machine", None)
+        unreachable_timeout = float(unreachable_timeout if unreachable_timeout is not None
+                                    else _option(config, "unreachable_timeout", 60.0))
+        on_machine_lost = on_machine_lost or _option(config, "on_machine_lost", "fail")
         if on_machine_lost not in ("fail", "resubmit"):
             raise ConfigError(f"on_machine_lost must be 'fail' or 'resubmit'; got {on_machine_lost!r}")
         if getattr(config, "reuse_mode", None) or (isinstance(config, Mapping) and config.get("reuseMode")):
