@@ -265,6 +265,11 @@ class Agent:
                 pid = None  # the trial's leader is gone and its pid was reused: nothing of ours to kill
             self._follow(tid, trial_dir, 0, pid, starttime)
             trial = self.trials[tid]
+            for name in LOG_FILES:  # not followed before: its logs are not wanted now
+                try:
+                    trial["logs"][name] = os.path.getsize(os.path.join(trial_dir, name))
+                except OSError:
+                    pass
         if trial["pid"] is None:
             self._drop(tid)
             self.emit(ev="killed", id=tid)
