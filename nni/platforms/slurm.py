@@ -4,8 +4,13 @@ The experiment folder lives on a filesystem shared by the submit host and the co
 gets ``<root>/trials/<trial id>/`` there with ``parameter.cfg``, its job script, stdout and stderr, and
 the metrics file the trial appends (``nni.runtime.trial_channel``). One monitor thread follows all jobs
 of the experiment with one ``squeue`` call per round (Slurm has no push notifications) and reads the
-metrics files that grew. Jobs are named ``nni-<experiment id>-<trial id>``, so a restarted manager
-finds its queued and running jobs again without any other record.
+metrics files that grew.
+
+Submissions are batched: trials submitted together (the manager fills all free slots at once) with the
+same resource request go to Slurm as one job array, one ``sbatch`` call for all of them, which keeps
+the controller's load and the submit latency flat at high concurrency. A lone trial is a plain job.
+Every job carries the ids of its trials in its comment (``nni:<trial id>,...``, array task N runs the
+N-th), so a restarted manager finds its queued and running jobs again without any other record.
 """
 
 from __future__ import annotations
@@ -75,7 +80,7 @@ class _Trial:
     job: TrialJob
     trial_dir: Path
     slurm_job_id: str | None = None
-    state: str = "SUBMITTED"
+    state: str = "SUBMITTING"
     reason: str = ""
     started: bool = False
     metrics_offset: int = 0
@@ -111,6 +116,7 @@ class SlurmPlatform(Platform):
         self.trial_code_directory = Path(trial_code_directory)
         self.poll_interval = float(poll_interval or getattr(config, "poll_interval", None) or 2.0)
         self._trials: dict[str, _Trial] = {}
+        self._to_submit: list[_Trial] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -132,28 +138,28 @@ class SlurmPlatform(Platform):
         script = trial_dir / "slurm_job.sh"
         script.write_text(self._job_script(job, trial_dir), encoding="utf-8")
         script.chmod(0o755)
-        argv = ["sbatch", "--parsable", *self._sbatch_options(job, trial_dir), str(script)]
-        result = _run(argv)
-        if result.returncode != 0:
-            message = (result.stderr or result.stdout).strip()
-            _logger.warning("sbatch refused trial %s: %s", job.trial_job_id, message)
-            self._emit(TrialExited(job.trial_job_id, time.time(), "FAILED", None,
-                                   f"sbatch refused the job: {message}"))
-            return
-        slurm_job_id = result.stdout.strip().split(";")[0]
+        trial = _Trial(job, trial_dir, metrics_offset=job.metrics_offset)
         with self._lock:
-            self._trials[job.trial_job_id] = _Trial(job, trial_dir, slurm_job_id,
-                                                    metrics_offset=job.metrics_offset)
-        _logger.info("trial %s submitted as Slurm job %s", job.trial_job_id, slurm_job_id)
-        self._wake.set()
+            self._trials[job.trial_job_id] = trial
+            self._to_submit.append(trial)
+        self._wake.set()  # the monitor thread runs sbatch, so the manager's loop never waits on Slurm
 
     def kill(self, trial_job_id: str, status: str = "USER_CANCELED") -> None:
         with self._lock:
             trial = self._trials.get(trial_job_id)
-            if trial is None or trial.slurm_job_id is None:
+            if trial is None or trial.state == "DONE":
                 return
             trial.kill_status = status
-            job_id = trial.slurm_job_id
+            if trial in self._to_submit:  # never reached Slurm
+                self._to_submit.remove(trial)
+                trial.state = "DONE"
+                job_id = None
+            else:
+                job_id = trial.slurm_job_id
+        if job_id is None:
+            if trial.state == "DONE":
+                self._emit(TrialExited(trial_job_id, time.time(), status, None, "cancelled before submission"))
+            return
         result = _run(["scancel", job_id])
         if result.returncode != 0:
             _logger.warning("scancel %s failed: %s", job_id, result.stderr.strip())
@@ -161,11 +167,11 @@ class SlurmPlatform(Platform):
 
     def reattach(self, job: TrialJob, handle: dict[str, Any]) -> bool:
         trial_dir = self.root / "trials" / job.trial_job_id
-        slurm_job_id = handle.get("slurm_job_id") or self._find_job_by_name(job.trial_job_id)
+        slurm_job_id = handle.get("slurm_job_id") or self._find_job(job.trial_job_id)
         has_exit_record = (trial_dir / _EXIT_CODE_FILE).exists()
         if slurm_job_id is None and not has_exit_record:
             return False
-        trial = _Trial(job, trial_dir, slurm_job_id, metrics_offset=job.metrics_offset,
+        trial = _Trial(job, trial_dir, slurm_job_id, state="SUBMITTED", metrics_offset=job.metrics_offset,
                        started=bool(handle.get("slurm_job_id")))
         with self._lock:
             self._trials[job.trial_job_id] = trial
@@ -184,9 +190,15 @@ class SlurmPlatform(Platform):
 
     def stop(self) -> None:
         with self._lock:
+            never_submitted, self._to_submit = self._to_submit, []
+            for trial in never_submitted:
+                trial.state = "DONE"
             active = [t for t in self._trials.values() if t.slurm_job_id and t.state != "DONE"]
             for trial in active:
                 trial.kill_status = trial.kill_status or "SYS_CANCELED"
+        for trial in never_submitted:
+            self._emit(TrialExited(trial.job.trial_job_id, time.time(), "SYS_CANCELED", None,
+                                   "the experiment stopped before the job was submitted"))
         if active:
             _run(["scancel", *[t.slurm_job_id for t in active if t.slurm_job_id]])
             self._wait_until_gone([t.slurm_job_id for t in active if t.slurm_job_id], timeout=60)
@@ -198,18 +210,13 @@ class SlurmPlatform(Platform):
 
     # -- job script ---------------------------------------------------------------------------------
 
-    def _job_name(self, trial_job_id: str) -> str:
-        return f"nni-{self.experiment_id}-{trial_job_id}"
+    def _job_name_prefix(self) -> str:
+        return f"nni-{self.experiment_id}-"
 
-    def _sbatch_options(self, job: TrialJob, trial_dir: Path) -> list[str]:
+    def _sbatch_options(self, job: TrialJob) -> list[str]:
+        """The options that depend on the config and the trial's resource request (not on the trial)."""
         c = self.config
-        options = [
-            f"--job-name={self._job_name(job.trial_job_id)}",
-            f"--output={trial_dir / 'stdout'}",
-            f"--error={trial_dir / 'stderr'}",
-            f"--chdir={self.trial_code_directory}",
-            "--comment=nni-trial",
-        ]
+        options = [f"--chdir={self.trial_code_directory}"]
         for flag, attr in (("--partition", "partition"), ("--account", "account"), ("--qos", "qos")):
             value = getattr(c, attr, None)
             if value:
@@ -248,6 +255,7 @@ class SlurmPlatform(Platform):
         return (
             "#!/bin/bash\n"
             f"# NNI trial {job.trial_job_id} of experiment {self.experiment_id}\n"
+            f"exec >>{shlex.quote(str(trial_dir / 'stdout'))} 2>>{shlex.quote(str(trial_dir / 'stderr'))}\n"
             f"{exports}\n"
             f"{setup}\n"
             f"cd {shlex.quote(str(self.trial_code_directory))}\n"
@@ -256,6 +264,60 @@ class SlurmPlatform(Platform):
             f"echo $code > {exit_file}.tmp && mv {exit_file}.tmp {exit_file}\n"
             "exit $code\n"
         )
+
+    # -- submission ---------------------------------------------------------------------------------
+
+    def _submit_pending(self) -> None:
+        with self._lock:
+            if not self._to_submit:
+                return
+        time.sleep(0.02)  # let the rest of a burst of submits arrive, so that it becomes one array
+        with self._lock:
+            batch, self._to_submit = self._to_submit, []
+        groups: dict[tuple[str, ...], list[_Trial]] = {}
+        for trial in batch:
+            groups.setdefault(tuple(self._sbatch_options(trial.job)), []).append(trial)
+        for options, trials in groups.items():
+            self._sbatch(list(options), trials)
+
+    def _sbatch(self, options: list[str], trials: list[_Trial]) -> None:
+        ids = [t.job.trial_job_id for t in trials]
+        name = self._job_name_prefix() + ids[0]
+        common = [f"--job-name={name}", f"--comment=nni:{','.join(ids)}"]
+        if len(trials) == 1:
+            dest = trials[0].trial_dir / "slurm.out"
+            argv = ["sbatch", "--parsable", *common, f"--output={dest}", f"--error={dest}", *options,
+                    str(trials[0].trial_dir / "slurm_job.sh")]
+        else:
+            arrays = self.root / "slurm_arrays"
+            arrays.mkdir(exist_ok=True)
+            script = arrays / f"{name}.sh"
+            scripts = " ".join(shlex.quote(str(t.trial_dir / "slurm_job.sh")) for t in trials)
+            script.write_text("#!/bin/bash\n"
+                              f"# NNI trials {', '.join(ids)} of experiment {self.experiment_id}, one per task\n"
+                              f"scripts=({scripts})\n"
+                              'exec bash "${scripts[$SLURM_ARRAY_TASK_ID]}"\n', encoding="utf-8")
+            out = arrays / f"{name}_%a.out"
+            argv = ["sbatch", "--parsable", *common, f"--array=0-{len(trials) - 1}", f"--output={out}",
+                    f"--error={out}", *options, str(script)]
+        result = _run(argv)
+        if result.returncode != 0:
+            message = (result.stderr or result.stdout).strip()
+            _logger.warning("sbatch refused trials %s: %s", ", ".join(ids), message)
+            for trial in trials:
+                trial.state = "DONE"
+                self._emit(TrialExited(trial.job.trial_job_id, time.time(), "FAILED", None,
+                                       f"sbatch refused the job: {message}"))
+            return
+        job_id = result.stdout.strip().split(";")[0]
+        for index, trial in enumerate(trials):
+            with self._lock:
+                trial.slurm_job_id = job_id if len(trials) == 1 else f"{job_id}_{index}"
+                trial.state = "SUBMITTED"
+                cancel = trial.kill_status is not None
+            _logger.info("trial %s submitted as Slurm job %s", trial.job.trial_job_id, trial.slurm_job_id)
+            if cancel:  # killed while sbatch ran
+                _run(["scancel", trial.slurm_job_id])
 
     # -- monitoring ---------------------------------------------------------------------------------
 
@@ -267,19 +329,22 @@ class SlurmPlatform(Platform):
         while not self._stopping.is_set():
             with self._lock:
                 busy = any(t.state != "DONE" for t in self._trials.values())
+                submitting = bool(self._to_submit)
             # Without jobs there is nothing to poll: sleep until submit/reattach/stop wakes us.
-            self._wake.wait(timeout=self.poll_interval if busy else None)
+            if not submitting:
+                self._wake.wait(timeout=self.poll_interval if busy else None)
             self._wake.clear()
             if self._stopping.is_set():
                 return
             try:
+                self._submit_pending()
                 self._poll_once()
             except Exception:  # a failing squeue must not kill the monitor; it retries next round
                 _logger.exception("Slurm monitor round failed")
 
     def _poll_once(self) -> None:
         with self._lock:
-            active = [t for t in self._trials.values() if t.state != "DONE"]
+            active = [t for t in self._trials.values() if t.state not in ("DONE", "SUBMITTING")]
         if not active:
             return
         states = self._query_states()
@@ -359,24 +424,33 @@ class SlurmPlatform(Platform):
         except (FileNotFoundError, ValueError):
             return None
 
-    def _query_states(self) -> dict[str, tuple[str, str]]:
-        """``{slurm job id: (state, reason)}`` for every job of this experiment Slurm still knows."""
-        prefix = f"nni-{self.experiment_id}-"
-        result = _run(["squeue", "--me", "-h", "-t", "all", "-o", "%i|%j|%T|%r"])
+    def _squeue(self) -> list[tuple[str, str, str, list[str]]]:
+        """``(job id, state, reason, trial ids)`` of this experiment's jobs Slurm still knows, one line per
+        array task (``-r``: task ids look like ``123_4``)."""
+        prefix = self._job_name_prefix()
+        result = _run(["squeue", "--me", "-r", "-h", "-t", "all", "-o", "%i|%j|%T|%r|%k"])
         if result.returncode != 0:
             raise SlurmError(f"squeue failed: {result.stderr.strip()}")
-        states: dict[str, tuple[str, str]] = {}
+        jobs = []
         for line in result.stdout.splitlines():
-            parts = line.strip().split("|")
-            if len(parts) == 4 and parts[1].startswith(prefix):
-                states[parts[0]] = (parts[2], parts[3])
-        return states
+            parts = line.strip().split("|", 4)
+            if len(parts) == 5 and parts[1].startswith(prefix):
+                trial_ids = parts[4].removeprefix("nni:").split(",") if parts[4].startswith("nni:") else []
+                jobs.append((parts[0], parts[2], parts[3], trial_ids))
+        return jobs
 
-    def _find_job_by_name(self, trial_job_id: str) -> str | None:
-        result = _run(["squeue", "--me", "-h", "-t", "all", "-n", self._job_name(trial_job_id), "-o", "%i|%T"])
-        for line in result.stdout.splitlines():
-            job_id, _, _state = line.strip().partition("|")
-            if job_id:
+    def _query_states(self) -> dict[str, tuple[str, str]]:
+        """``{slurm job id: (state, reason)}`` for every job of this experiment Slurm still knows."""
+        return {job_id: (state, reason) for job_id, state, reason, _ in self._squeue()}
+
+    def _find_job(self, trial_job_id: str) -> str | None:
+        """The Slurm job (or array task) running a trial, from the trial ids in the jobs' comments."""
+        for job_id, _state, _reason, trial_ids in self._squeue():
+            array_id, _, task = job_id.partition("_")
+            if task.isdigit():
+                if int(task) < len(trial_ids) and trial_ids[int(task)] == trial_job_id:
+                    return job_id
+            elif trial_ids == [trial_job_id]:
                 return job_id
         return None
 

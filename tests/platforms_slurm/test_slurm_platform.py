@@ -56,6 +56,10 @@ def test_trials_run_as_jobs_with_metrics_params_env_and_queueing(slurm_cluster, 
             assert exited.status == "SUCCEEDED" and exited.exit_code == 0
         waiting = [e for e in event_log.drain() if isinstance(e, TrialWaiting)]
         assert any("pending" in e.reason and "Resources" in e.reason for e in waiting), waiting
+        # Submitted together with the same resources: one sbatch, one job array, a task per trial.
+        job_ids = [event_log.of(f"trl{seq}a", TrialStarted)[0].handle["slurm_job_id"] for seq in range(3)]
+        array_id = job_ids[0].split("_")[0]
+        assert job_ids == [f"{array_id}_{seq}" for seq in range(3)]
         for seq in range(3):
             trial_id = f"trl{seq}a"
             started = event_log.of(trial_id, TrialStarted)
@@ -147,27 +151,52 @@ def test_reattach_after_restart_sees_the_rest_of_the_trial(slurm_cluster, event_
         second.stop()
 
 
-def test_queued_job_is_found_by_name_on_reattach(slurm_cluster, event_log, tmp_path, trial_code):
-    first = _platform(tmp_path, trial_code, "slurmqued", sbatch_options=["--hold"])
+@pytest.mark.parametrize("count", [1, 2])
+def test_queued_jobs_and_array_tasks_are_found_on_reattach(slurm_cluster, event_log, tmp_path, trial_code, count):
+    exp_id = f"slurmque{count}"
+    first = _platform(tmp_path, trial_code, exp_id, sbatch_options=["--hold"])
     first.start(event_log)
-    job = _job("qued1", 0, trial_code, x=1)
-    first.submit(job)
-    event_log.wait_for(lambda e: isinstance(e, TrialWaiting) and e.trial_job_id == "qued1")
-    first._stopping.set()
+    jobs = [_job(f"que{i}{count}", i, trial_code, x=i + 1) for i in range(count)]
+    for job in jobs:
+        first.submit(job)
+    for job in jobs:
+        event_log.wait_for(lambda e, j=job: isinstance(e, TrialWaiting) and e.trial_job_id == j.trial_job_id)
+    first._stopping.set()  # the manager dies; the held jobs stay queued
     first._wake.set()
 
     from .conftest import EventLog
 
     second_log = EventLog()
-    second = _platform(tmp_path, trial_code, "slurmqued")
+    second = _platform(tmp_path, trial_code, exp_id)
     second.start(second_log)
     try:
-        assert second.reattach(job, {})  # no handle: the job was still queued when the manager died
-        slurm_id = second._trials["qued1"].slurm_job_id
-        subprocess.run(["scontrol", "release", slurm_id], check=True)
-        assert _exited(second_log, "qued1").status == "SUCCEEDED"
+        for job in jobs:  # no handle: the jobs were still queued when the manager died
+            assert second.reattach(job, {})
+        found = [second._trials[job.trial_job_id].slurm_job_id for job in jobs]
+        assert len(set(found)) == count and (count == 1 or all("_" in j for j in found))
+        subprocess.run(["scontrol", "release", found[0].split("_")[0]], check=True)
+        for i, job in enumerate(jobs):
+            assert _exited(second_log, job.trial_job_id).status == "SUCCEEDED"
+            final = [m for m in second_log.of(job.trial_job_id, TrialMetric) if m.record.type == "FINAL"]
+            assert final[0].record.value["default"] == (i + 1) * 10  # each task ran its own trial
     finally:
         second.stop()
+
+
+def test_kill_before_submission_and_one_array_task(slurm_cluster, event_log, tmp_path, trial_code):
+    platform = _platform(tmp_path, trial_code, "slurmkila")
+    platform.start(event_log)
+    try:
+        for i in range(3):
+            platform.submit(_job(f"kil{i}a", i, trial_code, x=1, sleep=60 if i == 1 else 0))
+        platform.kill("kil2a", "USER_CANCELED")  # right after submit: maybe before sbatch ran
+        assert _exited(event_log, "kil2a").status == "USER_CANCELED"
+        event_log.wait_for(lambda e: isinstance(e, TrialStarted) and e.trial_job_id == "kil1a")
+        platform.kill("kil1a", "EARLY_STOPPED")
+        assert _exited(event_log, "kil1a").status == "EARLY_STOPPED"
+        assert _exited(event_log, "kil0a").status == "SUCCEEDED"  # its sibling task is untouched
+    finally:
+        platform.stop()
 
 
 @pytest.mark.slow
