@@ -88,7 +88,8 @@ class FakePlatform(Platform):
 
     def __init__(self, script: Callable[[TrialJob], list[Step]] = default_script, *,
                  waiting_reason: str | None = None,
-                 reattach_alive: Callable[[TrialJob, dict[str, Any]], bool] | None = None) -> None:
+                 reattach_alive: Callable[[TrialJob, dict[str, Any]], bool] | None = None,
+                 record: bool = True) -> None:
         self.script = script
         self.waiting_reason = waiting_reason
         self.reattach_alive = reattach_alive or (lambda job, handle: False)
@@ -96,6 +97,7 @@ class FakePlatform(Platform):
         self.reattached: list[TrialJob] = []
         self.kills: list[tuple[str, str]] = []
         self.stopped = False
+        self.record = record  # keep ``submitted`` / ``kills`` (False for long runs: memory stays flat)
         self._runs: dict[str, _Run] = {}
         self._lock = threading.Lock()
         self._sink: EventSink | None = None
@@ -119,12 +121,14 @@ class FakePlatform(Platform):
         with self._lock:
             return [tid for tid, run in self._runs.items() if not run.done]
 
+
     # -- Platform -------------------------------------------------------------------------------------
     def start(self, sink: EventSink) -> None:
         self._sink = sink
 
     def submit(self, job: TrialJob) -> None:
-        self.submitted.append(job)
+        if self.record:
+            self.submitted.append(job)
         self._launch(job, skip=0)
 
     def _launch(self, job: TrialJob, skip: int) -> None:
@@ -175,13 +179,16 @@ class FakePlatform(Platform):
             if run.done:
                 return
             run.done = True
+            if self._runs.get(job.trial_job_id) is run:
+                del self._runs[job.trial_job_id]  # finished runs are not kept
         if run.killed.is_set():
             self._emit(TrialExited(job.trial_job_id, time.time(), run.kill_status, None, "killed"))
         else:
             self._emit(TrialExited(job.trial_job_id, time.time(), "SUCCEEDED" if code == 0 else "FAILED", code))
 
     def kill(self, trial_job_id: str, status: str = "USER_CANCELED") -> None:
-        self.kills.append((trial_job_id, status))
+        if self.record:
+            self.kills.append((trial_job_id, status))
         with self._lock:
             run = self._runs.get(trial_job_id)
         if run is None or run.done:
