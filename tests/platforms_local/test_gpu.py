@@ -70,3 +70,4 @@ def test_nvml_without_gpus_is_no_gpus_and_indices_parse() -> None:
     assert parse_gpu_indices("0, 2") == [0, 2] and parse_gpu_indices(1) == [1] and parse_gpu_indices(None) is None
     with pytest.raises(ValueError, match="maxTrialNumberPerGpu"):
         GpuScheduler(FixedGpus(1), max_trial_number_per_gpu=0)
+
