@@ -10,6 +10,7 @@ source text, and a call without ``name`` is named ``__line<N>`` after the line o
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,9 @@ from nni.annotation._errors import AnnotationError
 from nni.errors import SearchSpaceError
 from nni.search_space import validate
 
-__all__ = ["SAMPLING_FUNCTIONS", "SpaceBuilder", "nni_function_name"]
+__all__ = ["SAMPLING_FUNCTIONS", "LineOf", "SpaceBuilder", "nni_function_name"]
+
+LineOf = Callable[[ast.AST], int]  # maps a node of an annotation to its line in the file
 
 SAMPLING_FUNCTIONS: tuple[str, ...] = (
     "choice",
@@ -109,7 +112,7 @@ class SpaceBuilder:
         return key
 
     # -- conversion ------------------------------------------------------------------------------
-    def sampling_call(self, call: ast.Call, name: str | None, line_of: Any) -> ast.Call:
+    def sampling_call(self, call: ast.Call, name: str | None, line_of: LineOf) -> ast.Call:
         """Convert ``nni.<func>(...)`` into its runtime call and record its search space entry.
 
         ``line_of(node)`` maps a node of the annotation to its line in the file.
@@ -143,7 +146,7 @@ class SpaceBuilder:
         for arg in call.args:
             try:
                 number = ast.literal_eval(arg)
-            except ValueError:
+            except (ValueError, TypeError, SyntaxError):
                 number = None
             if isinstance(number, bool) or not isinstance(number, (int, float)):
                 raise self.error(
@@ -156,7 +159,7 @@ class SpaceBuilder:
         return _nni_call(func, [ast.Constant(n) for n in numbers], {"name": name, "key": key})
 
     def options(
-        self, args: list[ast.expr], func: str, line: int, line_of: Any
+        self, args: list[ast.expr], func: str, line: int, line_of: LineOf
     ) -> tuple[list[Any], list[ast.expr]]:
         """Labels and converted expressions of choice options (nested sampling calls converted too)."""
         labels: list[Any] = []
@@ -167,7 +170,7 @@ class SpaceBuilder:
             labels.append(label)
         return labels, [self.convert_nested(arg, line_of) for arg in args]
 
-    def convert_nested(self, node: ast.expr, line_of: Any) -> ast.expr:
+    def convert_nested(self, node: ast.expr, line_of: LineOf) -> ast.expr:
         """Return ``node`` with every ``nni.<sampling>(...)`` inside it converted."""
         builder = self
 
