@@ -137,6 +137,11 @@ def test_charts_every_tab(experiment, page, shoot) -> None:
         page.goto(experiment.url + f"#/charts?tab={tab}")
         page.wait_for_selector(f"[data-test={selector}] .main-svg", timeout=60000)
         shoot(page, f"charts-{tab}")
+        if tab == "parallel":
+            total = len(_finished_with_metric(experiment.trials()))
+            page.select_option("[data-test=top-percent]", "50")
+            page.wait_for_function("document.querySelector('[data-test=parallel-count]')?.textContent"
+                                   f".includes('{-(-total // 2)} of ')")
     # importance needs 8 finished trials; here it says so instead of drawing noise
     page.goto(experiment.url + "#/charts?tab=importance")
     page.wait_for_selector("text=needs at least 8 trials", timeout=60000)

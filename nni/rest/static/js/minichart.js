@@ -22,7 +22,7 @@ function ticks(lo, hi, count) {
 
 const label = (v) => (Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(1) : String(Number(v.toPrecision(4))));
 
-// series: [{ name, x: [...], y: [...] }]; draws into container (its width, height 320 by default)
+// series: [{ name, x: [...], y: [...], markers?: bool, line?: bool }]; draws into container (its width, height 320 by default)
 export function lineChart(container, series, { xLabel = 'step', yLabel = '', height = 320 } = {}) {
   container.textContent = '';
   container.classList.add('minichart');
@@ -56,8 +56,15 @@ export function lineChart(container, series, { xLabel = 'step', yLabel = '', hei
   series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];
     const pts = s.x.map((x, k) => [x, s.y[k]]).filter(([, y]) => typeof y === 'number' && Number.isFinite(y));
-    el('path', { d: pts.map(([x, y], k) => `${k ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(''), fill: 'none', stroke: color, 'stroke-width': 2, class: 'series' }, svg);
-    if (pts.length <= 200) for (const [x, y] of pts) el('circle', { cx: sx(x), cy: sy(y), r: 2.5, fill: color }, svg);
+    if (s.line !== false) {
+      el('path', { d: pts.map(([x, y], k) => `${k ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(''), fill: 'none', stroke: color, 'stroke-width': 2, class: 'series' }, svg);
+    }
+    if (s.markers) {
+      // one path of tiny squares: thousands of points stay cheap
+      el('path', { d: pts.map(([x, y]) => `M${(sx(x) - 1.5).toFixed(1)},${(sy(y) - 1.5).toFixed(1)}h3v3h-3z`).join(''), fill: color, opacity: 0.7, class: 'markers' }, svg);
+    } else if (pts.length <= 200) {
+      for (const [x, y] of pts) el('circle', { cx: sx(x), cy: sy(y), r: 2.5, fill: color }, svg);
+    }
     if (series.length > 1) {
       const lx = m.l + (i % 6) * 130, ly = height - 10 - Math.floor(i / 6) * 14;
       el('rect', { x: lx, y: ly - 8, width: 12, height: 3, fill: color }, svg);

@@ -4,6 +4,7 @@
 import { ui } from '../api.js';
 import { h, fill, clear, loadPlotly, layout, PLOT_CONFIG, columnLabel, fmtNumber } from '../util.js';
 import { parseRoute, setQuery } from '../app.js';
+import { lineChart } from '../minichart.js';
 
 const TABS = [
   ['metric', 'Default metric'],
@@ -27,10 +28,22 @@ export async function render(main, { summary, link }) {
   fill(main, h('div.page-head', h('div', h('h1', 'Charts'), h('div.sub', `${summary.total} trials · ${maximize ? 'maximize' : 'minimize'} the default metric`))),
     h('div.panel', tabBar, body));
 
+  // Whole columns, fetched once: the few every chart needs first, parameters when a chart needs them.
   async function loadColumns() {
-    const res = await ui('columns', { names: ['id', 'seq', 'status', 'default', 'duration', ...summary.params.map((p) => 'param:' + p)].join(',') });
+    const res = await ui('columns', { names: 'id,seq,status,default,duration' });
     cols = res.data;
     index = new Map(cols.id.map((id, i) => [id, i]));
+  }
+
+  async function loadParamColumns() {
+    const missing = summary.params.filter((p) => !cols['param:' + p]);
+    if (!missing.length) return;
+    const res = await ui('columns', { names: ['id', ...missing.map((p) => 'param:' + p)].join(',') });
+    const at = new Map(res.data.id.map((id, i) => [id, i]));
+    for (const p of missing) {
+      const src = res.data['param:' + p];
+      cols['param:' + p] = cols.id.map((id) => (at.has(id) ? src[at.get(id)] : null));
+    }
   }
 
   function patch(upd) {
@@ -59,7 +72,16 @@ export async function render(main, { summary, link }) {
   }
 
   async function draw() {
-    if (!window.Plotly) fill(clear(body), h('div.loading', { 'data-test': 'charts-loading' }, 'Loading charts…'));
+    if (!window.Plotly) {
+      fill(clear(body), h('div.loading', { 'data-test': 'charts-loading' }, 'Loading charts…'));
+      if (!cols) await loadColumns();
+      // Plotly takes seconds to start on a slow machine (and blocks the page meanwhile): show the metric
+      // first, then start Plotly and make the chart interactive.
+      if (tab === 'metric' && !disposed && !window.Plotly) {
+        drawPreview();
+        await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+      }
+    }
     const Plotly = await loadPlotly();
     if (disposed) return;
     if (!cols) await loadColumns();
@@ -81,6 +103,20 @@ export async function render(main, { summary, link }) {
     const out = [];
     cols.default.forEach((v, i) => { if (typeof v === 'number' && Number.isFinite(v)) out.push(i); });
     return out;
+  }
+
+  function drawPreview() {
+    const keep = finiteIdx();
+    if (!keep.length) return;
+    const box = h('div', { 'data-test': 'chart-metric-preview' });
+    fill(clear(body), box, h('div.chart-note', 'Loading the interactive chart…'));
+    const best = [];
+    let b = null;
+    for (const i of keep) { const v = cols.default[i]; b = b === null ? v : (maximize ? Math.max(b, v) : Math.min(b, v)); best.push(b); }
+    lineChart(box, [
+      { name: 'default metric', x: keep.map((i) => cols.seq[i]), y: keep.map((i) => cols.default[i]), markers: true, line: false },
+      { name: 'best so far', x: keep.map((i) => cols.seq[i]), y: best },
+    ], { xLabel: 'trial sequence', yLabel: 'default metric', height: 460 });
   }
 
   function drawMetric(Plotly) {
@@ -108,16 +144,20 @@ export async function render(main, { summary, link }) {
     box.on && box.on('plotly_click', (ev) => { const p = ev.points[0]; if (p && p.customdata) location.hash = link('trial', p.customdata); });
   }
 
-  function drawParallel(Plotly) {
-    const percent = parseFloat(parseRoute().query.get('top') || '100');
+  async function drawParallel(Plotly) {
+    await loadParamColumns();
+    let keep = finiteIdx();
+    // Thousands of lines take long to draw without a GPU and hide the pattern: big experiments start at the top 10%.
+    const percent = parseFloat(parseRoute().query.get('top') || (keep.length > 2000 ? '10' : '100'));
     const select = h('select', { 'data-test': 'top-percent' }, [100, 50, 20, 10, 5, 1].map((p) => h('option', { value: p, selected: p === percent }, p === 100 ? 'all trials' : `top ${p}%`)));
     select.addEventListener('change', () => { setQuery({ tab, top: select.value }); drawParallel(Plotly); });
-    fill(clear(body), h('div.toolbar', h('span.sub', 'Show'), select, h('span.sub', 'by default metric')));
-    const box = h('div.chart.tall', { 'data-test': 'chart-parallel' });
-    body.append(box);
-    let keep = finiteIdx();
+    const total = keep.length;
     keep.sort((a, c) => (maximize ? cols.default[c] - cols.default[a] : cols.default[a] - cols.default[c]));
     keep = keep.slice(0, Math.max(1, Math.ceil((keep.length * percent) / 100)));
+    fill(clear(body), h('div.toolbar', h('span.sub', 'Show'), select,
+      h('span.sub', { 'data-test': 'parallel-count' }, `by default metric: ${keep.length} of ${total} trials with a final result`)));
+    const box = h('div.chart.tall', { 'data-test': 'chart-parallel' });
+    body.append(box);
     if (!keep.length) { box.replaceWith(h('div.empty', 'No trial has a final result yet.')); return; }
     const dims = summary.params.map((p) => {
       const values = keep.map((i) => cols['param:' + p][i]);
