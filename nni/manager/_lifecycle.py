@@ -96,10 +96,13 @@ class Lifecycle:
                 _log.exception("killing trial %s failed", active.record.trial_job_id)
         deadline = time.monotonic() + self._stop_grace
         while self._active and time.monotonic() < deadline:
-            try:
-                kind, payload, future = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                break
+            if self._leftover:
+                kind, payload, future = self._leftover.pop(0)
+            else:
+                try:
+                    kind, payload, future = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
             if kind == "event":
                 try:
                     if isinstance(payload, TrialMetric):
@@ -139,10 +142,13 @@ class Lifecycle:
 
     def _drain_commands_after_end(self: ExperimentManager) -> None:
         while True:
-            try:
-                kind, payload, future = self._queue.get_nowait()
-            except queue.Empty:
-                return
+            if self._leftover:
+                kind, payload, future = self._leftover.pop(0)
+            else:
+                try:
+                    kind, payload, future = self._queue.get_nowait()
+                except queue.Empty:
+                    return
             if kind == "command" and future is not None and not future.done():
                 if isinstance(payload, cmd.StopExperiment):
                     future.set_result(self.status)

@@ -113,6 +113,7 @@ class ExperimentManager(CommandHandlers, Lifecycle):
         self._calls: AlgorithmCaller | None = None
         self._replaying = False
         self._stop_futures: list[Future[Any]] = []
+        self._leftover: list[tuple[str, Any, Any]] = []  # queue items not handled when a tuner failed
         self._log_handler: logging.Handler | None = None
 
     # ================================================================ public
@@ -270,28 +271,39 @@ class ExperimentManager(CommandHandlers, Lifecycle):
 
     # ================================================================ batches of queue items
     def _handle_batch(self, batch: list[tuple[str, Any, Any]]) -> bool:
-        """Handle events and commands in order; consecutive metrics are stored in one transaction."""
+        """Handle events and commands in order; consecutive metrics are stored in one transaction.
+
+        If handling fails (a tuner error), what is left of the batch waits in ``_leftover`` so that
+        stopping still sees those trial exits."""
         stop = False
         metrics: list[TrialMetric] = []
-        for kind, payload, future in batch:
-            if kind == "event" and isinstance(payload, TrialMetric):
-                metrics.append(payload)
-                continue
+        next_item = 0
+        try:
+            for index, (kind, payload, future) in enumerate(batch):
+                if kind == "event" and isinstance(payload, TrialMetric):
+                    metrics.append(payload)
+                    continue
+                if metrics:
+                    self._on_metrics(metrics)
+                    metrics = []
+                next_item = index + 1
+                if kind == "event":
+                    self._on_event(payload)
+                elif kind == "command":
+                    if isinstance(payload, cmd.StopExperiment):
+                        self._stop_futures.append(future)
+                        stop = True
+                    else:
+                        self._run_command(payload, future)
+                elif kind == "stop":
+                    stop = True
+            next_item = len(batch)
             if metrics:
                 self._on_metrics(metrics)
-                metrics = []
-            if kind == "event":
-                self._on_event(payload)
-            elif kind == "command":
-                if isinstance(payload, cmd.StopExperiment):
-                    self._stop_futures.append(future)
-                    stop = True
-                else:
-                    self._run_command(payload, future)
-            elif kind == "stop":
-                stop = True
-        if metrics:
-            self._on_metrics(metrics)
+        except BaseException:
+            self._leftover = [item for item in batch[next_item:] if not (
+                item[0] == "event" and isinstance(item[1], TrialMetric) and item[1] in metrics)]
+            raise
         return stop
 
     def _on_event(self, event: Any) -> None:
