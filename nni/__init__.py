@@ -34,6 +34,10 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # Annotation-mode samplers (nni.choice, nni.uniform, ...) live in nni.annotation.smartparam and are
     # loaded on first use so that plain trials never pay for them.
+    if name == "ClassArgsValidator":  # NNI's docs write ``from nni import ClassArgsValidator``
+        from nni.utils import ClassArgsValidator
+
+        return ClassArgsValidator
     from nni.annotation import smartparam
 
     if name in smartparam.__all__:

@@ -14,6 +14,7 @@ __all__ = [
     "extract_scalar_reward",
     "extract_scalar_history",
     "ClassArgsValidator",
+    "merge_parameter",
 ]
 
 
@@ -81,6 +82,55 @@ class ClassArgsValidator:
             return True
 
         return check
+
+
+def merge_parameter(base_params: Any, override_params: Any) -> Any:
+    """Put the tuner's values into ``base_params`` (an ``argparse.Namespace``, any object, or a dict) and
+    return it; NNI trial scripts write ``vars(merge_parameter(get_params(), nni.get_next_parameter()))``.
+
+    Every key of ``override_params`` must already exist in ``base_params``; a value is converted to the
+    type of the default it replaces (an int default takes 3.0 as 3, a float default takes 3 as 3.0).
+    """
+    if override_params is None:
+        return base_params
+    if not isinstance(override_params, dict):
+        raise TypeError(f"merge_parameter: override_params must be a dict (what nni.get_next_parameter() "
+                        f"returns), got {type(override_params).__name__}")
+    is_dict = isinstance(base_params, dict)
+    for key, value in override_params.items():
+        if is_dict:
+            present = key in base_params
+        else:
+            present = isinstance(key, str) and hasattr(base_params, key)
+        if not present:
+            raise ValueError(f"merge_parameter: key {key!r} from the tuner is not in the base parameters; "
+                             f"add it (e.g. parser.add_argument('--{key}')) or remove it from the search space")
+        old = base_params[key] if is_dict else getattr(base_params, key)
+        new = _compatible(key, old, value)
+        if is_dict:
+            base_params[key] = new
+        else:
+            setattr(base_params, key, new)
+    return base_params
+
+
+def _compatible(key: str, old: Any, value: Any) -> Any:
+    if old is None or value is None or type(old) is type(value):
+        return value
+    if isinstance(old, bool) or isinstance(value, bool):
+        if isinstance(old, bool) and isinstance(value, bool):
+            return value
+    elif isinstance(old, numbers.Integral) and isinstance(value, numbers.Real):
+        if float(value).is_integer():
+            return int(value)
+    elif isinstance(old, numbers.Real) and isinstance(value, numbers.Real):
+        return float(value)
+    elif isinstance(old, str) and isinstance(value, str):
+        return value
+    elif isinstance(old, (dict, list, tuple)) or isinstance(value, (dict, list)):
+        return value
+    raise TypeError(f"merge_parameter: {key!r} is {type(old).__name__} by default ({old!r}) but the tuner "
+                    f"gave {type(value).__name__} {value!r}; change the default's type or the search space")
 
 
 def is_finite_number(value: Any) -> bool:
