@@ -169,7 +169,11 @@ def test_tuner_exception_puts_the_experiment_in_error_with_its_traceback(e2e, po
         "        pass\n"
     )
     config = e2e.config(tuner={"className": "bad_tuner.BadTuner", "codeDirectory": str(e2e.code)})
-    exp_id = e2e.create(config, port)
+    created = e2e.nnictl("create", "--config", config, "--port", port, check=False)
+    exp_id = created.stdout.split("The experiment id is ")[1].split()[0]
+    e2e.started_ids.append(exp_id)
+    if created.returncode:  # it failed before create returned: one error line, exit 1
+        assert created.returncode == 1 and "ZeroDivisionError" in created.stderr, created.stderr
     assert e2e.wait_status(port, ("ERROR",)) == "ERROR"
     status = e2e.rest(port, "/check-status")
     assert status["errors"] and "ZeroDivisionError" in " ".join(status["errors"]) + str(status)
