@@ -24,7 +24,8 @@ from .remote_helpers import pid_alive  # noqa: F401  (re-exported for tests)
 
 REPO = Path(__file__).resolve().parents[2]
 SSHD = "/usr/sbin/sshd"
-TEST_USER = "nniremote"
+# one test user per test session (two sessions at once on one machine must not reset each other's password)
+TEST_USER = f"nnir{os.getpid()}"
 
 
 def _skip_reason() -> str | None:
@@ -222,7 +223,7 @@ def ssh_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshWorld]:
         Path(str(root_key) + ".pub").read_text() + Path(str(pass_key) + ".pub").read_text())
     password = "pw-" + secrets.token_hex(8)
     if subprocess.run(["id", TEST_USER], capture_output=True).returncode != 0:
-        _run("useradd", "-m", "-s", "/bin/bash", TEST_USER)
+        _run("useradd", "-m", "-s", "/bin/bash", "-c", "NNI remote platform tests", TEST_USER)
     subprocess.run(["chpasswd"], input=f"{TEST_USER}:{password}".encode(), check=True)
     home = Path(f"/home/{TEST_USER}")
     # the test user cannot read root's temp folders: give it its own copy of the package and a venv
@@ -237,7 +238,8 @@ def ssh_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshWorld]:
     yield world
     for server in world.started:
         server.stop()
-    shutil.rmtree(home / "nni-experiments", ignore_errors=True)
+    subprocess.run(["userdel", "-r", "-f", TEST_USER], capture_output=True)
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
