@@ -7,6 +7,7 @@ experiments are never out of reach.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -111,9 +112,15 @@ def state_for(app: Any, experiment_id: str | None) -> WebuiState:
         return state
 
 
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
 def _open_other(experiment_id: str) -> WebuiState:
     from nni.launcher import experiment_dir_of
     from nni.storage import open_reader
+
+    if not _ID.match(experiment_id):
+        raise WebuiLookupError(f"{experiment_id!r} is not an experiment id (letters, digits, '-' and '_' only)")
 
     try:
         folder = experiment_dir_of(experiment_id)

@@ -153,3 +153,11 @@ def test_an_experiment_error_is_shown_with_its_traceback(tmp_path: Path) -> None
     assert exp["status"] == "ERROR"
     assert "tuner failed: ZeroDivisionError" in exp["error"] and "Traceback" in exp["error"]
     assert exp["elapsed"] == pytest.approx(90)
+
+
+def test_another_experiment_must_be_a_known_id(client: TestClient, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("NNI_EXPERIMENTS_HOME", str(tmp_path))
+    res = client.get(f"{UI}/summary", params={"exp": "../../etc"})
+    assert res.status_code == 404 and "is not an experiment id" in res.json()["error"]
+    res = client.get(f"{UI}/summary", params={"exp": "zzzzzzzz"})
+    assert res.status_code == 404 and "zzzzzzzz" in res.json()["error"]
