@@ -2,7 +2,7 @@
 // top-x% filter, learning curves, durations, parameter importance. Whole columns are fetched once, then
 // patched from the live update rows.
 import { ui } from '../api.js';
-import { h, fill, clear, loadPlotly, layout, PLOT_CONFIG, columnLabel, fmtNumber } from '../util.js';
+import { h, fill, clear, loadPlotly, layout, PLOT_CONFIG, fmtNumber } from '../util.js';
 import { parseRoute, setQuery } from '../app.js';
 import { lineChart } from '../minichart.js';
 
@@ -253,4 +253,3 @@ export async function render(main, { summary, link }) {
   };
 }
 
-export { columnLabel };
