@@ -12,6 +12,7 @@ from nni.algorithms._loader import (
     is_available,
     load_class,
     register_algorithm,
+    user_registry_path,
     validate_algorithm,
 )
 
@@ -22,6 +23,7 @@ __all__ = [
     "builtin_names",
     "builtin_class_path",
     "register_algorithm",
+    "user_registry_path",
     "is_available",
     "load_class",
     "check_class_args",

@@ -32,6 +32,7 @@ __all__ = [
     "builtin_names",
     "builtin_class_path",
     "register_algorithm",
+    "user_registry_path",
     "is_available",
     "load_class",
     "check_class_args",
@@ -113,11 +114,36 @@ def _check_kind(kind: str) -> None:
         raise ValueError(f"algorithm kind must be one of {', '.join(KINDS)}, got {kind!r}")
 
 
+def user_registry_path() -> Path:
+    """The file ``nnictl algo register --meta`` writes (``$XDG_CONFIG_HOME/nni/registered_algorithms.yml``)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "nni" / "registered_algorithms.yml"
+
+
+def _user_registered(kind: str) -> dict[str, str]:
+    """Names registered with ``nnictl algo register`` for ``kind``: ``{builtinName: className}``."""
+    path = user_registry_path()
+    if not path.is_file():
+        return {}
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    found: dict[str, str] = {}
+    for entry in data if isinstance(data, list) else []:
+        if (isinstance(entry, Mapping) and entry.get("algoType") == kind and isinstance(entry.get("builtinName"), str)
+                and isinstance(entry.get("className"), str) and "." in entry["className"]):
+            found[entry["builtinName"]] = entry["className"]
+    return found
+
+
 def _registry(kind: str) -> dict[str, str]:
     from nni.algorithms.hpo._registry import BUILTIN_ADVISORS, BUILTIN_ASSESSORS, BUILTIN_TUNERS
 
     base = {"tuner": BUILTIN_TUNERS, "assessor": BUILTIN_ASSESSORS, "advisor": BUILTIN_ADVISORS}[kind]
-    return {**base, **_registered[kind]}
+    return {**_user_registered(kind), **base, **_registered[kind]}
 
 
 def builtin_names(kind: str) -> list[str]:
