@@ -327,3 +327,11 @@ def test_platform_options_from_the_config_object(tmp_path: Path) -> None:
         RemotePlatform(config, experiment_id="optsexp1", trial_code_directory=str(code), on_machine_lost="retry")
     with pytest.raises(ConfigError, match="does not exist"):
         RemotePlatform(config, experiment_id="optsexp1", trial_code_directory=str(tmp_path / "missing"))
+    # The same options from a config file's trainingService keys.
+    typed = RemoteConfig.from_json({"platform": "remote", "machineList": machines, "onMachineLost": "resubmit",
+                                    "unreachableTimeout": "2m", "maxTrialsPerMachine": 2})
+    plat = RemotePlatform(typed, experiment_id="optsexp1", trial_code_directory=str(code))
+    assert (plat.on_machine_lost, plat.unreachable_timeout, plat.max_trials_per_machine) == ("resubmit", 120.0, 2)
+    with pytest.raises(ConfigError, match="'trainingService.onMachineLost': expected one of fail, resubmit"):
+        RemoteConfig.from_json({"platform": "remote", "machineList": machines, "onMachineLost": "retry"},
+                               path="trainingService")

@@ -6,7 +6,17 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from .._base import ConfigBase, Context, option
-from .._values import to_bool, to_config_list, to_gpu_indices, to_int, to_nonempty_str, to_path, to_str
+from .._values import (
+    to_bool,
+    to_choice,
+    to_config_list,
+    to_duration,
+    to_gpu_indices,
+    to_int,
+    to_nonempty_str,
+    to_path,
+    to_str,
+)
 from .base import TrainingServiceConfig, platform_field
 
 __all__ = ["RemoteConfig", "RemoteMachineConfig"]
@@ -50,5 +60,13 @@ class RemoteConfig(TrainingServiceConfig):
         "machineList", to_config_list(RemoteMachineConfig), default_factory=list, required=True,
         help="the SSH machines, e.g. [{host: 10.0.0.2, user: me, sshKeyFile: ~/.ssh/id_rsa}]")
     reuse_mode: bool = option("reuseMode", to_bool, default=False)
+    max_trials_per_machine: int | None = option(
+        "maxTrialsPerMachine", to_int(1), help="trials at once on one machine (besides the GPU limits)")
+    unreachable_timeout: float = option(
+        "unreachableTimeout", to_duration, default=60.0,
+        help="how long a machine may stay unreachable before its trials are given up, e.g. 60s")
+    on_machine_lost: str = option(
+        "onMachineLost", to_choice("fail", "resubmit"), default="fail",
+        help="what happens to the trials of a machine given up: 'fail' them, or 'resubmit' them elsewhere")
 
     _renamed: ClassVar[dict[str, str]] = {"reuse": "reuseMode"}
