@@ -95,7 +95,8 @@ def test_trials_table_sort_filter_kill_and_customized_trial(experiment, page, sh
     page.wait_for_selector("[data-test=query-error]")
     assert "unknown column 'nosuchcolumn'" in page.inner_text("[data-test=query-error]")
     page.fill("[data-test=filter]", "")
-    page.wait_for_selector("[data-test=trials-table] tr[data-trial]")
+    page.wait_for_selector("[data-test=query-error]", state="detached")
+    page.wait_for_function("/^\\d+ trials$/.test(document.querySelector('[data-test=table-info]').textContent)")
     shoot(page, "trials")
 
     # kill a running trial
