@@ -97,13 +97,15 @@ def main() -> None:
                 manageds.append(_managed(code, Path(tmp) / f"mgr{c}-{r}", args.trials, c)[0])
                 print(f"  concurrency {c} run {r + 1}: bare {bares[-1]:.2f}/s, manager {manageds[-1]:.2f}/s",
                       file=sys.stderr, flush=True)
-            rows.append((c, statistics.median(bares), statistics.median(manageds)))
+            ratios = [m / b for m, b in zip(manageds, bares, strict=True)]
+            rows.append((c, statistics.median(bares), statistics.median(manageds), statistics.median(ratios)))
     print(f"\nDispatch overhead: {args.trials} no-op trials, median of {args.repeat} interleaved runs "
           f"(python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})")
-    print(f"{'concurrency':>11} | {'bare loop trials/s':>18} | {'manager+local trials/s':>22} | {'ratio':>5}")
-    print(f"{'-' * 11}-+-{'-' * 18}-+-{'-' * 22}-+-{'-' * 5}")
-    for c, bare, managed in rows:
-        print(f"{c:>11} | {bare:>18.2f} | {managed:>22.2f} | {managed / bare:>5.2f}")
+    print(f"{'concurrency':>11} | {'bare loop trials/s':>18} | {'manager+local trials/s':>22} | {'ratio':>5} | "
+          f"{'median ratio of pairs':>21}")
+    print(f"{'-' * 11}-+-{'-' * 18}-+-{'-' * 22}-+-{'-' * 5}-+-{'-' * 21}")
+    for c, bare, managed, paired in rows:
+        print(f"{c:>11} | {bare:>18.2f} | {managed:>22.2f} | {managed / bare:>5.2f} | {paired:>21.2f}")
 
 
 if __name__ == "__main__":

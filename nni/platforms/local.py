@@ -257,6 +257,9 @@ class LocalPlatform(Platform):
 
     def _prepare_dir(self, trial: _Trial) -> None:
         nni_dir = trial.dir / ".nni"
+        if not trial.dir.exists():  # a new trial (the usual case): nothing of an earlier run to clear
+            nni_dir.mkdir(parents=True)
+            return
         old = self._handle_file(trial)
         if old and _alive(old.get("pid"), old.get("start_ticks")):
             _log.warning("trial %s: a process of an earlier run (pid %s) still runs; killing it",
