@@ -1,0 +1,123 @@
+"""Fixtures of the NNI compatibility corpus: copy one artifact folder (see artifacts/README.md) into a temp
+project, and run its config unchanged through the real ``nnictl create --foreground`` (``python -m nni.cli``)
+in a temp experiments home, on a free port, reading the outcome from the experiment's store."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Outcome:
+    """What one foreground experiment left behind."""
+
+    experiment_id: str
+    status: str
+    experiment_dir: Path
+    stdout: str
+    profile: Any
+    trials: list[Any]
+    metrics: list[Any]
+    tuner_calls: list[dict[str, Any]] = field(default_factory=list)
+    assessor_calls: list[dict[str, Any]] = field(default_factory=list)
+
+    def statuses(self) -> list[str]:
+        return [t.status for t in self.trials]
+
+    def trial_file(self, trial: Any, name: str) -> Path:
+        return self.experiment_dir / "trials" / trial.trial_job_id / name
+
+
+class Project:
+    """One test's user project: an artifact folder copied to a temp dir, and nnictl run on it."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.home = tmp / "nni-experiments"
+        self.tuner_log = tmp / "tuner.jsonl"
+        self.assessor_log = tmp / "assessor.jsonl"
+        python_dir = str(Path(sys.executable).parent)
+        self.env = {
+            **os.environ,
+            "NNI_EXPERIMENTS_HOME": str(self.home),
+            "XDG_CONFIG_HOME": str(tmp / "xdg"),  # nnictl algo register writes here, not in ~/.config
+            "COMPAT_TUNER_LOG": str(self.tuner_log),
+            "COMPAT_ASSESSOR_LOG": str(self.assessor_log),
+            # trial commands say "python3": make that the interpreter running the tests, with this nni
+            "PATH": python_dir + os.pathsep + os.environ.get("PATH", ""),
+            "PYTHONPATH": os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p),
+            "PYTHONUNBUFFERED": "1",
+        }
+        for key in ("NNI_PLATFORM", "NNI_EXP_ID", "NNI_TRIAL_JOB_ID", "NNI_SYS_DIR", "NNI_OUTPUT_DIR"):
+            self.env.pop(key, None)
+
+    def copy(self, name: str) -> Path:
+        target = self.tmp / name
+        if not target.exists():
+            shutil.copytree(ARTIFACTS / name, target)
+        return target
+
+    def nnictl(self, *args: Any, cwd: Path | None = None, timeout: float = 180,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "nni.cli", *map(str, args)], env={**self.env, **(env or {})},
+                              cwd=cwd or self.tmp, text=True, capture_output=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+
+    def python(self, script: Path, *, env: dict[str, str] | None = None,
+               timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """Run a trial script by hand, outside any experiment (NNI's standalone mode)."""
+        return subprocess.run([sys.executable, script.name], cwd=script.parent, env={**self.env, **(env or {})},
+                              text=True, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+    def run(self, config: Path, *, env: dict[str, str] | None = None, expect: str = "DONE") -> Outcome:
+        result = self.nnictl("create", "--config", config, "--port", free_port(), "--foreground",
+                             cwd=config.parent, env=env)
+        text = result.stdout + result.stderr
+        found = re.search(r"Experiment (\w+) ended: (\w+)", text)
+        if found is None or found.group(2) != expect:
+            raise AssertionError(f"nnictl create --config {config.name} --foreground: expected the experiment to "
+                                 f"end {expect}, got rc={result.returncode}:\n{text}")
+        exp_id = found.group(1)
+        from nni.storage import open_reader
+
+        exp_dir = self.home / exp_id
+        reader = open_reader(exp_dir)
+        try:
+            outcome = Outcome(exp_id, found.group(2), exp_dir, text, reader.profile(), reader.trials(),
+                              reader.metrics())
+        finally:
+            reader.close()
+        outcome.tuner_calls = _jsonl(self.tuner_log)
+        outcome.assessor_calls = _jsonl(self.assessor_log)
+        return outcome
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project(tmp_path)

@@ -1,0 +1,114 @@
+"""Custom tuners and assessors written for NNI load through nni.algorithms' loader from the configs that
+name them (v2 className + codeDirectory, v1 codeDir + classFileName + className, a name registered with
+``nnictl algo register --meta``), their ClassArgsValidator runs, and they work driven by hand as NNI's
+docs show. Built-ins named in the corpus construct from the same classArgs."""
+
+from __future__ import annotations
+
+import pytest
+
+from nni.algorithms import AlgorithmConfigError, create_algorithm
+from nni.assessor import Assessor, AssessResult
+from nni.config import load_config
+from nni.errors import ConfigError
+from nni.tuner import Tuner
+
+
+def test_builtins_named_by_the_corpus_construct(project) -> None:
+    expected = {
+        "mnist_pytorch/config.yml": ("tuner", "TpeTuner"),
+        "sklearn_classification/config.yml": ("tuner", "HyperoptTuner"),
+        "hyperband_advisor/config_hyperband.yml": ("advisor", "Hyperband"),
+        "mnist_pytorch/config_assessor.yml": ("assessor", "CurvefittingAssessor"),
+    }
+    for name, (kind, class_name) in expected.items():
+        folder = project.copy(name.split("/")[0])
+        config = load_config(folder / name.split("/")[1])
+        algorithm = create_algorithm(kind, getattr(config, kind))
+        assert type(algorithm).__name__ == class_name
+        assert type(algorithm).__module__.startswith("nni.algorithms.hpo.")
+
+
+@pytest.mark.parametrize("name", ["config.yml", "config_v1.yml"])
+def test_custom_tuner_from_v2_and_v1_configs(name: str, project) -> None:
+    pytest.importorskip("schema")
+    folder = project.copy("customized_tuner")
+    config = load_config(folder / name)
+    tuner = create_algorithm("tuner", config.tuner)
+    assert isinstance(tuner, Tuner) and type(tuner).__name__ == "DemoTuner"
+    assert tuner.optimize_mode.value == config.tuner.class_args["optimize_mode"]
+
+
+def test_custom_tuner_driven_by_hand_like_nni_does(project) -> None:
+    pytest.importorskip("schema")
+    folder = project.copy("customized_tuner")
+    config = load_config(folder / "config.yml")
+    tuner = create_algorithm("tuner", config.tuner)
+    tuner.update_search_space(config.search_space)
+    for parameter_id in range(5):
+        params = tuner.generate_parameters(parameter_id)
+        assert params["optimizer"] in ("sgd", "adam") and 1 <= params["layers"] < 4
+        assert 0.001 <= params["lr"] <= 0.1
+        tuner.receive_trial_result(parameter_id, params, {"default": 0.5 + parameter_id, "loss": 1.0},
+                                   customized=False, trial_job_id=f"abcd{parameter_id}")
+        tuner.trial_end(parameter_id, True)
+    assert tuner.results == {i: 0.5 + i for i in range(5)}
+    batch = tuner.generate_multiple_parameters([10, 11, 12], st_callback=lambda *a: None)
+    assert len(batch) == 3
+
+
+@pytest.mark.parametrize("bad, key", [({"optimize_mode": "maximise"}, "optimize_mode"),
+                                       ({"optimize_mode": "maximize", "seed": -3}, "seed")])
+def test_the_users_schema_validator_rejects_bad_class_args(bad: dict, key: str, project) -> None:
+    pytest.importorskip("schema")
+    folder = project.copy("customized_tuner")
+    text = (folder / "config.yml").read_text().replace("    optimize_mode: maximize\n    seed: 7\n",
+                                                       "".join(f"    {k}: {v}\n" for k, v in bad.items()))
+    (folder / "bad.yml").write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(folder / "bad.yml")
+    message = str(info.value)
+    assert "MyClassArgsValidator" in message and key in message and "bad.yml" in message
+
+
+def test_a_class_arg_the_tuner_does_not_take_is_named(project) -> None:
+    pytest.importorskip("schema")
+    folder = project.copy("customized_tuner")
+    text = (folder / "config.yml").read_text().replace("    seed: 7\n", "    sead: 7\n")
+    (folder / "bad.yml").write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(folder / "bad.yml")
+    assert "sead" in str(info.value) and "seed" in str(info.value)
+
+
+def test_custom_assessor_from_a_v1_config_driven_by_hand(project) -> None:
+    folder = project.copy("customized_assessor")
+    config = load_config(folder / "config.yml")
+    assessor = create_algorithm("assessor", config.assessor)
+    assert isinstance(assessor, Assessor)
+    assert assessor.assess_trial("Abc12", [0.9]) is AssessResult.Good
+    assert assessor.assess_trial("Abc12", [0.9, 0.95]) is AssessResult.Good
+    assert assessor.assess_trial("Xyz34", [{"default": 0.2}, {"default": 0.21}]) is AssessResult.Bad
+    assessor.trial_end("Xyz34", False)
+
+
+def test_a_tuner_registered_with_nnictl_algo_register_is_a_builtin_name(project, monkeypatch) -> None:
+    pytest.importorskip("schema")
+    folder = project.copy("customized_tuner")
+    # NNI's step 3: the user installs the package (here: puts its folder on PYTHONPATH), then registers it.
+    env = {"PYTHONPATH": f"{folder}:{project.env['PYTHONPATH']}"}
+    registered = project.nnictl("algo", "register", "--meta", folder / "meta_file.yml", env=env)
+    assert registered.returncode == 0, registered.stderr
+    listed = project.nnictl("algo", "list", env=env)
+    assert "demotuner" in listed.stdout
+    text = (folder / "config_v1.yml").read_text().replace(
+        "  codeDir: .\n  classFileName: demo_tuner.py\n  className: DemoTuner\n", "  builtinTunerName: demotuner\n")
+    (folder / "config_registered.yml").write_text(text)
+    monkeypatch.setenv("XDG_CONFIG_HOME", project.env["XDG_CONFIG_HOME"])
+    monkeypatch.syspath_prepend(str(folder))
+    config = load_config(folder / "config_registered.yml")
+    assert config.tuner.name == "demotuner"
+    tuner = create_algorithm("tuner", config.tuner)
+    assert type(tuner).__name__ == "DemoTuner" and tuner.optimize_mode.value == "minimize"
+    with pytest.raises(AlgorithmConfigError):
+        create_algorithm("assessor", {"builtinAssessorName": "demotuner"})  # registered as a tuner only
