@@ -60,6 +60,14 @@ def test_read_only_view_offers_no_changes(request, demo_store, page, shoot) -> N
         page.click("[data-test=next]")
         page.wait_for_function("document.querySelector('[data-test=page-info]').textContent.startsWith('51')")
         shoot(page, "read-only-trials-page-2")
+        page.click("[data-test=columns]")
+        page.uncheck("[data-test=columns-menu] input[data-col='param:dropout']")
+        assert page.locator("th[data-col='param:dropout']").count() == 0
+        shoot(page, "trials-columns-menu")
+        page.reload()
+        page.wait_for_selector("[data-test=trials-table] tr[data-trial]")
+        assert page.locator("th[data-col='param:lr']").count() == 1
+        assert page.locator("th[data-col='param:dropout']").count() == 0  # remembered
         page.goto(server.url + "#/charts?tab=importance")
         page.wait_for_selector("[data-test=chart-importance] .main-svg", timeout=60000)
         shoot(page, "charts-importance")

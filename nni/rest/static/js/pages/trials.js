@@ -57,13 +57,32 @@ export async function render(main, { route, summary, link, prefetched }) {
   const addBtn = h('button.primary', { disabled: readOnly, 'data-test': 'add-trial', on: { click: () => addTrial(null) } }, '+ Customized trial');
   const exportCsv = h('button', { 'data-test': 'export-csv', on: { click: () => exportAs('csv') } }, 'Export CSV');
   const exportJson = h('button', { 'data-test': 'export-json', on: { click: () => exportAs('json') } }, 'Export JSON');
+  // Columns the user hid (kept for this browser, per experiment).
+  const hiddenKey = `nni-webui-hidden-${summary.experiment.id}`;
+  const hidden = new Set(JSON.parse(localStorage.getItem(hiddenKey) || '[]'));
+  const columnsMenu = h('div.menu', { hidden: true, 'data-test': 'columns-menu' });
+  const columnsBtn = h('button', { 'data-test': 'columns', on: { click: () => { columnsMenu.hidden = !columnsMenu.hidden; drawMenu(); } } }, 'Columns');
+  const drawMenu = () => {
+    if (!data) return;
+    fill(clear(columnsMenu), data.columns.filter((c) => !HIDDEN.has(c) && c !== 'id').map((c) => {
+      const box = h('input', { type: 'checkbox', checked: !hidden.has(c), 'data-col': c });
+      box.addEventListener('change', () => {
+        if (box.checked) hidden.delete(c); else hidden.add(c);
+        localStorage.setItem(hiddenKey, JSON.stringify([...hidden]));
+        draw();
+      });
+      return h('label.menu-item', box, ' ', columnLabel(c));
+    }));
+  };
+  const closeMenu = (e) => { if (!columnsMenu.contains(e.target) && e.target !== columnsBtn) columnsMenu.hidden = true; };
+  document.addEventListener('click', closeMenu);
   const tableBox = h('div.table-wrap', { style: { maxHeight: 'calc(100vh - 260px)' } });
   const pager = h('div.pager');
   const info = h('span.sub', { 'data-test': 'table-info' });
   const errorBox = h('div');
 
   fill(main, 
-    h('div.page-head', h('div', h('h1', 'Trials'), info), h('div.toolbar', { style: { margin: 0 } }, compareBtn, exportCsv, exportJson, addBtn)),
+    h('div.page-head', h('div', h('h1', 'Trials'), info), h('div.toolbar', { style: { margin: 0 } }, h('span.menu-wrap', columnsBtn, columnsMenu), compareBtn, exportCsv, exportJson, addBtn)),
     h('div.panel',
       h('div.toolbar', search, filter, h('span.grow'), chips),
       errorBox, tableBox, pager));
@@ -102,7 +121,7 @@ export async function render(main, { route, summary, link, prefetched }) {
   }
 
   function draw() {
-    const cols = data.columns.filter((c) => !HIDDEN.has(c));
+    const cols = data.columns.filter((c) => !HIDDEN.has(c) && !hidden.has(c));
     const idx = Object.fromEntries(data.columns.map((c, i) => [c, i]));
     const header = h('tr',
       h('th', ''),
@@ -186,6 +205,6 @@ export async function render(main, { route, summary, link, prefetched }) {
       clearTimeout(refreshTimer);
       refreshTimer = setTimeout(() => load(), 150); // one page, not the whole table
     },
-    dispose: () => { clearTimeout(refreshTimer); clearTimeout(debounce); },
+    dispose: () => { clearTimeout(refreshTimer); clearTimeout(debounce); document.removeEventListener('click', closeMenu); },
   };
 }
