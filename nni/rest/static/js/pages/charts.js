@@ -166,7 +166,21 @@ export async function render(main, { summary, link }) {
         const present = values.filter((v) => v !== null);
         const lo = Math.min(...present), hi = Math.max(...present);
         const log = lo > 0 && hi / lo > 100;
-        return { label: p, values: values.map((v) => (v === null ? NaN : (log ? Math.log10(v) : v))), ...(log ? { tickformat: '.2f', label: `log10 ${p}` } : {}) };
+        const scale = (v) => (log ? Math.log10(v) : v);
+        const label = log ? `log10 ${p}` : p;
+        if (present.length === values.length) {
+          return { label, values: values.map(scale), ...(log ? { tickformat: '.2f' } : {}) };
+        }
+        // A conditional parameter is absent from some trials: Plotly drops lines with NaN, so those trials
+        // get their own "n/a" mark just below the axis range instead of vanishing from the chart.
+        const a = scale(lo), b = scale(hi);
+        const span = b - a || 1;
+        const na = a - span * 0.12;
+        const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => a + f * (b - a));
+        return {
+          label, values: values.map((v) => (v === null ? na : scale(v))), range: [na, b],
+          tickvals: [na, ...ticks], ticktext: ['n/a', ...ticks.map((t) => Number(t.toPrecision(3)).toString())],
+        };
       }
       const cats = [...new Set(values.map((v) => String(v)))].sort();
       return { label: p, values: values.map((v) => cats.indexOf(String(v))), tickvals: cats.map((_, i) => i), ticktext: cats };
