@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import subprocess
+import sys
 
 import pytest
 
 from nni import search_space
+
+from .conftest import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -139,3 +144,21 @@ def test_sklearn_trial_with_merge_parameter(project) -> None:
     for trial in outcome.trials:
         assert isinstance(trial.final_metric, float) and 0 <= trial.final_metric <= 1  # numpy float64 reported
         assert trial.parameters["kernel"] in ("linear", "rbf", "poly", "sigmoid")
+
+
+def test_hpo_quickstart_python_api(project) -> None:
+    folder = project.copy("hpo_quickstart")
+    port = free_port()
+    result = subprocess.run([sys.executable, "main.py", str(port)], cwd=folder, env=project.env, text=True,
+                            capture_output=True, timeout=180, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = dict(line.split(" ", 1) for line in result.stdout.splitlines() if line.startswith(
+        ("STATUS", "TRIALS", "EXPORTED", "EXPERIMENT_ID")))
+    assert (lines["STATUS"], lines["TRIALS"], lines["EXPORTED"]) == ("DONE", "4", "4")
+    assert (project.home / lines["EXPERIMENT_ID"]).is_dir()
+    with socket.socket() as s:  # experiment.stop() closed the server: the port can be listened on again
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        s.listen()
+    standalone = project.python(folder / "model.py")
+    assert standalone.returncode == 0 and "'features': 512" in standalone.stdout  # run directly: defaults
