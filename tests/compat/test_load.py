@@ -3,6 +3,7 @@ NNI (durations, GPUs, annotation, algorithm names and classArgs, v1 keys mapped 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from nni.errors import ConfigError
 
 from .conftest import ARTIFACTS
 
-CONFIGS = sorted(str(p.relative_to(ARTIFACTS)) for p in ARTIFACTS.glob("*/config*.yml"))
+CONFIGS = sorted(str(p.relative_to(ARTIFACTS)) for p in ARTIFACTS.glob("*/config*.yml")
+                 if p.parent.name != "config_variants")
 
 
 def test_the_corpus_has_every_config_kind() -> None:
@@ -117,3 +119,39 @@ def test_a_typo_in_a_users_config_is_named(project) -> None:
         load_config(folder / "typo.yml")
     assert "maxTrialNumbr" in str(info.value) and "maxTrialNumber" in str(info.value)
     assert "typo.yml" in str(info.value)
+
+
+def test_config_variants_local_gpus_json_and_remote(project, monkeypatch) -> None:
+    home = project.tmp / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_rsa").write_text("not a real key\n")
+    monkeypatch.setenv("HOME", str(home))
+    folder = project.copy("config_variants")
+
+    v1_local = load_config(folder / "config_v1_local.yml")
+    assert v1_local.max_experiment_duration == 2 * 86400
+    assert v1_local.tuner.name == "Evolution" and v1_local.tuner.class_args["population_size"] == 10
+    assert v1_local.tuner_gpu_indices == [0]  # tuner.gpuIndices: '0'
+    assert (v1_local.assessor.name, v1_local.assessor.class_args) == (
+        "Medianstop", {"optimize_mode": "maximize", "start_step": 5})
+    service = v1_local.training_service
+    assert (service.gpu_indices, service.max_trial_number_per_gpu, service.use_active_gpu) == ([0, 1], 2, True)
+
+    as_json = load_config(folder / "config.json")
+    assert as_json.max_trial_duration == 90 and as_json.max_experiment_duration == 1800
+    assert as_json.training_service.gpu_indices == [0, 1]
+    assert Path(as_json.experiment_working_directory) == folder / "exps"
+
+    v1_remote = load_config(folder / "config_v1_remote.yml")
+    first, second = v1_remote.training_service.machine_list
+    assert (first.host, first.port, first.user, first.password) == ("10.1.1.1", 22, "bob", "bob123")
+    assert (second.ssh_key_file, second.passphrase) == (str(home / ".ssh" / "id_rsa"), "qwert")
+    assert second.gpu_indices == [0, 1] and second.python_path == "/usr/bin"
+    assert v1_remote.training_service.reuse_mode is False
+
+    v2_remote = load_config(folder / "config_remote.yml")
+    machines = v2_remote.training_service.machine_list
+    assert machines[0].ssh_key_file == str(home / ".ssh" / "id_rsa") and machines[1].port == 10022
+    assert (machines[1].max_trial_number_per_gpu, machines[1].use_active_gpu) == (2, True)
+    assert v2_remote.training_service.reuse_mode is True
+    assert "alice123" not in json.dumps(v2_remote.to_json(redact=True))  # what the store and logs get
