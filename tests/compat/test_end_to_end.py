@@ -122,6 +122,14 @@ def test_tuner_registered_with_nnictl_algo_register_runs_from_a_v1_config(projec
     assert len([c for c in outcome.tuner_calls if c["call"] == "receive_trial_result"]) == 3
 
 
+def test_custom_tuner_raising_no_more_trial_error_ends_the_experiment(project) -> None:
+    folder = project.copy("customized_tuner")
+    outcome = project.run(folder / "config_list.yml")
+    assert outcome.statuses() == ["SUCCEEDED"] * 2  # maxTrialNumber is 5; the tuner had two
+    assert sorted(t.parameters["optimizer"] for t in outcome.trials) == ["adam", "sgd"]
+    assert {t.parameters["layers"] for t in outcome.trials} == {3}
+
+
 def test_custom_assessor_stops_bad_trials(project) -> None:
     folder = project.copy("customized_assessor")
     outcome = project.run(folder / "config.yml")
