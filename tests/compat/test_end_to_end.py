@@ -103,6 +103,12 @@ def test_custom_tuner_v2_class_name_gets_nni_calls(project) -> None:
         assert (reported["trial"], reported["sequence"], reported["experiment"]) == (
             trial.trial_job_id, trial.sequence_id, outcome.experiment_id)
         assert _periodicals(outcome, trial.trial_job_id) == [{"default": reported["default"] * 2, "epoch": 1}]
+        env = json.loads(outcome.trial_file(trial, "env.json").read_text())
+        assert env["cwd"] == str(folder)  # NNI runs a trial in its code directory
+        assert (env["NNI_PLATFORM"], env["NNI_EXP_ID"], env["NNI_TRIAL_JOB_ID"]) == (
+            "local", outcome.experiment_id, trial.trial_job_id)
+        assert env["NNI_TRIAL_SEQ_ID"] == str(trial.sequence_id) and env["NNI_CODE_DIR"] == str(folder)
+        assert env["NNI_SYS_DIR"] == env["NNI_OUTPUT_DIR"] == str(outcome.experiment_dir / "trials" / trial.trial_job_id)
     ended = [c for c in calls if c["call"] == "trial_end"]
     assert sorted(c["parameter_id"] for c in ended) == list(range(4)) and all(c["success"] for c in ended)
 
