@@ -112,3 +112,41 @@ def test_a_tuner_registered_with_nnictl_algo_register_is_a_builtin_name(project,
     assert type(tuner).__name__ == "DemoTuner" and tuner.optimize_mode.value == "minimize"
     with pytest.raises(AlgorithmConfigError):
         create_algorithm("assessor", {"builtinAssessorName": "demotuner"})  # registered as a tuner only
+
+
+# classArgs as NNI's docs list them for each built-in (reference/hpo tuners, assessors; Tuner/HyperbandAdvisor)
+DOCUMENTED_CLASS_ARGS = [
+    ("tuner", "TPE", {"optimize_mode": "maximize", "seed": 1,
+                      "tpe_args": {"constant_liar_type": "mean", "n_startup_jobs": 10, "n_ei_candidates": 24,
+                                   "linear_forgetting": 25, "prior_weight": 1.0, "gamma": 0.25}}),
+    ("tuner", "Random", {"seed": 1}),
+    ("tuner", "Anneal", {"optimize_mode": "minimize"}),
+    ("tuner", "Evolution", {"optimize_mode": "maximize", "population_size": 100}),
+    ("tuner", "GridSearch", {}),
+    ("tuner", "BatchTuner", {}),
+    ("tuner", "GPTuner", {"optimize_mode": "maximize", "utility": "ei", "kappa": 5.0, "xi": 0.0, "nu": 2.5,
+                          "alpha": 1e-6, "cold_start_num": 10, "selection_num_warm_up": 100000,
+                          "selection_num_starting_points": 250}),
+    ("tuner", "MetisTuner", {"optimize_mode": "maximize", "no_resampling": True, "no_candidates": False,
+                             "selection_num_starting_points": 600, "cold_start_num": 10,
+                             "exploration_probability": 0.9}),
+    ("tuner", "SMAC", {"optimize_mode": "maximize", "config_dedup": False}),
+    ("tuner", "PBTTuner", {"optimize_mode": "maximize", "all_checkpoint_dir": "/tmp/compat-pbt", "population_size": 10,
+                           "factor": 0.2, "resample_probability": 0.25, "fraction": 0.2}),
+    ("tuner", "DNGOTuner", {"optimize_mode": "maximize", "sample_size": 1000, "trials_per_update": 20,
+                            "num_epochs_per_training": 500}),
+    ("advisor", "Hyperband", {"optimize_mode": "maximize", "R": 60, "eta": 3, "exec_mode": "parallelism"}),
+    ("tuner", "Hyperband", {"optimize_mode": "maximize", "R": 60, "eta": 3, "exec_mode": "serial"}),
+    ("advisor", "BOHB", {"optimize_mode": "maximize", "min_budget": 1, "max_budget": 27, "eta": 3,
+                         "min_points_in_model": 7, "top_n_percent": 15, "num_samples": 64, "random_fraction": 0.33,
+                         "bandwidth_factor": 3.0, "min_bandwidth": 0.001}),
+    ("assessor", "Medianstop", {"optimize_mode": "maximize", "start_step": 5}),
+    ("assessor", "Curvefitting", {"epoch_num": 20, "start_step": 6, "threshold": 0.95, "gap": 1}),
+]
+
+
+@pytest.mark.parametrize("kind, name, class_args", DOCUMENTED_CLASS_ARGS,
+                         ids=[f"{k}-{n}" for k, n, _ in DOCUMENTED_CLASS_ARGS])
+def test_builtin_takes_the_class_args_nni_documents(kind: str, name: str, class_args: dict) -> None:
+    algorithm = create_algorithm(kind, {"name": name, "classArgs": class_args})
+    assert type(algorithm).__module__.startswith("nni.algorithms.hpo.")
