@@ -87,7 +87,8 @@ def test_custom_tuner_v2_class_name_gets_nni_calls(project) -> None:
     outcome = project.run(folder / "config.yml")
     assert outcome.statuses() == ["SUCCEEDED"] * 4
     calls = outcome.tuner_calls
-    assert calls[0] == {"call": "__init__", "optimize_mode": "maximize", "seed": 7}
+    assert calls[0] == {"call": "__init__", "optimize_mode": "maximize", "seed": 7,
+                        "log_dir": str(outcome.experiment_dir / "log")}
     assert calls[1] == {"call": "update_search_space", "keys": ["layers", "lr", "optimizer"]}
     generated = [c for c in calls if c["call"] == "generate_parameters"]
     assert sorted(c["parameter_id"] for c in generated) == [t.parameter_id for t in outcome.trials]
@@ -124,7 +125,7 @@ def test_tuner_registered_with_nnictl_algo_register_runs_from_a_v1_config(projec
     (folder / "config_registered.yml").write_text(text)
     outcome = project.run(folder / "config_registered.yml", env=env)
     assert outcome.statuses() == ["SUCCEEDED"] * 3
-    assert outcome.tuner_calls[0] == {"call": "__init__", "optimize_mode": "minimize", "seed": None}
+    assert outcome.tuner_calls[0]["optimize_mode"] == "minimize" and outcome.tuner_calls[0]["seed"] is None
     assert len([c for c in outcome.tuner_calls if c["call"] == "receive_trial_result"]) == 3
 
 

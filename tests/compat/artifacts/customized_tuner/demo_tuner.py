@@ -30,7 +30,9 @@ class DemoTuner(Tuner):
         self.rng = random.Random(seed)
         self._space = {}
         self.results = {}
-        _record(call='__init__', optimize_mode=optimize_mode, seed=seed)
+        # NNI's docs: a tuner finds its experiment's log folder in NNI_LOG_DIRECTORY
+        _record(call='__init__', optimize_mode=optimize_mode, seed=seed,
+                log_dir=os.environ.get('NNI_LOG_DIRECTORY'))
 
     def update_search_space(self, search_space):
         self._space = search_space
