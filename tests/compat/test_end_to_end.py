@@ -177,3 +177,27 @@ def test_hpo_quickstart_python_api(project) -> None:
         s.listen()
     standalone = project.python(folder / "model.py")
     assert standalone.returncode == 0 and "'features': 512" in standalone.stdout  # run directly: defaults
+
+
+def test_nnictl_experiment_import_feeds_the_custom_tuners_import_data(project) -> None:
+    pytest.importorskip("schema")
+    folder = project.copy("customized_tuner")
+    (folder / "slow_trial.py").write_text("import time\nimport nni\n\nparams = nni.get_next_parameter()\n"
+                                          "time.sleep(3)\nnni.report_final_result(params['lr'])\n")
+    config = folder / "config_import.yml"
+    config.write_text((folder / "config.yml").read_text().replace("python3 trial.py", "python3 slow_trial.py")
+                      .replace("maxTrialNumber: 4", "maxTrialNumber: 2"))
+    data = [{"parameter": {"optimizer": "sgd", "layers": 2, "lr": 0.01}, "value": 0.5},
+            {"parameter": {"optimizer": "adam", "layers": 1, "lr": 0.05}, "value": {"default": 0.25, "other": 1}}]
+    (folder / "data.json").write_text(json.dumps(data))
+    created = project.nnictl("create", "--config", config, "--port", free_port(), cwd=folder)
+    assert created.returncode == 0, created.stdout + created.stderr
+    exp_id = re.search(r"experiment id is (\w+)", created.stdout).group(1)
+    try:
+        imported = project.nnictl("experiment", "import", exp_id, "-f", folder / "data.json")
+        assert imported.returncode == 0, imported.stdout + imported.stderr
+    finally:
+        stopped = project.nnictl("stop", exp_id)
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+    calls = [json.loads(line) for line in project.tuner_log.read_text().splitlines()]
+    assert [c["data"] for c in calls if c["call"] == "import_data"] == [data]

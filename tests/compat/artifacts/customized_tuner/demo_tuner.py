@@ -59,6 +59,12 @@ class DemoTuner(Tuner):
         _record(call='receive_trial_result', parameter_id=parameter_id, parameters=parameters, value=value,
                 reward=reward, kwargs=kwargs)
 
+    def import_data(self, data):
+        # data: [{"parameter": {...}, "value": metric}, ...] from nnictl experiment import
+        for record in data:
+            self.results[('imported', len(self.results))] = extract_scalar_reward(record['value'])
+        _record(call='import_data', data=data)
+
     def trial_end(self, parameter_id, success, **kwargs):
         _record(call='trial_end', parameter_id=parameter_id, success=success, kwargs=kwargs)
 
