@@ -81,13 +81,19 @@ class Experiment:
         return None
 
     def _wait_completion(self, poll: float = 1.0) -> bool:
+        idle = 0  # polls in NO_MORE_TRIAL with nothing running or waiting: nothing is left to finish
         try:
             while True:
                 status = self.get_status()
-                if status in ("DONE", "NO_MORE_TRIAL_DONE"):
+                if status == "DONE":
                     return True
                 if status in ("ERROR", "STOPPED"):
                     return False
+                if status == "NO_MORE_TRIAL":
+                    busy = {s["trialJobStatus"] for s in self.get_job_statistics()} & {"RUNNING", "WAITING"}
+                    idle = 0 if busy else idle + 1
+                    if idle >= 3:
+                        return True
                 time.sleep(poll)
         except KeyboardInterrupt:
             _log.warning("KeyboardInterrupt: stopping experiment %s", self.id)

@@ -128,3 +128,23 @@ def test_python_api(e2e, port, monkeypatch) -> None:
         assert viewer.get_status() == "VIEWED" and len(viewer.list_trial_jobs()) == 3
     finally:
         viewer.stop()
+
+
+def test_python_api_resume_of_a_stopped_experiment(e2e, port, monkeypatch) -> None:
+    from nni.experiment import Experiment
+
+    monkeypatch.setenv("NNI_EXPERIMENTS_HOME", str(e2e.home))
+    monkeypatch.setenv("E2E_SHARED", str(e2e.shared))
+    exp_id = e2e.create(e2e.config(trialConcurrency=1, maxTrialNumber=4), port, env={"E2E_SLEEP": "1.5"})
+    e2e.wait_for(lambda: len(e2e.trial_records("ended.jsonl")) >= 1, what="a finished trial")
+    e2e.nnictl("stop", exp_id)
+    assert e2e.registry()[exp_id]["status"] == "STOPPED"
+    monkeypatch.setenv("E2E_SLEEP", "0.2")
+    resumed = Experiment.resume(exp_id, port=port, wait_completion=False)
+    try:
+        assert e2e.wait_status(port, ("DONE",), timeout=90) == "DONE"
+        jobs = resumed.list_trial_jobs()
+        assert len({j.sequenceId for j in jobs}) == len(jobs)
+        assert len([j for j in jobs if j.status == "SUCCEEDED"]) >= 3  # the first run's and the resumed ones
+    finally:
+        resumed.stop()
