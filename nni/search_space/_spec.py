@@ -228,6 +228,14 @@ def _check_choice(values: list[Any] | tuple[Any, ...], path: str, source: str | 
             )
 
 
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _check_numeric(ptype: str, values: list[Any], path: str, source: str | None) -> None:
     arity = SAMPLING_TYPES[ptype]
     if len(values) != arity:
@@ -236,8 +244,12 @@ def _check_numeric(ptype: str, values: list[Any], path: str, source: str | None)
         )
     for value in values:
         if not _is_number(value):
+            hint = ""
+            if isinstance(value, str) and _looks_numeric(value):
+                hint = (f"; {value!r} is a string (YAML reads 1e-4 without a dot as text): "
+                        f"write it as 1.0e-4 or 0.0001")
             raise SearchSpaceError(
-                f"{ptype} takes {_ARITY_TEXT[ptype]} as finite numbers, got {values!r}", path=path, source=source
+                f"{ptype} takes {_ARITY_TEXT[ptype]} as finite numbers, got {values!r}{hint}", path=path, source=source
             )
     if ptype in ("normal", "qnormal", "lognormal", "qlognormal"):
         if values[1] <= 0:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from nni.config import load_config
-from nni.errors import ConfigError
+from nni.errors import ConfigError, SearchSpaceError
 
 from .conftest import ARTIFACTS
 
@@ -155,3 +155,16 @@ def test_config_variants_local_gpus_json_and_remote(project, monkeypatch) -> Non
     assert (machines[1].max_trial_number_per_gpu, machines[1].use_active_gpu) == (2, True)
     assert v2_remote.training_service.reuse_mode is True
     assert "alice123" not in json.dumps(v2_remote.to_json(redact=True))  # what the store and logs get
+
+
+def test_yaml_scientific_notation_without_a_dot_gets_a_hint(project) -> None:
+    folder = project.copy("mnist_pytorch")
+    (folder / "sci.yml").write_text(
+        "searchSpace:\n  lr:\n    _type: loguniform\n    _value: [1e-4, 1e-1]\ntrialCommand: python3 mnist.py\n"
+        "trialConcurrency: 1\ntuner:\n  name: TPE\ntrainingService:\n  platform: local\n")
+    with pytest.raises(SearchSpaceError) as info:
+        load_config(folder / "sci.yml")
+    message = str(info.value)
+    assert "'lr'" in message and "sci.yml" in message and "1.0e-4" in message
+    (folder / "sci.yml").write_text((folder / "sci.yml").read_text().replace("[1e-4, 1e-1]", "[1.0e-4, 1.0e-1]"))
+    assert load_config(folder / "sci.yml").search_space["lr"]["_value"] == [0.0001, 0.1]
