@@ -15,7 +15,7 @@ __all__ = ["quality_report", "timing_table", "best_so_far", "average_ranks"]
 
 def best_so_far(cache: dict[str, Any], problem: str, optimizer: str, budget: int, seeds: int,
                 at: int) -> list[float] | None:
-    """Best loss after ``at`` evaluations for each seed; None if any run is missing or failed."""
+    """Best loss after ``at`` evaluations for each seed in ``range(seeds)``; None if any is missing."""
     out = []
     for s in range(seeds):
         entry = cache.get(f"{problem}|{optimizer}|{s}|{budget}")
@@ -23,6 +23,18 @@ def best_so_far(cache: dict[str, Any], problem: str, optimizer: str, budget: int
             return None
         out.append(float(np.min(entry["losses"][:at])))
     return out
+
+
+def complete_seeds(cache: dict[str, Any], problem: str, optimizers: list[str], budget: int, seeds: int) -> int:
+    """How many leading seeds every optimizer that ran on ``problem`` has finished (for partial runs)."""
+    n = seeds
+    for o in optimizers:
+        done = 0
+        while done < seeds and f"{problem}|{o}|{done}|{budget}" in cache:
+            done += 1
+        if done:
+            n = min(n, done)
+    return n
 
 
 def _status(cache: dict[str, Any], problem: str, optimizer: str, budget: int, seeds: int) -> str:
@@ -64,9 +76,15 @@ def _fmt(x: float) -> str:
 
 def quality_report(cache: dict[str, Any], problems: list[str], optimizers: list[str], budget: int,
                    checkpoints: list[int], seeds: dict[str, int]) -> str:
+    requested = dict(seeds)
     shown = [o for o in optimizers
              if any(_status(cache, p, o, budget, seeds[p]) != "n/a" for p in problems)]
+    seeds = {p: complete_seeds(cache, p, shown, budget, seeds[p]) for p in problems}
     lines: list[str] = []
+    short = {p: n for p, n in seeds.items() if n < requested[p]}
+    if short:
+        lines.append("Seeds used where fewer than requested finished for every optimizer: "
+                     + ", ".join(f"{p} {n}" for p, n in short.items()) + "\n")
     groups: dict[str, list[str]] = {}
     for p in problems:
         groups.setdefault(PROBLEMS[p].group, []).append(p)

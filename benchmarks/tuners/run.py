@@ -126,9 +126,10 @@ def run_quality(problems: list[str], optimizers: list[str], seeds: int, sklearn_
                 tasks.append((p, o, tuple(todo), budget))  # one NNI 3.0 process per problem
             else:
                 tasks.extend((p, o, (s,), budget) for s in todo)
-    # Slow optimizers first so the pool ends evenly.
-    tasks.sort(key=lambda t: (t[1] not in NNI3_TUNERS, PROBLEMS[t[0]].group != "sklearn",
-                              t[1] not in ("optuna-GP", "GP", "SMAC")))
+    # Seed-major order (all problems and optimizers for seed 0, then seed 1, ...), optimizers in the
+    # order given: a run cut short still has balanced seeds. NNI 3.0 batches come first.
+    order = {o: i for i, o in enumerate(optimizers)}
+    tasks.sort(key=lambda t: (t[1] not in NNI3_TUNERS, min(t[2]), order[t[1]], t[0]))
     print(f"{len(tasks)} runs to do ({len(cache)} cached) with {jobs} processes", file=sys.stderr)
     done = 0
     started = time.time()

@@ -49,8 +49,9 @@ class AnnealTuner(HistoryTuner):
         seed: int | None = None,
         avg_best_idx: float = 2.0,
         shrink_coef: float = 0.1,
-        base_width: float = 0.5,
+        base_width: float = 0.25,
         n_candidates: int = 8,
+        per_parameter: bool = True,
     ) -> None:
         super().__init__(optimize_mode, seed)
         if avg_best_idx <= 0 or shrink_coef < 0 or not 0 < base_width <= 1:
@@ -62,6 +63,7 @@ class AnnealTuner(HistoryTuner):
         self.shrink_coef = float(shrink_coef)
         self.base_width = float(base_width)
         self.n_candidates = int(n_candidates)
+        self.per_parameter = bool(per_parameter)
 
     def _propose(self) -> np.ndarray:
         X, losses = self.history()
@@ -72,8 +74,18 @@ class AnnealTuner(HistoryTuner):
         width = self.base_width / (1.0 + self.shrink_coef * (n + len(self._pending)))
         out = np.empty((self.n_candidates, self.enc.dim))
         for c in range(self.n_candidates):
-            rank = min(int(self.rng.exponential(self.avg_best_idx)), n - 1)
-            out[c] = self._perturb(X[order[rank]], width)
+            if self.per_parameter:
+                # Each parameter takes its centre from its own good trial (as hyperopt's anneal draws per
+                # node): good values of different trials get combined.
+                ranks = np.minimum(self.rng.exponential(self.avg_best_idx, size=self.enc.dim).astype(int), n - 1)
+                parent = X[order[ranks], np.arange(self.enc.dim)]
+                # a nested parameter keeps the value of the trial that chose its branch, if any
+                first = X[order[ranks[0]]] if self.enc.dim else parent
+                parent = np.where(np.isfinite(parent), parent, first)
+            else:
+                rank = min(int(self.rng.exponential(self.avg_best_idx)), n - 1)
+                parent = X[order[rank]]
+            out[c] = self._perturb(parent, width)
         return out
 
     def _perturb(self, parent: np.ndarray, width: float) -> np.ndarray:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +31,8 @@ class TpeSettings:
     local_scale: float = 0.3
     effective_dim: bool = True
     max_bad: int = 1000
+    prior_sigma: float = 0.0
+    mix_fraction: float = 0.0
 
 
 def n_good(n: int, settings: TpeSettings) -> int:
@@ -44,6 +48,25 @@ def _forgetting_weights(n: int, keep: int) -> np.ndarray:
     return np.concatenate([ramp, np.ones(keep)])
 
 
+def _single_thread_blas() -> Any:
+    """Context that keeps BLAS on one thread: the products here are small, and on a busy machine a
+    multi-threaded BLAS costs several times more than it gains (threadpoolctl is optional)."""
+    global _LIMITER
+    if _LIMITER is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _LIMITER = ThreadpoolController()
+        except Exception:  # not installed, or no BLAS found
+            _LIMITER = False
+    if _LIMITER is False:
+        return contextlib.nullcontext()
+    return _LIMITER.limit(limits=1, user_api="blas")
+
+
+_LIMITER: Any = None
+
+
 def suggest_candidates(
     enc: UnitCubeEncoding,
     X: np.ndarray,
@@ -55,6 +78,17 @@ def suggest_candidates(
 
     ``X`` rows are observations in chronological order (NaN = inactive), ``losses`` lower-is-better.
     """
+    with _single_thread_blas():
+        return _suggest(enc, X, losses, rng, settings)
+
+
+def _suggest(
+    enc: UnitCubeEncoding,
+    X: np.ndarray,
+    losses: np.ndarray,
+    rng: np.random.Generator,
+    settings: TpeSettings,
+) -> np.ndarray:
     n = len(losses)
     order = np.argsort(losses, kind="stable")
     k = n_good(n, settings)
@@ -79,6 +113,7 @@ def suggest_candidates(
         min_bandwidth=settings.min_bandwidth,
         min_spread=settings.min_spread,
         effective_dim=settings.effective_dim,
+        prior_sigma=settings.prior_sigma,
     )
     bad = ParzenMixture(
         enc,
@@ -89,9 +124,13 @@ def suggest_candidates(
         min_bandwidth=settings.min_bandwidth,
         min_spread=settings.min_spread,
         effective_dim=settings.effective_dim,
+        prior_sigma=settings.prior_sigma,
     )
     n_local = int(round(settings.local_fraction * settings.n_ei_candidates))
-    C = good.sample(rng, settings.n_ei_candidates - n_local)
+    n_mixed = int(round(settings.mix_fraction * (settings.n_ei_candidates - n_local)))
+    C = good.sample(rng, settings.n_ei_candidates - n_local - n_mixed)
+    if n_mixed:
+        C = np.vstack([C, good.sample(rng, n_mixed, mixed=True)])
     if n_local:
         C = np.vstack([C, good.sample(rng, n_local, scale=settings.local_scale)])
     score = good.log_pdf(C) - bad.log_pdf(C)

@@ -44,11 +44,18 @@ class ParzenMixture:
         min_bandwidth: float,
         min_spread: float = 0.2,
         effective_dim: bool = True,
+        prior_sigma: float = 0.0,
     ) -> None:
         self.enc = enc
         self.centers = np.atleast_2d(np.asarray(centers, dtype=float)).reshape(-1, enc.dim)
         self.weights = np.asarray(weights, dtype=float)
         self.prior_weight = float(prior_weight)
+        # Prior on numeric coordinates: uniform (0) or a normal at the centre with this width, truncated
+        # to the cube (hyperopt's and Optuna's choice, sigma = 1 range).
+        self.prior_sigma = float(prior_sigma)
+        if self.prior_sigma > 0:
+            ps = self.prior_sigma
+            self._prior_const = math.log(ps) + _LOG_SQRT_2PI + math.log(float(ndtr(0.5 / ps) - ndtr(-0.5 / ps)))
         k, d = self.centers.shape
         self.num = np.flatnonzero(~enc.categorical)
         self.cat = np.flatnonzero(enc.categorical)
@@ -84,6 +91,15 @@ class ParzenMixture:
             self.log_mass = np.log(np.where(np.isfinite(mass), np.maximum(mass, 1e-12), 1.0))
         else:
             self.log_mass = np.zeros((k, self.num.size))
+        if self.num.size:
+            self._h_num = bw[self.num]
+            am = np.isfinite(self.centers[:, self.num]).astype(float)
+            mu = np.nan_to_num(self.centers[:, self.num]) / self._h_num
+            const = np.log(self._h_num) + _LOG_SQRT_2PI + self.log_mass
+            blocks = [-0.5 * am, -0.5 * am * mu * mu - am * const, am * mu]
+            if self.prior_sigma > 0:
+                blocks.append(1.0 - am)  # centre lacks the coordinate: the prior
+            self._center_feats = np.hstack(blocks) if k else np.zeros((0, len(blocks) * self.num.size))
         total = float(self.weights.sum()) + self.prior_weight
         self.log_w = np.log(np.maximum(self.weights, 1e-300)) - math.log(total)
         self.log_prior_w = math.log(self.prior_weight / total) if self.prior_weight > 0 else -np.inf
@@ -103,18 +119,23 @@ class ParzenMixture:
         log_sizes = np.log(np.maximum(self.enc.sizes, 1)).astype(float)
         # Prior component: uniform on numeric coordinates (density 1), 1/size on choices.
         log_prior = -(cand_active[:, self.cat].astype(float) @ log_sizes[self.cat]) if self.cat.size else np.zeros(m)
+        prior_num = None
+        if self.prior_sigma > 0 and self.num.size:
+            z = (np.nan_to_num(C[:, self.num], nan=0.5) - 0.5) / self.prior_sigma
+            prior_num = np.where(cand_active[:, self.num], -0.5 * z * z - self._prior_const, 0.0)  # (m, dn)
+            log_prior = log_prior + prior_num.sum(axis=1)
         if k == 0:
             return log_prior
         total = np.zeros((m, k))
         if self.num.size:
-            h = self.bandwidth[self.num]
+            # One matrix product: candidate features [a c^2, a, a c (, prior)] against centre features
+            # [-a/2, -a mu^2/2 - a const, a mu (, 1 - a)] (a = active mask, c and mu divided by h).
             ac = cand_active[:, self.num].astype(float)  # (m, dn)
-            am = np.isfinite(self.centers[:, self.num]).astype(float)  # (k, dn)
-            c = np.nan_to_num(C[:, self.num]) / h
-            mu = np.nan_to_num(self.centers[:, self.num]) / h
-            const = np.log(h) + _LOG_SQRT_2PI + self.log_mass  # (k, dn)
-            total -= 0.5 * ((ac * c * c) @ am.T + ac @ (am * mu * mu).T - 2.0 * (ac * c) @ (am * mu).T)
-            total -= ac @ (am * const).T
+            c = np.nan_to_num(C[:, self.num]) / self._h_num
+            feats = [ac * c * c, ac, ac * c]
+            if prior_num is not None:
+                feats.append(prior_num)
+            total += np.hstack(feats) @ self._center_feats.T
         for j in self.cat:
             size = int(self.enc.sizes[j])
             ac = cand_active[:, j].astype(float)
@@ -138,14 +159,17 @@ class ParzenMixture:
         return _logsumexp_rows(parts)
 
     # ------------------------------------------------------------------------------------- sampling
-    def sample(self, rng: np.random.Generator, n: int, scale: float = 1.0) -> np.ndarray:
-        """``n`` draws from the mixture, inactive coordinates NaN; ``scale`` < 1 narrows the kernels."""
+    def sample(self, rng: np.random.Generator, n: int, scale: float = 1.0, mixed: bool = False) -> np.ndarray:
+        """``n`` draws from the mixture, inactive coordinates NaN; ``scale`` < 1 narrows the kernels.
+
+        ``mixed``: each coordinate picks its own component (as independent per-parameter TPE does), so a
+        draw combines values of different good configurations; the joint density still ranks them.
+        """
         k, d = self.centers.shape
         probs = np.append(self.weights, self.prior_weight)
         probs = probs / probs.sum()
-        comp = rng.choice(k + 1, size=n, p=probs)
-        from_prior = comp == k
-        idx = np.where(from_prior, 0, comp)
+        comp_all = rng.choice(k + 1, size=(n, d) if mixed else n, p=probs)
+        comp_all = comp_all if mixed else np.repeat(comp_all[:, None], max(d, 1), axis=1)
         X = np.full((n, d), np.nan)
         active = np.ones((n, d), dtype=bool)
         for j in range(d):
@@ -153,7 +177,9 @@ class ParzenMixture:
                 active[:, j] &= active[:, parent] & (X[:, parent] == option)
             if not active[:, j].any():
                 continue
-            mu = self.centers[idx, j] if k else np.full(n, np.nan)
+            comp = comp_all[:, j]
+            from_prior = comp == k
+            mu = self.centers[np.where(from_prior, 0, comp), j] if k else np.full(n, np.nan)
             use_prior = from_prior | np.isnan(mu)
             if self.enc.categorical[j]:
                 size = int(self.enc.sizes[j])
@@ -173,6 +199,13 @@ class ParzenMixture:
                 hi = ndtr((1.0 - m0) / h)
                 u = lo + rng.random(n) * (hi - lo)
                 kernel = np.clip(m0 + h * ndtri(np.clip(u, 1e-12, 1 - 1e-12)), 0.0, 1.0)
-                col = np.where(use_prior, rng.random(n), kernel)
+                if self.prior_sigma > 0:
+                    ps = self.prior_sigma
+                    lo0, hi0 = ndtr(-0.5 / ps), ndtr(0.5 / ps)
+                    u0 = lo0 + rng.random(n) * (hi0 - lo0)
+                    prior_draw = np.clip(0.5 + ps * ndtri(np.clip(u0, 1e-12, 1 - 1e-12)), 0.0, 1.0)
+                else:
+                    prior_draw = rng.random(n)
+                col = np.where(use_prior, prior_draw, kernel)
             X[:, j] = np.where(active[:, j], col, np.nan)
         return X
