@@ -201,3 +201,15 @@ def test_nnictl_experiment_import_feeds_the_custom_tuners_import_data(project) -
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
     calls = [json.loads(line) for line in project.tuner_log.read_text().splitlines()]
     assert [c["data"] for c in calls if c["call"] == "import_data"] == [data]
+
+
+def test_shell_trial_command_and_json_choice_values(project) -> None:
+    folder = project.copy("config_variants")
+    outcome = project.run(folder / "config_shell.yml")
+    assert outcome.statuses() == ["SUCCEEDED"] * 4
+    for trial in outcome.trials:
+        seen = json.loads(outcome.trial_file(trial, "seen.json").read_text())
+        assert seen["argv"] == ["--flag", "a b"] and seen["FOO"] == "bar"
+        assert seen["params"] == trial.parameters
+        assert seen["params"]["act"] in (None, "relu", True, [1, 2])
+        assert 1e-4 <= seen["params"]["lr"] <= 0.1
