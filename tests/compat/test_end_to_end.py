@@ -45,6 +45,18 @@ def test_mnist_pytorch_v2_config(project) -> None:
         assert isinstance(finals[trial.trial_job_id], float) and trial.final_metric == finals[trial.trial_job_id]
 
 
+def test_mnist_pytorch_v1_config_with_a_builtin_assessor(project) -> None:
+    folder = project.copy("mnist_pytorch")
+    outcome = project.run(folder / "config_v1_assessor.yml")
+    assert outcome.profile.name == "example_mnist_medianstop"
+    assert outcome.profile.config["assessor"]["name"] == "Medianstop"
+    assert len(outcome.trials) == 4
+    assert set(outcome.statuses()) <= {"SUCCEEDED", "EARLY_STOPPED"} and "SUCCEEDED" in outcome.statuses()
+    for trial in outcome.trials:
+        steps = len(_periodicals(outcome, trial.trial_job_id))
+        assert steps == 3 if trial.status == "SUCCEEDED" else 1 <= steps <= 3  # --epochs 4 reached argparse
+
+
 def test_nested_search_space_reaches_the_trial_in_nni_shape(project) -> None:
     folder = project.copy("nested_search_space")
     outcome = project.run(folder / "config.yml")
