@@ -145,8 +145,8 @@ class E2E:
         return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
     def cleanup(self) -> None:
-        for exp_id in self.started_ids:
-            entry = self.registry().get(exp_id) or {}
+        # every experiment this test's home knows (also one whose create failed after starting it)
+        for exp_id, entry in self.registry().items():
             pid = entry.get("pid")
             if pid and alive(pid):
                 self.nnictl("stop", exp_id, check=False)
