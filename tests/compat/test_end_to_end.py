@@ -167,7 +167,7 @@ def test_custom_assessor_stops_bad_trials(project) -> None:
 def test_sklearn_trial_with_merge_parameter(project) -> None:
     folder = project.copy("sklearn_classification")
     outcome = project.run(folder / "config.yml")
-    assert outcome.statuses() == ["SUCCEEDED"] * 3
+    assert outcome.statuses() == ["SUCCEEDED"] * 2
     for trial in outcome.trials:
         assert isinstance(trial.final_metric, float) and 0 <= trial.final_metric <= 1  # numpy float64 reported
         assert trial.parameters["kernel"] in ("linear", "rbf", "poly", "sigmoid")
