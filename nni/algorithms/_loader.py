@@ -379,6 +379,17 @@ def _find_validator(cls: type) -> type | None:
     return candidates[0] if len(candidates) == 1 else None
 
 
+def _validator_problem(exc: BaseException) -> str:
+    """One line for a validator's error; the ``schema`` library wraps our predicates' ValueError in a
+    multi-line SchemaError ("Key 'x' error:\ncheck(...) raised ValueError(...)"): give the ValueError's text."""
+    inner: BaseException | None = exc
+    while inner is not None and type(inner).__name__ == "SchemaError":
+        inner = inner.__context__
+    if inner is not None and inner is not exc:
+        return str(inner)
+    return " ".join(str(exc).split())
+
+
 def check_class_args(cls: type, class_args: Mapping[str, Any], *, kind: str = "tuner", source: str | None = None,
                      key: str | None = None) -> None:
     """Check ``class_args`` against ``cls``'s constructor (and its ClassArgsValidator, if it ships one)."""
@@ -409,7 +420,8 @@ def check_class_args(cls: type, class_args: Mapping[str, Any], *, kind: str = "t
             validator_cls().validate_class_args(**class_args)
         except Exception as exc:  # ValueError, schema.SchemaError, ... from user code
             raise AlgorithmConfigError(
-                f"{validator_cls.__name__} rejected classArgs {dict(class_args)!r}: {exc}", key=key, source=source
+                f"{validator_cls.__name__} rejected classArgs {dict(class_args)!r}: {_validator_problem(exc)}",
+                key=key, source=source
             ) from exc
 
 
