@@ -20,7 +20,10 @@ none were made, it re-raises ``WaitForResults`` so the manager knows to wait.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from nni.errors import NoMoreTrialError, WaitForResults
@@ -34,8 +37,49 @@ SearchSpace = dict[str, Any]
 Parameters = dict[str, Any]
 
 
+# Hooks the manager calls with keyword arguments (st_callback, customized, trial_job_id).
+_KEYWORD_HOOKS = ("generate_parameters", "receive_trial_result", "trial_end")
+
+
+def _dropping_unknown_keywords(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func`` itself if it takes ``**kwargs``; else a wrapper passing only the keywords it names.
+
+    Tuners written for NNI 0.x/1.x (e.g. NNI's ga_customer_tuner example) define
+    ``generate_parameters(self, parameter_id)`` and ``receive_trial_result(self, parameter_id,
+    parameters, value)``; NNI 2.x passes more keywords, which such hooks cannot take.
+    """
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return func
+    params = signature.parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return func
+    names = {p.name for p in params if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                                  inspect.Parameter.KEYWORD_ONLY)}
+
+    @functools.wraps(func)
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return func(self, *args, **{k: v for k, v in kwargs.items() if k in names})
+
+    return call
+
+
 class Tuner(Recoverable):
     """Generates configurations from the results seen so far. Subclass and override the hooks."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in _KEYWORD_HOOKS:
+            method = cls.__dict__.get(name)
+            if inspect.isfunction(method):
+                setattr(cls, name, _dropping_unknown_keywords(method))
+
+    def extract_scalar_reward(self, value: Any, scalar_key: str = "default") -> float:
+        """NNI 0.x/1.x tuners call ``self.extract_scalar_reward(value)``; see :func:`nni.utils.extract_scalar_reward`."""
+        from nni.utils import extract_scalar_reward
+
+        return extract_scalar_reward(value, scalar_key)
 
     def generate_parameters(self, parameter_id: int, **kwargs: Any) -> Parameters:
         """Return one configuration for ``parameter_id``; raise ``NoMoreTrialError`` when done."""

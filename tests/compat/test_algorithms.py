@@ -151,3 +151,16 @@ DOCUMENTED_CLASS_ARGS = [
 def test_builtin_takes_the_class_args_nni_documents(kind: str, name: str, class_args: dict) -> None:
     algorithm = create_algorithm(kind, {"name": name, "classArgs": class_args})
     assert type(algorithm).__module__.startswith("nni.algorithms.hpo.")
+
+
+def test_old_style_tuner_hooks_take_what_nni_2_passes(project) -> None:
+    folder = project.copy("customized_tuner")
+    config = load_config(folder / "config_old_style.yml")
+    tuner = create_algorithm("tuner", config.tuner)
+    tuner.update_search_space(config.search_space)
+    batch = tuner.generate_multiple_parameters([0, 1], st_callback=lambda *a, **k: None)
+    assert [p["lr"] for p in batch] == [0.001, 0.002]
+    tuner.receive_trial_result(0, batch[0], {"default": 0.25}, customized=False, trial_job_id="Abc12")
+    tuner.trial_end(0, True)
+    assert tuner.population[-1].result == -0.25
+    assert tuner.extract_scalar_reward(0.5) == 0.5

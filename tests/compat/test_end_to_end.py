@@ -225,3 +225,14 @@ def test_shell_trial_command_and_json_choice_values(project) -> None:
         assert seen["params"] == trial.parameters
         assert seen["params"]["act"] in (None, "relu", True, [1, 2])
         assert 1e-4 <= seen["params"]["lr"] <= 0.1
+
+
+def test_old_style_tuner_without_kwargs_hooks(project) -> None:
+    folder = project.copy("customized_tuner")
+    outcome = project.run(folder / "config_old_style.yml")
+    assert outcome.statuses() == ["SUCCEEDED"] * 6
+    received = [c for c in outcome.tuner_calls if c["call"] == "receive_trial_result"]
+    assert sorted(c["parameter_id"] for c in received) == list(range(6))
+    finals = {t.parameter_id: t.final_metric["default"] for t in outcome.trials}
+    assert all(c["reward"] == -finals[c["parameter_id"]] for c in received)  # minimize: reward negated
+    assert {t.parameters["lr"] for t in outcome.trials[:4]} == {0.001, 0.002, 0.003, 0.004}
