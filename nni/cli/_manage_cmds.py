@@ -116,6 +116,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
     def experiment_delete(experiment_id: str | None, delete_all: bool, yes: bool) -> None:
         """Delete stopped experiments: their folders and registry entries."""
         from nni.launcher import Registry, is_alive, list_experiments
+        from nni.launcher._secrets import delete_secrets
 
         if delete_all:
             targets = [e for e in list_experiments() if not is_alive(e.get("pid"))]
@@ -137,6 +138,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
             if folder and Path(folder).is_dir():
                 shutil.rmtree(folder)
             registry.remove(entry["id"])
+            delete_secrets(entry["id"])
             click.echo(f"Deleted experiment {entry['id']}.")
 
     @experiment.command("export")

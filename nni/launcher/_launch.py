@@ -19,6 +19,7 @@ from nni.errors import NNIError
 
 from ._paths import DEFAULT_PORT, experiments_home, new_experiment_id
 from ._registry import Registry
+from ._secrets import save_secrets
 from ._server import LAUNCH_CONFIG, TOKEN_ENV, PortBusyError, ServeOptions, bind_socket, serve
 
 __all__ = [
@@ -224,6 +225,7 @@ def create_experiment(config: Any, *, port: int = DEFAULT_PORT, debug: bool = Fa
     except BaseException:
         shutil.rmtree(experiment_dir, ignore_errors=True)
         raise
+    save_secrets(experiment_id, launch_json)
     launch_file = experiment_dir / LAUNCH_CONFIG
     fd = os.open(launch_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:

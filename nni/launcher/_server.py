@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ._registry import Registry
+from ._secrets import restore_secrets
 
 __all__ = ["ServeOptions", "serve", "bind_socket", "LAUNCH_CONFIG", "TOKEN_ENV", "main"]
 
@@ -123,7 +124,7 @@ def _resume_config(experiment_dir: Path) -> Any:
         profile = reader.profile()
     if profile is None:
         raise RuntimeError(f"experiment folder {experiment_dir} has no stored profile; it cannot be resumed")
-    return _from_json(profile.config)
+    return _from_json(restore_secrets(profile.experiment_id, profile.config))
 
 
 def _fake_gpu_platform(config: Any, options: ServeOptions) -> Any:

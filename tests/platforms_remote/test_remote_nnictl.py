@@ -168,3 +168,48 @@ def test_nnictl_platform_clean(ssh_world, machine_b, tmp_path, nnictl):
                      out.stdout), out.stdout
     assert not done.exists()
     assert ssh_world.password not in out.stdout + out.stderr
+
+
+def test_password_machine_experiment_resumes_after_stop(ssh_world, machine_b, tmp_path, nnictl):
+    """The store hides the password, so resume takes it from the user's 0600 secrets file."""
+    nnictl.env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
+    code = make_code_dir(tmp_path)
+    config = tmp_path / "config.yml"
+    config.write_text(yaml.safe_dump({
+        "searchSpace": {"sleep": {"_type": "uniform", "_value": [0.3, 0.5]}},
+        "trialCommand": "python3 trial.py",
+        "trialCodeDirectory": str(code),
+        "trialConcurrency": 1,
+        "maxTrialNumber": 4,
+        "tuner": {"name": "Random"},
+        "trainingService": {"platform": "remote", "machineList": [
+            {"host": machine_b.host, "port": machine_b.port, "user": ssh_world.user,
+             "password": ssh_world.password, "pythonPath": str(ssh_world.user_python)}]},
+    }))
+    port = _free_port()
+    exp_id = nnictl.create(config, port)
+    secret_file = tmp_path / "xdg" / "nni" / "secrets" / f"{exp_id}.json"
+    assert secret_file.stat().st_mode & 0o777 == 0o600
+    assert ssh_world.password in secret_file.read_text()
+
+    def succeeded(p: int) -> set[str]:
+        return {j["trialJobId"] if "trialJobId" in j else j["id"] for j in nnictl.rest(p, "/trial-jobs")
+                if j["status"] == "SUCCEEDED"}
+
+    deadline = time.monotonic() + 120
+    while not succeeded(port) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    before = succeeded(port)
+    assert before
+    nnictl("stop", exp_id)
+
+    port2 = _free_port()
+    nnictl("resume", exp_id, "--port", port2)
+    assert nnictl.wait_status(port2, ("DONE", "ERROR")) == "DONE"
+    jobs = nnictl.rest(port2, "/trial-jobs")
+    assert not [j for j in jobs if j["status"] == "FAILED"], jobs
+    assert succeeded(port2) > before  # trials ran on the password machine after the resume
+    nnictl("stop", exp_id)
+    assert _grep_tree(nnictl.home, ssh_world.password.encode()) == []
+    nnictl("experiment", "delete", exp_id, "--yes")
+    assert not secret_file.exists()
