@@ -1,0 +1,111 @@
+"""TPE, Anneal, Evolution and PBT driving real experiments through ``nnictl create --foreground``."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from nni.storage import open_reader
+
+REPO = Path(__file__).resolve().parents[2]
+
+TRIAL = '''
+import math, os
+import nni
+
+params = nni.get_next_parameter()
+model = params["model"]
+if model["_name"] == "a":
+    loss = 1.0 + (model["x"] - 0.3) ** 2
+else:
+    loss = (math.log10(model["lr"]) + 2) ** 2 + 0.01 * abs(params["n"] - 7)
+if "save_checkpoint_dir" in params:
+    os.makedirs(params["save_checkpoint_dir"], exist_ok=True)
+    with open(os.path.join(params["save_checkpoint_dir"], "ckpt"), "w") as f:
+        f.write(str(loss))
+nni.report_final_result(-loss if os.environ.get("MAXIMIZE") else loss)
+'''
+
+SPACE = {
+    "model": {"_type": "choice", "_value": [
+        {"_name": "a", "x": {"_type": "uniform", "_value": [0, 1]}},
+        {"_name": "b", "lr": {"_type": "loguniform", "_value": [1e-5, 1]}},
+    ]},
+    "n": {"_type": "randint", "_value": [0, 10]},
+}
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _run(tmp_path: Path, tuner: dict[str, Any], trials: int, concurrency: int, env_extra: dict[str, str] | None = None):
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "trial.py").write_text(TRIAL)
+    config = {
+        "searchSpace": SPACE,
+        "trialCommand": f"{sys.executable} trial.py",
+        "trialCodeDirectory": str(code),
+        "trialConcurrency": concurrency,
+        "maxTrialNumber": trials,
+        "tuner": tuner,
+        "trainingService": {"platform": "local"},
+    }
+    (tmp_path / "config.yml").write_text(yaml.safe_dump(config))
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NNI_")}
+    env.update(NNI_EXPERIMENTS_HOME=str(home), PYTHONPATH=str(REPO), HOME=str(tmp_path), **(env_extra or {}))
+    result = subprocess.run(
+        [sys.executable, "-m", "nni.cli", "create", "--config", str(tmp_path / "config.yml"),
+         "--port", str(_port()), "--foreground"],
+        env=env, text=True, capture_output=True, timeout=280, stdin=subprocess.DEVNULL, cwd=code,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    match = re.search(r"Experiment (\w{8}) ", result.stdout)
+    assert match, result.stdout
+    with open_reader(home / match.group(1)) as reader:
+        profile = reader.profile()
+        trials_done = reader.trials()
+    assert profile is not None and profile.status == "DONE", profile
+    return match.group(1), trials_done
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tuner", [
+    {"name": "TPE", "classArgs": {"optimize_mode": "minimize", "seed": 1, "tpe_args": {"n_startup_jobs": 4}}},
+    {"name": "Anneal", "classArgs": {"optimize_mode": "minimize"}},
+    {"name": "Evolution", "classArgs": {"optimize_mode": "minimize", "population_size": 4}},
+], ids=["tpe", "anneal", "evolution"])
+def test_tuner_drives_an_experiment(tmp_path, tuner):
+    _, trials = _run(tmp_path, tuner, trials=12, concurrency=3)
+    assert len(trials) == 12
+    assert all(t.status == "SUCCEEDED" for t in trials), [(t.trial_job_id, t.status) for t in trials]
+    keys = [repr(sorted(t.parameters.items())) for t in trials]
+    assert len(set(keys)) == len(keys), "a configuration was suggested twice"
+    assert min(float(t.final_metric) for t in trials) < 1.0
+
+
+@pytest.mark.slow
+def test_pbt_runs_steps_with_checkpoints(tmp_path):
+    tuner = {"name": "PBT", "classArgs": {"optimize_mode": "maximize", "population_size": 4, "fraction": 0.25}}
+    exp_id, trials = _run(tmp_path, tuner, trials=8, concurrency=4, env_extra={"MAXIMIZE": "1"})
+    assert len(trials) == 8 and all(t.status == "SUCCEEDED" for t in trials)
+    root = tmp_path / "nni" / "checkpoint" / exp_id  # default all_checkpoint_dir, from NNI_EXP_ID
+    saves = sorted(t.parameters["save_checkpoint_dir"] for t in trials)
+    assert saves == sorted(str(root / str(m) / str(s)) for m in range(4) for s in range(2))
+    for save in saves:
+        assert (Path(save) / "ckpt").exists()
+    second = [t for t in trials if t.parameters["save_checkpoint_dir"].endswith("/1")]
+    loads = {t.parameters["load_checkpoint_dir"] for t in second}
+    assert all(Path(p).parent.parent == root and p.endswith("/0") for p in loads)
