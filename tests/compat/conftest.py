@@ -89,9 +89,13 @@ class Project:
         return subprocess.run([sys.executable, script.name], cwd=script.parent, env={**self.env, **(env or {})},
                               text=True, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
-    def run(self, config: Path, *, env: dict[str, str] | None = None, expect: str = "DONE") -> Outcome:
+    def run(self, config: Path, *, env: dict[str, str] | None = None, expect: str = "DONE",
+            cwd: Path | None = None) -> Outcome:
+        """``nnictl create --config <config> --foreground``, from ``cwd`` (default: the config's folder;
+        a relative ``config`` is taken relative to ``cwd``)."""
+        where = cwd or config.parent
         result = self.nnictl("create", "--config", config, "--port", free_port(), "--foreground",
-                             cwd=config.parent, env=env)
+                             cwd=where, env=env)
         text = result.stdout + result.stderr
         found = re.search(r"Experiment (\w+) ended: (\w+)", text)
         if found is None or found.group(2) != expect:

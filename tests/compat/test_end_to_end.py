@@ -9,6 +9,7 @@ import re
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,7 +30,9 @@ def _periodicals(outcome, trial_id: str) -> list[object]:
 
 def test_mnist_pytorch_v2_config(project) -> None:
     folder = project.copy("mnist_pytorch")
-    outcome = project.run(folder / "config.yml")
+    # run from the folder above, as users do (nnictl create --config mnist_pytorch/config.yml): paths in the
+    # config resolve against the config file's folder
+    outcome = project.run(Path("mnist_pytorch") / "config.yml", cwd=project.tmp)
     assert re.fullmatch(r"[a-z0-9]{8}", outcome.experiment_id)
     assert outcome.statuses() == ["SUCCEEDED"] * 4
     assert [t.sequence_id for t in outcome.trials] == [0, 1, 2, 3]
