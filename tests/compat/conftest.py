@@ -56,15 +56,21 @@ class Project:
         self.home = tmp / "nni-experiments"
         self.tuner_log = tmp / "tuner.jsonl"
         self.assessor_log = tmp / "assessor.jsonl"
-        python_dir = str(Path(sys.executable).parent)
+        # Trial commands say "python3" or "python" (NNI's quickstart): both run the interpreter running the
+        # tests, whatever the machine's PATH has (a script, not a symlink, so a virtualenv stays active).
+        bin_dir = tmp / "bin"
+        bin_dir.mkdir()
+        for name in ("python", "python3"):
+            shim = bin_dir / name
+            shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+            shim.chmod(0o755)
         self.env = {
             **os.environ,
             "NNI_EXPERIMENTS_HOME": str(self.home),
             "XDG_CONFIG_HOME": str(tmp / "xdg"),  # nnictl algo register writes here, not in ~/.config
             "COMPAT_TUNER_LOG": str(self.tuner_log),
             "COMPAT_ASSESSOR_LOG": str(self.assessor_log),
-            # trial commands say "python3": make that the interpreter running the tests, with this nni
-            "PATH": python_dir + os.pathsep + os.environ.get("PATH", ""),
+            "PATH": str(bin_dir) + os.pathsep + os.environ.get("PATH", ""),
             "PYTHONPATH": os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p),
             "PYTHONUNBUFFERED": "1",
         }
