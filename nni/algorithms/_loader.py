@@ -122,6 +122,11 @@ def user_registry_path() -> Path:
 
 def _user_registered(kind: str) -> dict[str, str]:
     """Names registered with ``nnictl algo register`` for ``kind``: ``{builtinName: className}``."""
+    return {name: entry["className"] for name, entry in _user_entries(kind).items()}
+
+
+def _user_entries(kind: str) -> dict[str, Mapping[str, Any]]:
+    """The ``nnictl algo register`` entries of ``kind`` by builtinName (className, classArgsValidator)."""
     path = user_registry_path()
     if not path.is_file():
         return {}
@@ -131,12 +136,29 @@ def _user_registered(kind: str) -> dict[str, str]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
-    found: dict[str, str] = {}
+    found: dict[str, Mapping[str, Any]] = {}
     for entry in data if isinstance(data, list) else []:
         if (isinstance(entry, Mapping) and entry.get("algoType") == kind and isinstance(entry.get("builtinName"), str)
                 and isinstance(entry.get("className"), str) and "." in entry["className"]):
-            found[entry["builtinName"]] = entry["className"]
+            found[entry["builtinName"]] = entry
     return found
+
+
+def _registered_validator(ref: AlgorithmRef, source: str | None = None) -> type | None:
+    """The classArgsValidator a ``nnictl algo register`` meta file named for ``ref``'s name, if any."""
+    if ref.name is None or ref.class_name is not None:
+        return None
+    canonical = _canonical_name(ref.kind, ref.name)
+    entry = _user_entries(ref.kind).get(canonical or "")
+    path = entry.get("classArgsValidator") if entry else None
+    if not isinstance(path, str) or "." not in path:
+        return None
+    try:
+        return _import_class(path, None)
+    except _NotAvailable as exc:
+        raise AlgorithmConfigError(
+            f"the classArgsValidator registered for {ref.name!r} cannot be loaded: {exc.reason}",
+            key=f"{ref.kind}.name", source=source) from None
 
 
 def _registry(kind: str) -> dict[str, str]:
@@ -391,8 +413,9 @@ def _validator_problem(exc: BaseException) -> str:
 
 
 def check_class_args(cls: type, class_args: Mapping[str, Any], *, kind: str = "tuner", source: str | None = None,
-                     key: str | None = None) -> None:
-    """Check ``class_args`` against ``cls``'s constructor (and its ClassArgsValidator, if it ships one)."""
+                     key: str | None = None, validator: type | None = None) -> None:
+    """Check ``class_args`` against ``cls``'s constructor and its ClassArgsValidator: ``validator`` when
+    given (the one ``nnictl algo register`` recorded), else the one its module ships, if any."""
     key = key or f"{kind}.classArgs"
     label = cls.__name__
     if not isinstance(class_args, Mapping):
@@ -414,7 +437,7 @@ def check_class_args(cls: type, class_args: Mapping[str, Any], *, kind: str = "t
             f"{label} needs {', '.join(map(repr, missing))}, which classArgs does not give "
             f"(given: {', '.join(map(str, class_args)) or 'nothing'}; accepted: {accepted_text})",
             key=key, source=source)
-    validator_cls = _find_validator(cls)
+    validator_cls = validator or _find_validator(cls)
     if validator_cls is not None:
         try:
             validator_cls().validate_class_args(**class_args)
@@ -441,7 +464,8 @@ def validate_algorithm(kind: str, config: Any, *, source: str | None = None, key
             return
     else:
         cls = load_class(kind, ref, source=source, key=key)
-    check_class_args(cls, _effective_args(cls, ref), kind=kind, source=source, key=f"{key}.classArgs")
+    check_class_args(cls, _effective_args(cls, ref), kind=kind, source=source, key=f"{key}.classArgs",
+                     validator=_registered_validator(ref, source))
 
 
 def create_algorithm(kind: str, config: Any, *, source: str | None = None, key: str | None = None,
@@ -451,7 +475,8 @@ def create_algorithm(kind: str, config: Any, *, source: str | None = None, key: 
     key = key or kind
     cls = load_class(kind, ref, source=source, key=key)
     args = _effective_args(cls, ref)
-    check_class_args(cls, args, kind=kind, source=source, key=f"{key}.classArgs")
+    check_class_args(cls, args, kind=kind, source=source, key=f"{key}.classArgs",
+                     validator=_registered_validator(ref, source))
     try:
         return cls(**args)
     except (ValueError, TypeError) as exc:

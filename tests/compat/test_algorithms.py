@@ -164,3 +164,26 @@ def test_old_style_tuner_hooks_take_what_nni_2_passes(project) -> None:
     tuner.trial_end(0, True)
     assert tuner.population[-1].result == -0.25
     assert tuner.extract_scalar_reward(0.5) == 0.5
+
+
+def test_the_class_args_validator_named_in_the_meta_file_is_used(project, monkeypatch) -> None:
+    folder = project.copy("customized_tuner")
+    # the validator in a module of its own, as a meta file may name it
+    (folder / "strict_validators.py").write_text(
+        "from nni.utils import ClassArgsValidator\n\n\nclass StrictValidator(ClassArgsValidator):\n"
+        "    def validate_class_args(self, **kwargs):\n"
+        "        if kwargs.get('population_size', 4) > 8:\n"
+        "            raise ValueError('population_size should be at most 8, got %r' % kwargs['population_size'])\n")
+    (folder / "meta_old_style.yml").write_text(
+        "algoType: tuner\nbuiltinName: oldstyle\nclassName: old_style_tuner.OldStyleTuner\n"
+        "classArgsValidator: strict_validators.StrictValidator\n")
+    env = {"PYTHONPATH": f"{folder}:{project.env['PYTHONPATH']}"}
+    registered = project.nnictl("algo", "register", "--meta", folder / "meta_old_style.yml", env=env)
+    assert registered.returncode == 0, registered.stderr
+    monkeypatch.setenv("XDG_CONFIG_HOME", project.env["XDG_CONFIG_HOME"])
+    monkeypatch.syspath_prepend(str(folder))
+    good = {"builtinTunerName": "oldstyle", "classArgs": {"optimize_mode": "maximize", "population_size": 8}}
+    assert type(create_algorithm("tuner", good)).__name__ == "OldStyleTuner"
+    bad = {"builtinTunerName": "oldstyle", "classArgs": {"optimize_mode": "maximize", "population_size": 9}}
+    with pytest.raises(AlgorithmConfigError, match="StrictValidator.*population_size should be at most 8"):
+        create_algorithm("tuner", bad)
