@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +17,10 @@ _TYPES = ("tuner", "assessor", "advisor")
 
 
 def registered_algorithms_path() -> Path:
-    """NNI's file of user-registered algorithms (``nnictl algo register``)."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "nni" / "registered_algorithms.yml"
+    """NNI's file of user-registered algorithms (``nnictl algo register``); the loader reads the same file."""
+    from nni.algorithms import user_registry_path
+
+    return user_registry_path()
 
 
 def registered_algorithms() -> list[dict[str, Any]]:
