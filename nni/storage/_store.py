@@ -219,8 +219,13 @@ class StoreReader:
             where.append("type = ?")
             args.append(type)
         if since_revision is not None:
-            where.append("revision > ?")
-            args.append(int(since_revision))
+            # Metrics are append-only and their revision grows with their id: "changed after revision r"
+            # is "id from the first row of a later revision", a primary-key range (the index finds it).
+            first = self._one("SELECT MIN(id) FROM metrics WHERE revision > ?", (int(since_revision),))[0]
+            if first is None:
+                return []
+            where.append("id >= ?")
+            args.append(int(first))
         if after_id is not None:
             where.append("id > ?")
             args.append(int(after_id))
