@@ -249,6 +249,7 @@ class ExperimentManager(CommandHandlers, Lifecycle):
 
     def _loop(self) -> None:
         self._schedule()
+        self._check_done()  # a resumed experiment may have nothing left to run or wait for
         while self.status not in _ENDED:
             timeout = self._next_deadline_in()
             try:

@@ -71,3 +71,19 @@ def test_resume_replays_tuner_and_never_counts_twice(harness, tuner_cls, until) 
     assert platform2.reattached[0].metrics_offset == 2
     assert reader.trial(finished_unseen).status == "SUCCEEDED" and reader.trial(finished_unseen).replaced_by is None
     assert reader.profile().stats["resumes"] == 1
+
+
+def test_resume_of_a_finished_experiment_reaches_done(harness, tuner_cls) -> None:
+    """Nothing left to run or wait for: the resumed manager ends DONE at once instead of idling."""
+    from nni.manager import ExperimentManager
+    from nni.storage import ExperimentStore
+
+    h1 = harness(FakePlatform(), tuner_cls(seed=1), maxTrialNumber=3, trialConcurrency=2).start()
+    assert h1.join() == "DONE"
+    h2 = harness(FakePlatform(), tuner_cls(seed=1), resume=True, maxTrialNumber=3, trialConcurrency=2)
+    h2.dir = h1.dir
+    h2.store = ExperimentStore(h1.dir)
+    h2.manager = ExperimentManager(h1.manager.config.json, h1.dir, "abcdefgh", store=h2.store,
+                                   platform=h2.platform, tuner=h2.tuner, resume=True, stop_grace=5.0)
+    assert h2.start().join() == "DONE"
+    assert h2.reader().trial_count() == 3  # no trial added or counted again
