@@ -387,6 +387,8 @@ class SlurmPlatform(Platform):
                                         "and left no exit record")
 
     def _finish(self, trial: _Trial, state: str, reason: str) -> None:
+        if state != "LOST":
+            self._mark_started(trial)
         self._read_metrics(trial)
         exit_code = self._read_exit_code(trial)
         if trial.kill_status is not None:
@@ -405,8 +407,6 @@ class SlurmPlatform(Platform):
             status, text = "FAILED", reason or f"Slurm job {trial.slurm_job_id} ended in state {state}"
         if exit_code is None and trial.slurm_job_id:
             exit_code = self._scontrol_exit_code(trial.slurm_job_id)
-        if not trial.started and state not in ("LOST",):
-            self._mark_started(trial)
         trial.state = "DONE"
         self._emit(TrialExited(trial.job.trial_job_id, time.time(), status, exit_code, text))
 
@@ -415,6 +415,8 @@ class SlurmPlatform(Platform):
                                                                                trial.metrics_offset)
         for error in errors:
             _logger.warning("trial %s: %s", trial.job.trial_job_id, error)
+        if located:
+            self._mark_started(trial)  # a short job can report and end between two squeue rounds
         for record, end in located:
             self._emit(TrialMetric(trial.job.trial_job_id, record, end))
 
