@@ -10,7 +10,8 @@ Config::
 
 NNI wrapped the hyperopt library here; this is our own implementation with no hyperopt dependency:
 
-- ``anneal``: starts from the prior, then samples around good earlier configurations with a width
+- ``anneal``: starts with ``n_startup`` draws from the prior, then samples around good earlier
+  configurations with a width
   that shrinks as trials accumulate. The parent is drawn by rank with an exponential preference for the
   best (mean rank ``avg_best_idx``); each numeric parameter moves by a truncated normal in the unit
   cube whose width is ``1 / (1 + shrink_coef * n)`` of the base width; each ``choice`` keeps its option
@@ -52,6 +53,7 @@ class AnnealTuner(HistoryTuner):
         base_width: float = 0.25,
         n_candidates: int = 8,
         per_parameter: bool = True,
+        n_startup: int = 5,
     ) -> None:
         super().__init__(optimize_mode, seed)
         if avg_best_idx <= 0 or shrink_coef < 0 or not 0 < base_width <= 1:
@@ -64,11 +66,13 @@ class AnnealTuner(HistoryTuner):
         self.base_width = float(base_width)
         self.n_candidates = int(n_candidates)
         self.per_parameter = bool(per_parameter)
+        self.n_startup = int(n_startup)
 
     def _propose(self) -> np.ndarray:
         X, losses = self.history()
         n = len(losses)
-        if n == 0:
+        if n < self.n_startup:
+            # a few draws from the prior first, so a flat region around the first point cannot trap it
             return self.enc.random(self.rng, self.n_candidates)
         order = np.argsort(losses, kind="stable")
         width = self.base_width / (1.0 + self.shrink_coef * (n + len(self._pending)))
