@@ -51,7 +51,7 @@ _LIARS = ("best", "worst", "mean", None)
 
 # Extra knobs of this implementation (not NNI's), used by the benchmark's ablations.
 _EXTRA = ("bandwidth_factor", "min_bandwidth", "max_good", "min_spread", "local_fraction", "local_scale",
-          "effective_dim", "max_bad", "prior_sigma", "mix_fraction")
+          "effective_dim", "max_bad", "prior_sigma", "mix_fraction", "cat_bandwidth")
 
 _DEFAULTS: dict[str, Any] = {
     "constant_liar_type": "best",

@@ -33,6 +33,7 @@ class TpeSettings:
     max_bad: int = 1000
     prior_sigma: float = 0.0
     mix_fraction: float = 0.0
+    cat_bandwidth: float = 0.6
 
 
 def n_good(n: int, settings: TpeSettings) -> int:
@@ -114,6 +115,7 @@ def _suggest(
         min_spread=settings.min_spread,
         effective_dim=settings.effective_dim,
         prior_sigma=settings.prior_sigma,
+        cat_bandwidth=settings.cat_bandwidth,
     )
     bad = ParzenMixture(
         enc,
@@ -125,6 +127,7 @@ def _suggest(
         min_spread=settings.min_spread,
         effective_dim=settings.effective_dim,
         prior_sigma=settings.prior_sigma,
+        cat_bandwidth=settings.cat_bandwidth,
     )
     n_local = int(round(settings.local_fraction * settings.n_ei_candidates))
     n_mixed = int(round(settings.mix_fraction * (settings.n_ei_candidates - n_local)))

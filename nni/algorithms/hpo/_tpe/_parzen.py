@@ -45,6 +45,7 @@ class ParzenMixture:
         min_spread: float = 0.2,
         effective_dim: bool = True,
         prior_sigma: float = 0.0,
+        cat_bandwidth: float = 0.6,
     ) -> None:
         self.enc = enc
         self.centers = np.atleast_2d(np.asarray(centers, dtype=float)).reshape(-1, enc.dim)
@@ -81,7 +82,7 @@ class ParzenMixture:
                 self.keep[j] = 1.0
                 continue
             n_j = max(1, int(active[:, j].sum()))
-            off = (size - 1) / size * min(1.0, bandwidth_factor * n_j ** (-1.0 / (d_eff + 4)) * 0.6)
+            off = (size - 1) / size * min(1.0, bandwidth_factor * n_j ** (-1.0 / (d_eff + 4)) * cat_bandwidth)
             self.keep[j] = 1.0 - off
         # Truncation constants of the numeric kernels: log of the mass inside [0, 1].
         if k and self.num.size:
