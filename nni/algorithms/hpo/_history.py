@@ -144,8 +144,14 @@ class HistoryTuner(Tuner):
 
     def history(self) -> tuple[np.ndarray, np.ndarray]:
         """Finished observations ``(X, losses)`` in chronological order (arrays cached between calls)."""
-        if self._cache is None or len(self._cache[1]) != len(self._losses):
-            X = np.array(self._X).reshape(-1, self.enc.dim)
+        n = len(self._losses)
+        if self._cache is None or len(self._cache[1]) != n:
+            if self._cache is not None and 0 < len(self._cache[1]) < n:
+                # append the new rows only (the history grows by one result at a time)
+                old_X, old_losses = self._cache
+                X = np.vstack([old_X, np.array(self._X[len(old_losses):]).reshape(-1, self.enc.dim)])
+            else:
+                X = np.array(self._X).reshape(-1, self.enc.dim)
             self._cache = (X, np.array(self._losses, dtype=float))
         return self._cache
 

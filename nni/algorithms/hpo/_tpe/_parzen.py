@@ -67,12 +67,17 @@ class ParzenMixture:
         d_eff = float(active.sum(axis=1).mean()) if (k and effective_dim) else float(d)
         shrink = n_eff ** (-1.0 / (d_eff + 4))
         bw = np.full(d, 0.3)
-        for j in self.num:
-            vals = self.centers[active[:, j], j]
-            spread = float(np.std(vals)) if vals.size >= 2 else 0.3
-            spread = min(max(spread, min_spread), 0.3)
-            floor = max(min_bandwidth, 0.5 * enc.steps[j])
-            bw[j] = min(max(bandwidth_factor * spread * shrink, floor), 1.0)
+        if self.num.size:
+            cols = self.centers[:, self.num]
+            counts = active[:, self.num].sum(axis=0)
+            filled = np.where(np.isfinite(cols), cols, 0.0)
+            mean = filled.sum(axis=0) / np.maximum(counts, 1)
+            dev = np.where(np.isfinite(cols), cols - mean, 0.0)
+            spread = np.sqrt((dev * dev).sum(axis=0) / np.maximum(counts, 1))
+            spread = np.where(counts >= 2, spread, 0.3)
+            spread = np.clip(spread, min_spread, 0.3)
+            floor = np.maximum(min_bandwidth, 0.5 * enc.steps[self.num])
+            bw[self.num] = np.minimum(np.maximum(bandwidth_factor * spread * shrink, floor), 1.0)
         self.bandwidth = bw
         # Choice kernels: probability of keeping the centre's option; tends to 1 as data accumulate.
         self.keep = np.zeros(d)
