@@ -136,7 +136,55 @@ def _enumerate(specs: Sequence[ParameterSpec]) -> Iterator[dict[Key, Any]]:
     yield from walk(0, {})
 
 
-class ModelBasedTuner(Tuner):
+class SpaceTuner(Tuner):
+    """What the model-based and the bracket tuners share: the parsed space, losses, imported results.
+
+    Subclasses set ``optimize_mode``, ``_specs`` (parsed space or None) and ``_enc`` (its encoding).
+    """
+
+    optimize_mode: OptimizeMode
+    _specs: list[ParameterSpec] | None
+    _enc: UnitCubeEncoding | None
+
+    def _require_space(self) -> UnitCubeEncoding:
+        if self._enc is None:
+            raise NNIError(f"{type(self).__name__}: update_search_space() must be called before suggesting or learning")
+        return self._enc
+
+    def _loss(self, value: Any) -> float:
+        reward = extract_scalar_reward(value)
+        return -reward if self.optimize_mode is OptimizeMode.Maximize else reward
+
+    def _flat_or_none(self, params: dict[str, Any]) -> dict[Key, Any] | None:
+        """The flat form of a trial's parameters (``TRIAL_BUDGET`` ignored), or None if outside the space."""
+        if self._specs is None:
+            return None
+        clean = {k: v for k, v in params.items() if k != "TRIAL_BUDGET"}
+        try:
+            flat = search_space.deformat_parameters(clean, self._specs)
+        except SearchSpaceError:
+            return None
+        if not all(search_space.contains(s, flat[s.key]) for s in self._specs if s.key in flat):
+            return None
+        return flat
+
+    def _imported(self, data: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[Key, Any], float]]:
+        """``(parameters, flat, loss)`` of each usable ``import_data`` item; the others are logged and skipped."""
+        for item in data:
+            params = item.get("parameter") if isinstance(item, dict) else None
+            flat = self._flat_or_none(params) if isinstance(params, dict) else None
+            if params is None or flat is None:
+                _logger.warning("import_data: skipping %r (not a {'parameter', 'value'} item of this space)", item)
+                continue
+            try:
+                loss = self._loss(item.get("value"))
+            except (RuntimeError, TypeError):
+                _logger.warning("import_data: skipping %r (no numeric value)", item)
+                continue
+            yield params, flat, loss
+
+
+class ModelBasedTuner(SpaceTuner):
     """Base of the surrogate-model tuners; subclasses implement :meth:`_propose`."""
 
     def __init__(self, optimize_mode: str = "maximize", cold_start_num: int = 10, seed: int | None = None) -> None:
@@ -217,17 +265,7 @@ class ModelBasedTuner(Tuner):
 
     def import_data(self, data: list[dict[str, Any]]) -> None:
         enc = self._require_space()
-        for item in data:
-            params = item.get("parameter") if isinstance(item, dict) else None
-            flat = self._flat_or_none(params) if isinstance(params, dict) else None
-            if flat is None:
-                _logger.warning("import_data: skipping %r (not a {'parameter', 'value'} item of this space)", item)
-                continue
-            try:
-                loss = self._loss(item.get("value"))
-            except (RuntimeError, TypeError):
-                _logger.warning("import_data: skipping %r (no numeric value)", item)
-                continue
+        for params, flat, loss in self._imported(data):
             self._history.append((dict(params), loss))
             self._seen.add(enc.key_of(flat))
             if math.isfinite(loss):
@@ -247,26 +285,6 @@ class ModelBasedTuner(Tuner):
         return self._require_space()
 
     # ------------------------------------------------------------------------------------- helpers
-    def _require_space(self) -> UnitCubeEncoding:
-        if self._enc is None:
-            raise NNIError(f"{type(self).__name__}: update_search_space() must be called before suggesting or learning")
-        return self._enc
-
-    def _loss(self, value: Any) -> float:
-        reward = extract_scalar_reward(value)
-        return -reward if self.optimize_mode is OptimizeMode.Maximize else reward
-
-    def _flat_or_none(self, params: dict[str, Any]) -> dict[Key, Any] | None:
-        assert self._specs is not None
-        clean = {k: v for k, v in params.items() if k != "TRIAL_BUDGET"}
-        try:
-            flat = search_space.deformat_parameters(clean, self._specs)
-        except SearchSpaceError:
-            return None
-        if not all(search_space.contains(s, flat[s.key]) for s in self._specs if s.key in flat):
-            return None
-        return flat
-
     def _pending_matrix(self) -> np.ndarray:
         enc = self._require_space()
         if not self._pending:

@@ -17,13 +17,11 @@ from typing import Any
 import numpy as np
 
 from nni import search_space
-from nni.errors import NNIError, NoMoreTrialError, SearchSpaceError, WaitForResults
+from nni.errors import NoMoreTrialError, SearchSpaceError, WaitForResults
 from nni.search_space import ParameterSpec
-from nni.tuner import Tuner
-from nni.utils import OptimizeMode, extract_scalar_reward
 
 from .._encoding import UnitCubeEncoding
-from .base import count_configurations, parse_optimize_mode
+from .base import SpaceTuner, count_configurations, parse_optimize_mode
 from .brackets import BracketSchedule, Job
 
 __all__ = ["BracketTuner", "BUDGET_KEY"]
@@ -34,7 +32,7 @@ BUDGET_KEY = "TRIAL_BUDGET"
 Key = tuple[Any, ...]
 
 
-class BracketTuner(Tuner):
+class BracketTuner(SpaceTuner):
     """A tuner driven by a :class:`BracketSchedule`; subclasses pick new configurations."""
 
     def __init__(
@@ -112,17 +110,7 @@ class BracketTuner(Tuner):
 
     def import_data(self, data: list[dict[str, Any]]) -> None:
         self._require_space()
-        for item in data:
-            params = item.get("parameter") if isinstance(item, dict) else None
-            flat = self._flat_or_none(params) if isinstance(params, dict) else None
-            if flat is None:
-                _logger.warning("import_data: skipping %r (not a {'parameter', 'value'} item of this space)", item)
-                continue
-            try:
-                loss = self._loss(item.get("value"))
-            except (RuntimeError, TypeError):
-                _logger.warning("import_data: skipping %r (no numeric value)", item)
-                continue
+        for params, flat, loss in self._imported(data):
             budget = params.get(BUDGET_KEY, self.schedule.max_budget)
             if not isinstance(budget, (int, float)) or isinstance(budget, bool):
                 budget = self.schedule.max_budget
@@ -164,26 +152,6 @@ class BracketTuner(Tuner):
         rounded = round(budget)
         return int(rounded) if abs(budget - rounded) < 1e-9 else float(budget)
 
-    def _require_space(self) -> UnitCubeEncoding:
-        if self._enc is None:
-            raise NNIError(f"{type(self).__name__}: update_search_space() must be called before suggesting or learning")
-        return self._enc
-
-    def _loss(self, value: Any) -> float:
-        reward = extract_scalar_reward(value)
-        return -reward if self.optimize_mode is OptimizeMode.Maximize else reward
-
-    def _flat_or_none(self, params: dict[str, Any]) -> dict[Key, Any] | None:
-        if self._specs is None:
-            return None
-        clean = {k: v for k, v in params.items() if k != BUDGET_KEY}
-        try:
-            flat = search_space.deformat_parameters(clean, self._specs)
-        except SearchSpaceError:
-            return None
-        if not all(search_space.contains(s, flat[s.key]) for s in self._specs if s.key in flat):
-            return None
-        return flat
 
 
 def s_max_for(ratio: float, eta: float) -> int:
