@@ -129,11 +129,11 @@ def test_resume_after_manager_sigkill_reattaches_running_jobs(slurm_cluster, tmp
     running_jobs = {r["trial"]: r["job"] for r in world.records("started.jsonl")}
 
     world.nnictl("resume", exp_id, "--port", world.port, env=env)
-    world.wait_for(lambda: world.rest("/check-status")["status"] in ("DONE", "NO_MORE_TRIAL")
-                   and len(world.records("ended.jsonl")) == 3, timeout=180, what="experiment done")
-    world.wait_for(lambda: world.rest("/check-status")["status"] == "DONE", what="DONE")
-    trials = world.rest("/trial-jobs")
-    try:
+    try:  # the resumed manager is stopped whatever happens, so no process outlives the test
+        world.wait_for(lambda: world.rest("/check-status")["status"] in ("DONE", "NO_MORE_TRIAL")
+                       and len(world.records("ended.jsonl")) == 3, timeout=180, what="experiment done")
+        world.wait_for(lambda: world.rest("/check-status")["status"] == "DONE", what="DONE")
+        trials = world.rest("/trial-jobs")
         assert len(trials) == 3 and all(t["status"] == "SUCCEEDED" for t in trials)
         # The jobs that were running when the manager died were followed, not submitted again.
         started = world.records("started.jsonl")
