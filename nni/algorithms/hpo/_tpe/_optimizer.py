@@ -105,30 +105,24 @@ def _suggest(
         scale = bad_weights[:old].sum() / max(bad_weights[pick].sum(), 1e-300)
         bad_weights = np.concatenate([bad_weights[pick] * scale, bad_weights[old:]])
         bad_idx = np.concatenate([bad_idx[pick], bad_idx[old:]])
-    good = ParzenMixture(
-        enc,
-        X[good_idx],
-        np.ones(len(good_idx)),
-        prior_weight=settings.prior_weight,
-        bandwidth_factor=settings.bandwidth_factor,
-        min_bandwidth=settings.min_bandwidth,
-        min_spread=settings.min_spread,
-        effective_dim=settings.effective_dim,
-        prior_sigma=settings.prior_sigma,
-        cat_bandwidth=settings.cat_bandwidth,
-    )
-    bad = ParzenMixture(
-        enc,
-        X[bad_idx],
-        bad_weights,
-        prior_weight=settings.prior_weight,
-        bandwidth_factor=settings.bandwidth_factor,
-        min_bandwidth=settings.min_bandwidth,
-        min_spread=settings.min_spread,
-        effective_dim=settings.effective_dim,
-        prior_sigma=settings.prior_sigma,
-        cat_bandwidth=settings.cat_bandwidth,
-    )
+
+    def mixture(points: np.ndarray, weights: np.ndarray) -> ParzenMixture:
+        return ParzenMixture(
+            enc,
+            points,
+            weights,
+            prior_weight=settings.prior_weight,
+            bandwidth_factor=settings.bandwidth_factor,
+            min_bandwidth=settings.min_bandwidth,
+            min_spread=settings.min_spread,
+            effective_dim=settings.effective_dim,
+            prior_sigma=settings.prior_sigma,
+            cat_bandwidth=settings.cat_bandwidth,
+        )
+
+    good = mixture(X[good_idx], np.ones(len(good_idx)))
+    bad = mixture(X[bad_idx], bad_weights)
+
     n_local = int(round(settings.local_fraction * settings.n_ei_candidates))
     n_mixed = int(round(settings.mix_fraction * (settings.n_ei_candidates - n_local)))
     C = good.sample(rng, settings.n_ei_candidates - n_local - n_mixed)
