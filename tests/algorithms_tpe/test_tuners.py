@@ -194,3 +194,49 @@ def test_pbt_default_checkpoint_dir_uses_experiment_id(monkeypatch):
     monkeypatch.setenv("NNI_EXP_ID", "ab12cd34")
     assert default_checkpoint_dir().endswith("/nni/checkpoint/ab12cd34")
     assert PBTTuner().all_checkpoint_dir == default_checkpoint_dir()
+
+
+def test_kernel_widths_follow_the_gaps_between_observations():
+    from nni.algorithms.hpo._tpe import neighbor_widths
+
+    centers = np.array([[0.10], [0.50], [0.52], [np.nan], [0.90]])
+    widths = neighbor_widths(centers, floor=np.array([0.0]))[:, 0]
+    # Four active centres: floor 1/6. The ends take the gap to their one inner neighbour.
+    assert widths[0] == pytest.approx(0.40)  # 0.10 -> 0.50
+    assert widths[1] == pytest.approx(0.40)  # larger of 0.40 (left) and 0.02 (right)
+    assert widths[2] == pytest.approx(0.38)  # larger of 0.02 and 0.38
+    assert widths[4] == pytest.approx(0.38)
+    assert widths[3] == 1.0  # inactive centre: unused
+    lone = neighbor_widths(np.array([[0.2]]), floor=np.array([0.0]))[0, 0]
+    assert lone == pytest.approx(0.8)  # a lone centre: the larger gap to the interval's ends
+
+
+def test_tpe_refines_a_branch_from_its_own_trials():
+    """The sub-parameters of a branch come from that branch's best trials, even when every globally
+    good trial took the other branch."""
+    space = {"model": {"_type": "choice", "_value": [
+        {"_name": "easy", "u": {"_type": "uniform", "_value": [0, 1]}},
+        {"_name": "hard", "v": {"_type": "uniform", "_value": [0, 1]}},
+    ]}}
+    rng = np.random.default_rng(0)
+    data = [{"parameter": {"model": {"_name": "easy", "u": float(u)}}, "value": 0.5 + 0.01 * u}
+            for u in rng.random(30)]
+    # The hard branch: loss far above every easy trial, but lowest near v = 0.8.
+    data += [{"parameter": {"model": {"_name": "hard", "v": float(v)}}, "value": 2.0 + abs(v - 0.8)}
+             for v in rng.random(30)]
+    tuner = TpeTuner(seed=1, tpe_args={"n_ei_candidates": 256})
+    tuner.update_search_space(space)
+    tuner.import_data(data)
+    X, losses = tuner.history()
+    from nni.algorithms.hpo._tpe import TpeSettings, suggest_candidates
+
+    hard = tuner.enc.index[("model", 1, "v")]
+    choice = tuner.enc.index[("model",)]
+    for branch_models, near in ((True, True), (False, False)):
+        C = suggest_candidates(tuner.enc, X, losses, np.random.default_rng(2), TpeSettings(branch_models=branch_models))
+        vs = C[C[:, choice] == 1, hard]
+        assert len(vs) > 0
+        closeness = np.mean(np.abs(vs - 0.8) < 0.15)
+        # With per-branch models most "hard" candidates sit near that branch's best v; the joint
+        # model has no good "hard" centre and draws v from the prior (~30% within 0.15 of 0.8).
+        assert (closeness > 0.6) == near, (branch_models, closeness)

@@ -10,7 +10,7 @@ Config::
         tpe_args:                    # all optional
           constant_liar_type: best   # best | worst | mean | null (how running trials are modelled)
           n_startup_jobs: 10         # random (Sobol) configurations before the model is used
-          n_ei_candidates: 64        # candidates drawn from l(x) per suggestion
+          n_ei_candidates: 128       # candidates drawn from l(x) per suggestion
           linear_forgetting: 25      # older bad observations weigh less beyond this many
           prior_weight: 1.0          # weight of the search space's prior in both mixtures
           gamma: 0.15                # fraction of observations in the good set (at most 25)
@@ -19,10 +19,13 @@ How it works (our own implementation):
 
 - the space is encoded into the unit cube (log, normal-CDF and integer handling in the encoding);
 - the good and bad observations each get one *multivariate* Parzen mixture: a product kernel over all
-  active parameters, so correlated parameters are modelled jointly; nested ``choice`` parameters are
-  part of the same joint model (a kernel centre lacking a parameter uses the prior for it);
-- kernel widths follow the spread of the centres (Scott's rule on their standard deviation), so the
-  search narrows as the good set concentrates; choices use a keep-or-switch kernel;
+  active parameters, so correlated parameters are modelled jointly;
+- each kernel's width on each parameter is the larger gap to its neighbouring observations (times
+  ``bandwidth_factor`` 0.8, at least ``1 / (n + 2)`` of the range), so kernels are narrow where good
+  points cluster and wide where they are sparse; choices use a keep-or-switch kernel;
+- nested ``choice`` spaces are modelled branch by branch: the outermost parameters first, then the
+  parameters of each chosen branch from the trials that took that branch (their own good/bad split),
+  so a promising branch is refined even while another branch holds the overall best trials;
 - candidates are drawn from l(x) and ranked by l(x)/g(x); a candidate equal to a configuration
   already suggested is skipped, and running trials enter the model with a constant-liar value.
 
@@ -50,13 +53,12 @@ __all__ = ["TpeTuner", "TpeArguments", "TpeClassArgsValidator"]
 _LIARS = ("best", "worst", "mean", None)
 
 # Extra knobs of this implementation (not NNI's), used by the benchmark's ablations.
-_EXTRA = ("bandwidth_factor", "min_bandwidth", "max_good", "min_spread", "local_fraction", "local_scale",
-          "effective_dim", "max_bad", "prior_sigma", "mix_fraction", "cat_bandwidth")
+_EXTRA = ("bandwidth_factor", "min_bandwidth", "max_good", "max_bad", "cat_bandwidth", "branch_models")
 
 _DEFAULTS: dict[str, Any] = {
     "constant_liar_type": "best",
     "n_startup_jobs": 10,
-    "n_ei_candidates": 64,
+    "n_ei_candidates": 128,
     "linear_forgetting": 25,
     "prior_weight": 1.0,
     "gamma": 0.15,

@@ -21,19 +21,14 @@ class TpeSettings:
 
     gamma: float = 0.15
     max_good: int = 25
-    n_ei_candidates: int = 64
+    n_ei_candidates: int = 128
     linear_forgetting: int = 25
     prior_weight: float = 1.0
-    bandwidth_factor: float = 1.0
+    bandwidth_factor: float = 0.8
     min_bandwidth: float = 0.005
-    min_spread: float = 0.2
-    local_fraction: float = 0.0
-    local_scale: float = 0.3
-    effective_dim: bool = True
-    max_bad: int = 1000
-    prior_sigma: float = 0.0
-    mix_fraction: float = 0.0
+    max_bad: int = 250
     cat_bandwidth: float = 0.6
+    branch_models: bool = True
 
 
 def n_good(n: int, settings: TpeSettings) -> int:
@@ -78,13 +73,82 @@ def suggest_candidates(
     """Candidates drawn from the good-set mixture, best TPE score (log l - log g) first.
 
     ``X`` rows are observations in chronological order (NaN = inactive), ``losses`` lower-is-better.
+    With nested choices and ``settings.branch_models``, one TPE step runs per group of parameters
+    that are active together, outermost first; each group's good and bad sets come from the trials
+    that took the same branch, so a branch is refined by its own best trials even while another
+    branch holds the overall best ones.
     """
     with _single_thread_blas():
-        return _suggest(enc, X, losses, rng, settings)
+        if not enc.conditional or not settings.branch_models:
+            return _rank(enc, X, losses, rng, settings)
+        return _rank_by_branch(enc, X, losses, rng, settings)
 
 
-def _suggest(
+class _Group:
+    """Coordinates active under the same choices: a sub-space with no conditions inside, in the form
+    :class:`ParzenMixture` reads."""
+
+    def __init__(self, enc: UnitCubeEncoding, coords: list[int], conditions: tuple[tuple[int, int], ...]) -> None:
+        self.coords = np.array(coords, dtype=int)
+        self.branch = conditions
+        self.dim = len(coords)
+        self.categorical = enc.categorical[self.coords]
+        self.sizes = enc.sizes[self.coords]
+        self.steps = enc.steps[self.coords]
+        self.conditions: list[tuple[tuple[int, int], ...]] = [()] * self.dim
+
+    def taken_by(self, X: np.ndarray) -> np.ndarray:
+        """Rows of ``X`` that took this group's branch."""
+        mask = np.ones(len(X), dtype=bool)
+        for parent, option in self.branch:
+            mask &= X[:, parent] == option
+        return mask
+
+    def random(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        X = rng.random((n, self.dim))
+        for j in np.flatnonzero(self.categorical):
+            X[:, j] = rng.integers(self.sizes[j], size=n)
+        return X
+
+
+def _groups(enc: UnitCubeEncoding) -> list[_Group]:
+    """The coordinates grouped by the choices that activate them, outer groups first."""
+    by_branch: dict[tuple[tuple[int, int], ...], list[int]] = {}
+    for j, cond in enumerate(enc.conditions):
+        by_branch.setdefault(tuple(sorted(cond)), []).append(j)
+    return [_Group(enc, coords, branch) for branch, coords in sorted(by_branch.items(), key=lambda kv: len(kv[0]))]
+
+
+def _rank_by_branch(
     enc: UnitCubeEncoding,
+    X: np.ndarray,
+    losses: np.ndarray,
+    rng: np.random.Generator,
+    settings: TpeSettings,
+) -> np.ndarray:
+    C: np.ndarray | None = None
+    for group in _groups(enc):
+        if C is None:  # the outermost group is always active
+            ranked = _rank(group, X[:, group.coords], losses, rng, settings)
+            C = np.full((len(ranked), enc.dim), np.nan)
+            C[:, group.coords] = ranked
+            continue
+        rows = np.flatnonzero(group.taken_by(C))
+        if rows.size == 0:
+            continue
+        taken = group.taken_by(X)
+        if taken.sum() >= 2:
+            ranked = _rank(group, X[taken][:, group.coords], losses[taken], rng, settings)
+        else:
+            ranked = group.random(rng, rows.size)
+        # Best sub-configuration to the best outer candidate, the next to the next, ...
+        C[np.ix_(rows, group.coords)] = ranked[np.arange(rows.size) % len(ranked)]
+    assert C is not None
+    return C
+
+
+def _rank(
+    enc: UnitCubeEncoding | _Group,
     X: np.ndarray,
     losses: np.ndarray,
     rng: np.random.Generator,
@@ -114,21 +178,11 @@ def _suggest(
             prior_weight=settings.prior_weight,
             bandwidth_factor=settings.bandwidth_factor,
             min_bandwidth=settings.min_bandwidth,
-            min_spread=settings.min_spread,
-            effective_dim=settings.effective_dim,
-            prior_sigma=settings.prior_sigma,
             cat_bandwidth=settings.cat_bandwidth,
         )
 
     good = mixture(X[good_idx], np.ones(len(good_idx)))
     bad = mixture(X[bad_idx], bad_weights)
-
-    n_local = int(round(settings.local_fraction * settings.n_ei_candidates))
-    n_mixed = int(round(settings.mix_fraction * (settings.n_ei_candidates - n_local)))
-    C = good.sample(rng, settings.n_ei_candidates - n_local - n_mixed)
-    if n_mixed:
-        C = np.vstack([C, good.sample(rng, n_mixed, mixed=True)])
-    if n_local:
-        C = np.vstack([C, good.sample(rng, n_local, scale=settings.local_scale)])
+    C = good.sample(rng, settings.n_ei_candidates)
     score = good.log_pdf(C) - bad.log_pdf(C)
     return C[np.argsort(-score, kind="stable")]
