@@ -10,7 +10,7 @@ Config::
         tpe_args:                    # all optional
           constant_liar_type: best   # best | worst | mean | null (how running trials are modelled)
           n_startup_jobs: 10         # random (Sobol) configurations before the model is used
-          n_ei_candidates: 128       # candidates drawn from l(x) per suggestion
+          n_ei_candidates: 32        # candidates drawn from l(x) per suggestion
           linear_forgetting: 25      # older bad observations weigh less beyond this many
           prior_weight: 1.0          # weight of the search space's prior in both mixtures
           gamma: 0.15                # fraction of observations in the good set (at most 25)
@@ -22,7 +22,8 @@ How it works (our own implementation):
   active parameters, so correlated parameters are modelled jointly;
 - each kernel's width on each parameter is the larger gap to its neighbouring observations (times
   ``bandwidth_factor`` 0.8, at least ``1 / (n + 2)`` of the range), so kernels are narrow where good
-  points cluster and wide where they are sparse; choices use a keep-or-switch kernel;
+  points cluster and wide where they are sparse; choices use a keep-or-switch kernel that sharpens
+  faster in the (large) bad set than in the good set, so other options near good regions get tried;
 - nested ``choice`` spaces are modelled branch by branch: the outermost parameters first, then the
   parameters of each chosen branch from the trials that took that branch (their own good/bad split),
   so a promising branch is refined even while another branch holds the overall best trials;
@@ -58,7 +59,7 @@ _EXTRA = ("bandwidth_factor", "min_bandwidth", "max_good", "max_bad", "cat_bandw
 _DEFAULTS: dict[str, Any] = {
     "constant_liar_type": "best",
     "n_startup_jobs": 10,
-    "n_ei_candidates": 128,
+    "n_ei_candidates": 32,
     "linear_forgetting": 25,
     "prior_weight": 1.0,
     "gamma": 0.15,

@@ -21,7 +21,7 @@ class TpeSettings:
 
     gamma: float = 0.15
     max_good: int = 25
-    n_ei_candidates: int = 128
+    n_ei_candidates: int = 32
     linear_forgetting: int = 25
     prior_weight: float = 1.0
     bandwidth_factor: float = 0.8
@@ -170,7 +170,7 @@ def _rank(
         bad_weights = np.concatenate([bad_weights[pick] * scale, bad_weights[old:]])
         bad_idx = np.concatenate([bad_idx[pick], bad_idx[old:]])
 
-    def mixture(points: np.ndarray, weights: np.ndarray) -> ParzenMixture:
+    def mixture(points: np.ndarray, weights: np.ndarray, choice_smoothing: str = "scott") -> ParzenMixture:
         return ParzenMixture(
             enc,
             points,
@@ -179,10 +179,14 @@ def _rank(
             bandwidth_factor=settings.bandwidth_factor,
             min_bandwidth=settings.min_bandwidth,
             cat_bandwidth=settings.cat_bandwidth,
+            choice_smoothing=choice_smoothing,
         )
 
+    # The bad set's choice kernels sharpen with its size: where the bad trials near a good region all
+    # share one option, the other options there score well and get tried (the good set, small and
+    # homogeneous, would otherwise keep TPE on one option of a choice for good).
     good = mixture(X[good_idx], np.ones(len(good_idx)))
-    bad = mixture(X[bad_idx], bad_weights)
+    bad = mixture(X[bad_idx], bad_weights, "prior")
     C = good.sample(rng, settings.n_ei_candidates)
     score = good.log_pdf(C) - bad.log_pdf(C)
     return C[np.argsort(-score, kind="stable")]

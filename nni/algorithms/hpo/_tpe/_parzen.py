@@ -52,6 +52,7 @@ class ParzenMixture:
         bandwidth_factor: float,
         min_bandwidth: float,
         cat_bandwidth: float = 0.6,
+        choice_smoothing: str = "scott",
     ) -> None:
         self.enc = enc
         self.centers = np.atleast_2d(np.asarray(centers, dtype=float)).reshape(-1, enc.dim)
@@ -68,8 +69,9 @@ class ParzenMixture:
             self.H = np.minimum(neighbor_widths(self.centers[:, self.num], floor) * bandwidth_factor, 1.0)
         else:
             self.H = np.ones((k, self.num.size))
-        # Choice kernels: probability of keeping the centre's option; tends to 1 as data accumulate
-        # (Scott-like rate in the number of parameters active per configuration).
+        # Choice kernels: probability of keeping the centre's option; tends to 1 as data accumulate,
+        # "scott": slowly (a Scott-like rate in the number of parameters active per configuration);
+        # "prior": the prior component's share spread over the options, so at a rate of 1/n.
         d_eff = float(active.sum(axis=1).mean()) if k else float(d)
         self.keep = np.zeros(d)
         for j in self.cat:
@@ -78,6 +80,10 @@ class ParzenMixture:
                 self.keep[j] = 1.0
                 continue
             n_j = max(1, int(active[:, j].sum()))
+            if choice_smoothing == "prior":
+                spread = prior_weight / (n_j + 1)
+                self.keep[j] = (1.0 + spread) / (1.0 + size * spread)
+                continue
             off = (size - 1) / size * min(1.0, bandwidth_factor * n_j ** (-1.0 / (d_eff + 4)) * cat_bandwidth)
             self.keep[j] = 1.0 - off
         if self.num.size:
