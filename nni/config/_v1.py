@@ -194,6 +194,8 @@ def _algorithm(kind: str, value: Any, ctx: Context, out: dict[str, Any], names: 
             names[f"{kind}.name"] = f"{kind}.{key}"
         elif key == "classArgs":
             converted["classArgs"] = item
+        elif key == "includeIntermediateResults":
+            converted["includeIntermediateResults"] = item
         elif key == "codeDir":
             converted["codeDirectory"] = item
             names[f"{kind}.codeDirectory"] = f"{kind}.codeDir"

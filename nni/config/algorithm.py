@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ._base import ConfigBase, Context, option
-from ._values import to_mapping, to_nonempty_str, to_path
+from ._values import to_bool, to_mapping, to_nonempty_str, to_path
 
 __all__ = ["AlgorithmConfig"]
 
@@ -20,6 +20,10 @@ class AlgorithmConfig(ConfigBase):
     class_name: str | None = option("className", to_nonempty_str, help="module.ClassName of a custom algorithm")
     code_directory: str | None = option("codeDirectory", to_path("dir", must_exist=True))
     class_args: dict[str, Any] = option("classArgs", to_mapping, default_factory=dict)
+    include_intermediate_results: bool = option(
+        "includeIntermediateResults", to_bool, default=False,
+        help="tuner only: a trial the assessor stops early gives the tuner its last intermediate result",
+    )
 
     _renamed: ClassVar[dict[str, str]] = {
         "builtinTunerName": "name", "builtinAssessorName": "name", "builtinAdvisorName": "name",

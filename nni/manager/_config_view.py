@@ -54,6 +54,7 @@ class AlgorithmSpec:
     class_name: str | None
     code_directory: str | None
     class_args: dict[str, Any]
+    include_intermediate_results: bool = False
 
     @property
     def label(self) -> str:
@@ -69,7 +70,8 @@ def _algorithm(obj: Any) -> AlgorithmSpec | None:
         return None
     code_dir = _get(obj, "code_directory") or _get(obj, "code_dir")
     return AlgorithmSpec(name, class_name, None if code_dir is None else str(code_dir),
-                         dict(_get(obj, "class_args") or {}))
+                         dict(_get(obj, "class_args") or {}),
+                         bool(_get(obj, "include_intermediate_results", False)))
 
 
 @dataclass(frozen=True)

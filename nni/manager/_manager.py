@@ -101,6 +101,8 @@ class ExperimentManager(CommandHandlers, Lifecycle):
         self._active: dict[str, _Active] = {}
         self._queued: deque[TrialRecord] = deque()  # created, not yet submitted (no free slot yet)
         self._limits: dict[str, Any] = self.config.limits()
+        # Trials whose last intermediate result went to the tuner as their result (includeIntermediateResults).
+        self._early_results: set[str] = set()
         self._counted = 0  # trials that count toward maxTrialNumber
         self._next_sequence = 0
         self._next_parameter = 0
@@ -338,14 +340,15 @@ class ExperimentManager(CommandHandlers, Lifecycle):
         with self.store.transaction():
             added = self.store.add_metrics(rows)
             for m in added:
-                if m.type == "FINAL":
+                if m.type == "FINAL" and m.trial_job_id not in self._early_results:
                     self.store.log_algorithm("receive", {"trial_job_id": m.trial_job_id})
         for m in added:
             active = self._active.get(m.trial_job_id)
             if active is None:
                 continue
             if m.type == "FINAL":
-                self._receive_final(active.record, m.value)
+                if m.trial_job_id not in self._early_results:  # else the tuner has its result already
+                    self._receive_final(active.record, m.value)
                 self._wait_results = False
             elif m.type == "PERIODICAL":
                 active.history.append(m.value)
@@ -376,6 +379,16 @@ class ExperimentManager(CommandHandlers, Lifecycle):
         if result is AssessResult.Bad or result is False or getattr(result, "value", True) is False:
             _log.info("assessor: stop trial %s early", active.record.trial_job_id)
             self._kill(active, "EARLY_STOPPED", "the assessor stopped it early")
+            tuner = self.config.tuner
+            if (tuner is not None and tuner.include_intermediate_results and self.config.advisor is None
+                    and self.store.trial(active.record.trial_job_id).final_metric is None):
+                # NNI's includeIntermediateResults: the last intermediate result stands in for the final one
+                # (unless the trial's own final result came in already, e.g. in the same batch).
+                last = active.history[-1]
+                self.store.log_algorithm("receive_intermediate", {"trial_job_id": active.record.trial_job_id,
+                                                                  "value": last})
+                self._early_results.add(active.record.trial_job_id)
+                self._receive_final(active.record, last)
 
     def _on_exit(self, active: _Active, event: TrialExited) -> None:
         record = active.record

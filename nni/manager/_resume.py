@@ -2,7 +2,8 @@
 
 The journal (``algorithm_log``) records every call into the tuner in order, each written before the
 call was made: ``update_search_space``, ``generate`` (the parameter ids asked and how many came back),
-``receive`` (a FINAL result), ``trial_end``, ``import_data``. Replaying it on a fresh tuner makes the
+``receive`` (a FINAL result), ``receive_intermediate`` (the last intermediate result of a trial the
+assessor stopped, with ``includeIntermediateResults``), ``trial_end``, ``import_data``. Replaying it on a fresh tuner makes the
 same calls with the same ids and values, so a seeded tuner ends in exactly the state it had; trials are
 never created again by the replay (st_callback is ignored) and no result is counted twice.
 """
@@ -78,6 +79,11 @@ def _replay(m: ExperimentManager) -> int:
             record = m.store.trial(data["trial_job_id"])
             if record is not None and record.final_metric is not None:
                 m._receive_final(record, record.final_metric)
+        elif call == "receive_intermediate":
+            record = m.store.trial(data["trial_job_id"])
+            if record is not None:
+                m._early_results.add(record.trial_job_id)
+                m._receive_final(record, data["value"])
         elif call == "trial_end":
             record = m.store.trial(data["trial_job_id"])
             if record is not None:

@@ -279,3 +279,16 @@ def test_v1_advisor_and_custom_assessor(write: Callable[..., Path], v1: Callable
     with pytest.raises(ConfigError, match=r"'assessor.classArgs.start': unknown argument 'start' for A; "
                                           r"did you mean 'start_step'\?"):
         load_config(write("asr2.yml", data))
+
+
+def test_include_intermediate_results_in_both_dialects(write: Callable[..., Path], v1: Callable[..., dict[str, Any]],
+                                                       v2: Callable[..., dict[str, Any]]) -> None:
+    old = load_config(write("old.yml", v1(tuner={"builtinTunerName": "TPE", "includeIntermediateResults": True})))
+    new = load_config(write("new.yml", v2(tuner={"name": "TPE", "includeIntermediateResults": True})))
+    plain = load_config(write("plain.yml", v2(tuner={"name": "TPE"})))
+    assert old.tuner is not None and new.tuner is not None and plain.tuner is not None
+    assert old.tuner.include_intermediate_results and new.tuner.include_intermediate_results
+    assert not plain.tuner.include_intermediate_results
+    assert new.to_json()["tuner"]["includeIntermediateResults"] is True
+    with pytest.raises(ConfigError, match="includeIntermediateResults"):
+        load_config(write("bad.yml", v2(tuner={"name": "TPE", "includeIntermediateResults": "yes please"})))

@@ -62,6 +62,8 @@ def make_config(**overrides: Any) -> dict[str, Any]:
         "tuner": {"name": "Random"},
         "trainingService": {"platform": "local"},
     }
+    if "tunerConfig" in overrides:  # the config's tuner section (``tuner`` is the instance in harnesses)
+        config["tuner"] = overrides.pop("tunerConfig")
     config.update(overrides)
     return config
 

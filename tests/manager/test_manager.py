@@ -281,3 +281,50 @@ def test_no_more_trial_when_all_are_submitted_and_back_when_raised(harness, tune
     platform.open_all()
     assert h.join() == "DONE"
     assert h.reader().trial_count() == 3
+
+
+class _StopAtTwo(Assessor):
+    def assess_trial(self, trial_job_id: str, trial_history: list[Any]) -> AssessResult:
+        return AssessResult.Bad if len(trial_history) >= 2 else AssessResult.Good
+
+
+@pytest.mark.parametrize("include", [False, True])
+def test_include_intermediate_results_gives_the_tuner_the_last_one(harness, tuner_cls, include) -> None:
+    """NNI's tuner.includeIntermediateResults: a trial the assessor stops reports its last intermediate
+    result to the tuner as its result (once, and again on resume); without it the tuner gets nothing."""
+    platform = FakePlatform(lambda job: [Metric(1), Metric({"default": 2, "x": 1}), Gate(), Metric(3), Final(3)])
+    tuner = tuner_cls()
+    h = harness(platform, tuner, assessor=_StopAtTwo(), maxTrialNumber=1,
+                tunerConfig={"name": "Random", "includeIntermediateResults": include})
+    assert h.start().join() == "DONE"
+    t = h.reader().trials()[0]
+    assert t.status == "EARLY_STOPPED" and t.final_metric is None
+    expected = [("recv", t.parameter_id, {"default": 2, "x": 1}, False, t.trial_job_id)] if include else []
+    assert tuner.of("recv") == expected
+
+    # Resume replays the journal: the fresh tuner gets the same result, exactly once.
+    from nni.manager import ExperimentManager
+    from nni.storage import ExperimentStore
+
+    tuner2 = tuner_cls()
+    h2 = harness(FakePlatform(), tuner2, resume=True, maxTrialNumber=1)
+    h2.dir = h.dir
+    h2.store = ExperimentStore(h.dir)
+    h2.manager = ExperimentManager(h.manager.config.json, h.dir, "abcdefgh", store=h2.store,
+                                   platform=h2.platform, tuner=tuner2, resume=True, stop_grace=5.0)
+    assert h2.start().join() == "DONE"
+    assert tuner2.of("recv") == expected
+
+
+def test_include_intermediate_results_never_gives_a_trial_two_results(harness, tuner_cls) -> None:
+    """A trial that reports its final result right after the verdict: the tuner gets one result only."""
+    platform = FakePlatform(lambda job: [Metric(1), Metric(2), Final(5), Exit(0)])
+    tuner = tuner_cls()
+    h = harness(platform, tuner, assessor=_StopAtTwo(), maxTrialNumber=3, trialConcurrency=1,
+                tunerConfig={"name": "Random", "includeIntermediateResults": True})
+    assert h.start().join() == "DONE"
+    trials = h.reader().trials()
+    received = tuner.of("recv")
+    assert sorted(r[4] for r in received) == sorted(t.trial_job_id for t in trials)  # one per trial
+    for r in received:
+        assert r[2] in (2, 5)
