@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -85,30 +85,17 @@ def suggest_candidates(
 
 
 class _Group:
-    """Coordinates active under the same choices: a sub-space with no conditions inside, in the form
-    :class:`ParzenMixture` reads."""
+    """Coordinates active under the same choices, with their own encoding: the same
+    parameters without conditions, a sub-space the TPE step runs on as on a whole space."""
 
-    def __init__(self, enc: UnitCubeEncoding, coords: list[int], conditions: tuple[tuple[int, int], ...]) -> None:
+    def __init__(self, enc: UnitCubeEncoding, coords: list[int]) -> None:
         self.coords = np.array(coords, dtype=int)
-        self.branch = conditions
-        self.dim = len(coords)
-        self.categorical = enc.categorical[self.coords]
-        self.sizes = enc.sizes[self.coords]
-        self.steps = enc.steps[self.coords]
-        self.conditions: list[tuple[tuple[int, int], ...]] = [()] * self.dim
+        self.enc = UnitCubeEncoding([replace(enc.specs[j], condition=()) for j in coords])
+        self._outer = enc
 
     def taken_by(self, X: np.ndarray) -> np.ndarray:
-        """Rows of ``X`` that took this group's branch."""
-        mask = np.ones(len(X), dtype=bool)
-        for parent, option in self.branch:
-            mask &= X[:, parent] == option
-        return mask
-
-    def random(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        X = rng.random((n, self.dim))
-        for j in np.flatnonzero(self.categorical):
-            X[:, j] = rng.integers(self.sizes[j], size=n)
-        return X
+        """Rows of ``X`` (vectors of the whole space) that took this group's branch."""
+        return self._outer.active_mask(X)[:, self.coords[0]]
 
 
 def _groups(enc: UnitCubeEncoding) -> list[_Group]:
@@ -116,7 +103,7 @@ def _groups(enc: UnitCubeEncoding) -> list[_Group]:
     by_branch: dict[tuple[tuple[int, int], ...], list[int]] = {}
     for j, cond in enumerate(enc.conditions):
         by_branch.setdefault(tuple(sorted(cond)), []).append(j)
-    return [_Group(enc, coords, branch) for branch, coords in sorted(by_branch.items(), key=lambda kv: len(kv[0]))]
+    return [_Group(enc, coords) for _, coords in sorted(by_branch.items(), key=lambda kv: len(kv[0]))]
 
 
 def _rank_by_branch(
@@ -129,7 +116,7 @@ def _rank_by_branch(
     C: np.ndarray | None = None
     for group in _groups(enc):
         if C is None:  # the outermost group is always active
-            ranked = _rank(group, X[:, group.coords], losses, rng, settings)
+            ranked = _rank(group.enc, X[:, group.coords], losses, rng, settings)
             C = np.full((len(ranked), enc.dim), np.nan)
             C[:, group.coords] = ranked
             continue
@@ -138,9 +125,9 @@ def _rank_by_branch(
             continue
         taken = group.taken_by(X)
         if taken.sum() >= 2:
-            ranked = _rank(group, X[taken][:, group.coords], losses[taken], rng, settings)
+            ranked = _rank(group.enc, X[taken][:, group.coords], losses[taken], rng, settings)
         else:
-            ranked = group.random(rng, rows.size)
+            ranked = group.enc.random(rng, rows.size)
         # Best sub-configuration to the best outer candidate, the next to the next, ...
         C[np.ix_(rows, group.coords)] = ranked[np.arange(rows.size) % len(ranked)]
     assert C is not None
@@ -148,7 +135,7 @@ def _rank_by_branch(
 
 
 def _rank(
-    enc: UnitCubeEncoding | _Group,
+    enc: UnitCubeEncoding,
     X: np.ndarray,
     losses: np.ndarray,
     rng: np.random.Generator,
