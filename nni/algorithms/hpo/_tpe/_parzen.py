@@ -16,10 +16,11 @@ Inactive coordinates are handled so that conditional (nested choice) spaces can 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from scipy.special import ndtr, ndtri
+
+from .._encoding import UnitCubeEncoding
 
 __all__ = ["ParzenMixture", "neighbor_widths"]
 
@@ -36,15 +37,11 @@ def _logsumexp_rows(a: np.ndarray) -> np.ndarray:
 
 
 class ParzenMixture:
-    """Kernel mixture fitted to ``centers`` (``(k, d)``, NaN = inactive) with per-centre ``weights``.
-
-    ``enc`` describes the coordinates: ``dim``, ``categorical``, ``sizes``, ``steps`` and
-    ``conditions`` as in :class:`~nni.algorithms.hpo._encoding.UnitCubeEncoding`.
-    """
+    """Kernel mixture fitted to ``centers`` (``(k, d)``, NaN = inactive) with per-centre ``weights``."""
 
     def __init__(
         self,
-        enc: Any,
+        enc: UnitCubeEncoding,
         centers: np.ndarray,
         weights: np.ndarray,
         *,
@@ -87,12 +84,11 @@ class ParzenMixture:
             off = (size - 1) / size * min(1.0, bandwidth_factor * n_j ** (-1.0 / (d_eff + 4)) * cat_bandwidth)
             self.keep[j] = 1.0 - off
         if self.num.size:
-            # Truncation to [0, 1]: log of each kernel's mass inside.
+            # Truncation to [0, 1]: log of each kernel's mass inside (inactive entries are masked by am).
             mu = np.nan_to_num(self.centers[:, self.num], nan=0.5)
             mass = ndtr((1.0 - mu) / self.H) - ndtr(-mu / self.H)
             log_mass = np.log(np.maximum(mass, 1e-12))
             am = np.isfinite(self.centers[:, self.num]).astype(float)
-            mu = np.nan_to_num(self.centers[:, self.num])
             inv_var = 1.0 / (self.H * self.H)
             const = np.log(self.H) + _LOG_SQRT_2PI + log_mass
             self._center_feats = np.hstack(
