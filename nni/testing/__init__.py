@@ -1,5 +1,6 @@
-"""Test helpers shipped with the package: the tuner conformance suite (needs pytest)."""
+"""Test helpers shipped with the package: the tuner conformance suite (needs pytest), ``pid_alive``."""
 
+from nni.testing._process import pid_alive
 from nni.testing.tuner_conformance import TunerConformance
 
-__all__ = ["TunerConformance"]
+__all__ = ["TunerConformance", "pid_alive"]

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from nni.platforms.base import Platform, TrialExited, TrialJob, TrialMetric, TrialStarted
+from nni.testing._process import pid_alive
 
 __all__ = ["PlatformConformance", "EventLog", "TRIAL_SCRIPT"]
 
@@ -129,11 +130,7 @@ class PlatformConformance:
 
     def process_alive(self, pid: int) -> bool | None:
         """Whether ``pid`` still runs on the trial machine (default: this machine; zombies count as gone)."""
-        try:
-            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
-                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-        except OSError:
-            return False
+        return pid_alive(pid)
 
     # -- helpers --------------------------------------------------------------------------------------
     def _setup(self, tmp_path: Path) -> tuple[Path, Path]:

@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
+from nni.testing import pid_alive as alive
+
 # A trial whose behaviour its parameters choose: sleep, fail, report intermediate results. It records its
 # pid and CUDA_VISIBLE_DEVICES in the shared folder $E2E_SHARED so tests can check processes and GPUs.
 TRIAL = r'''
@@ -53,14 +55,6 @@ def port_free(port: int) -> bool:
         except OSError:
             return False
     return True
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 class E2E:

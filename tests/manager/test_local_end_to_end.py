@@ -11,6 +11,7 @@ from nni.config import load_config
 from nni.manager import ExperimentManager
 from nni.platforms.local import FixedGpus, LocalPlatform
 from nni.storage import ExperimentStore, open_reader
+from nni.testing import pid_alive
 
 _TRIAL = '''
 import os, time
@@ -106,14 +107,6 @@ time.sleep(600)
 '''
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def _hang_config(tmp_path: Path, **extra: object) -> dict:
     (tmp_path / "hang.py").write_text(_HANG)
     return {"trialCommand": f"{sys.executable} hang.py", "trialCodeDirectory": str(tmp_path),
@@ -146,7 +139,7 @@ def test_stop_and_duration_limits_leave_no_process(tmp_path: Path) -> None:
     thread.join(30)
     assert result == ["STOPPED"]
     pids = _pids(folder)
-    assert len(pids) == 4 and not any(_alive(p) for p in pids)
+    assert len(pids) == 4 and not any(pid_alive(p) for p in pids)
     with open_reader(folder) as reader:
         assert reader.status_counts() == {"USER_CANCELED": 2}
 
@@ -155,7 +148,7 @@ def test_stop_and_duration_limits_leave_no_process(tmp_path: Path) -> None:
     manager = ExperimentManager(config, folder, "durtest1", store=ExperimentStore(folder),
                                 platform=LocalPlatform(folder, "durtest1", kill_grace=1.0))
     assert manager.run() == "DONE"
-    assert not any(_alive(p) for p in _pids(folder))
+    assert not any(pid_alive(p) for p in _pids(folder))
     with open_reader(folder) as reader:
         assert reader.status_counts() == {"SYS_CANCELED": 2}
         assert reader.profile().stats["elapsed"] >= 2.0

@@ -20,8 +20,6 @@ from pathlib import Path
 
 import pytest
 
-from .remote_helpers import pid_alive  # noqa: F401  (re-exported for tests)
-
 REPO = Path(__file__).resolve().parents[2]
 SSHD = "/usr/sbin/sshd"
 # one test user per test session (two sessions at once on one machine must not reset each other's password)

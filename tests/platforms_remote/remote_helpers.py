@@ -104,15 +104,6 @@ def platform(machines: list[MachineSpec], code: Path, tmp: Path, **kwargs: Any) 
                           trial_code_directory=str(code), experiment_dir=str(tmp / "exp"), **kwargs)
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read().decode("latin-1")
-    except OSError:
-        return False
-    return data[data.rfind(")") + 2:].split()[0] != "Z"
-
-
 class Events:
     """A thread-safe sink that records platform events and lets a test wait for them."""
 

@@ -17,8 +17,9 @@ import pytest
 from nni.errors import NNIError
 from nni.platforms.base import TrialExited, TrialMetric, TrialStarted, TrialWaiting
 from nni.platforms.remote import MachineSpec, clean
+from nni.testing import pid_alive
 
-from .remote_helpers import Events, job, make_code_dir, pid_alive, platform, root_machine, user_machine
+from .remote_helpers import Events, job, make_code_dir, platform, root_machine, user_machine
 
 pytestmark = pytest.mark.ssh
 

@@ -12,8 +12,9 @@ import pytest
 
 from nni.platforms.base import TrialExited, TrialMetric, TrialStarted, TrialWaiting
 from nni.platforms.remote import MachineSpec
+from nni.testing import pid_alive
 
-from .remote_helpers import Events, job, make_code_dir, new_experiment_id, pid_alive, platform, root_machine
+from .remote_helpers import Events, job, make_code_dir, new_experiment_id, platform, root_machine
 
 pytestmark = pytest.mark.ssh
 
