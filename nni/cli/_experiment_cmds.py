@@ -192,7 +192,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
     @click.option("--value", "-v", required=True, help="e.g. 3600, 90s, 30m, 2h, 1d")
     @handle_errors
     def update_duration(experiment_id: str | None, value: str) -> None:
-        from nni.rest._updates import parse_duration
+        from nni.config import parse_duration
 
         try:
             parse_duration(value)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from nni.storage import FINISHED_TRIAL_STATUSES
+from nni.status import TrialStatus
 
 __all__ = ["ForegroundProgress"]
 
@@ -77,7 +77,7 @@ class ForegroundProgress:
         from rich.progress_bar import ProgressBar
         from rich.table import Table
 
-        done = sum(n for s, n in self.counts.items() if s in FINISHED_TRIAL_STATUSES)
+        done = sum(n for s, n in self.counts.items() if s in TrialStatus.final())
         failed = self.counts.get("FAILED", 0)
         running = self.counts.get("RUNNING", 0)
         waiting = self.counts.get("WAITING", 0)

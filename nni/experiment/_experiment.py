@@ -17,7 +17,6 @@ from ._data import TrialJob, TrialMetricData, TrialResult
 __all__ = ["Experiment", "RunMode"]
 
 _log = logging.getLogger("nni.experiment")
-_ENDED = ("DONE", "STOPPED", "ERROR")
 
 
 class RunMode:

@@ -35,7 +35,6 @@ __all__ = ["ServeOptions", "serve", "bind_socket", "LAUNCH_CONFIG", "TOKEN_ENV",
 FAKE_GPUS_ENV = "NNI_FAKE_GPUS"  # test hook: "2" or "0,1" gives the local platform that fixed set of GPUs
 LAUNCH_CONFIG = ".launch-config.json"  # the full config handed from the launcher to the manager process
 TOKEN_ENV = "NNI_REST_TOKEN"
-FINAL_STATUSES = ("DONE", "STOPPED", "ERROR")
 _log = logging.getLogger("nni.launcher")
 
 

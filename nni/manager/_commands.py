@@ -12,6 +12,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from nni.errors import NNIError
+from nni.status import ExperimentStatus
 
 from . import commands as cmd
 from ._algorithm_calls import AlgorithmFailure
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 __all__ = ["CommandHandlers"]
 
 _log = logging.getLogger("nni.manager")
-_ENDED = ("DONE", "STOPPED", "ERROR")
 
 
 class CommandHandlers:
@@ -110,7 +110,7 @@ class CommandHandlers:
         if budget is not None and budget <= 0:
             raise NNIError(f"maxTrialNumber ({self._limits.get('maxTrialNumber')}) is reached; "
                            "raise it (nnictl update trialnum) to add a trial")
-        if self.status in _ENDED or self._duration_over:
+        if self.status in ExperimentStatus.final() or self._duration_over:
             raise NNIError(f"the experiment is {self.status}; it takes no new trial")
         parameter_id = self._next_parameter
         self._next_parameter += 1

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from nni.errors import NNIError
 from nni.platforms.base import TrialExited, TrialMetric
+from nni.status import ExperimentStatus
 from nni.storage import NewMetric
 
 from . import commands as cmd
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 __all__ = ["Lifecycle"]
 
 _log = logging.getLogger("nni.manager")
-_ENDED = ("DONE", "STOPPED", "ERROR")
 
 
 class Lifecycle:
@@ -54,7 +54,7 @@ class Lifecycle:
                         now >= active.started + float(max_trial):
                     self._kill(active, "SYS_CANCELED", f"maxTrialDuration ({max_trial:g}s) reached")
         exp = self._deadline_for_experiment()
-        if exp is not None and now >= exp and not self._duration_over and self.status not in _ENDED:
+        if exp is not None and now >= exp and not self._duration_over and self.status not in ExperimentStatus.final():
             self._duration_over = True
             _log.info("maxExperimentDuration reached: stopping the running trials")
             for active in list(self._active.values()):
@@ -65,7 +65,7 @@ class Lifecycle:
             self._queued.clear()
 
     def _check_done(self: ExperimentManager) -> None:
-        if self.status in _ENDED or self._active or self._queued:
+        if self.status in ExperimentStatus.final() or self._active or self._queued:
             return
         budget = self._trial_budget()
         if self._no_more or self._duration_over or (budget is not None and budget <= 0):

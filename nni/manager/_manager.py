@@ -24,6 +24,7 @@ from typing import Any
 
 from nni.errors import NNIError, WaitForResults
 from nni.platforms.base import Platform, TrialExited, TrialJob, TrialMetric, TrialStarted, TrialWaiting
+from nni.status import ExperimentStatus
 from nni.storage import ExperimentStore, NewMetric, TrialRecord
 
 from . import commands as cmd
@@ -37,7 +38,6 @@ __all__ = ["ExperimentManager"]
 _log = logging.getLogger("nni.manager")
 _ID_CHARS = string.ascii_letters + string.digits
 _STOP_GRACE = 20.0  # seconds to wait for killed trials to report their exit when stopping
-_ENDED = ("DONE", "STOPPED", "ERROR")
 
 
 @dataclass
@@ -252,7 +252,7 @@ class ExperimentManager(CommandHandlers, Lifecycle):
     def _loop(self) -> None:
         self._schedule()
         self._check_done()  # a resumed experiment may have nothing left to run or wait for
-        while self.status not in _ENDED:
+        while self.status not in ExperimentStatus.final():
             timeout = self._next_deadline_in()
             try:
                 item = self._queue.get(timeout=timeout) if timeout is None or timeout > 0 else None

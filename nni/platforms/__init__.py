@@ -1,7 +1,6 @@
 """Training platforms: local processes, remote machines over SSH, Slurm clusters."""
 
 from .base import (
-    EXIT_STATUSES,
     EventSink,
     Platform,
     PlatformEvent,
@@ -13,7 +12,6 @@ from .base import (
 )
 
 __all__ = [
-    "EXIT_STATUSES",
     "EventSink",
     "Platform",
     "PlatformEvent",

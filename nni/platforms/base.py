@@ -41,11 +41,7 @@ __all__ = [
     "PlatformEvent",
     "EventSink",
     "Platform",
-    "EXIT_STATUSES",
 ]
-
-EXIT_STATUSES = ("SUCCEEDED", "FAILED", "USER_CANCELED", "SYS_CANCELED", "EARLY_STOPPED")
-
 
 @dataclass
 class TrialJob:
@@ -88,7 +84,7 @@ class TrialMetric:
 class TrialExited:
     trial_job_id: str
     timestamp: float
-    status: str  # one of EXIT_STATUSES
+    status: str  # a final TrialStatus
     exit_code: int | None = None
     reason: str = ""
 

@@ -17,7 +17,6 @@ from ._shapes import decode_metric_data, encode_metric_value, metric_json, profi
 from ._views import profile_json_from_reader, trial_jobs_from_reader
 
 API_ROOT = "/api/v1/nni"
-TRIAL_STATUSES = ("WAITING", "RUNNING", "SUCCEEDED", "FAILED", "USER_CANCELED", "SYS_CANCELED", "EARLY_STOPPED")
 
 __all__ = [
     "create_app",
@@ -25,7 +24,6 @@ __all__ = [
     "OPENAPI_PATH",
     "TOKEN_HEADER",
     "TOKEN_COOKIE",
-    "TRIAL_STATUSES",
     "AppContext",
     "ExperimentData",
     "MetricView",

@@ -22,15 +22,16 @@ from nni.manager.commands import (
     ManagerControl,
     StopExperiment,
 )
+from nni.status import TrialStatus
 
 from ._data import ExperimentData, TrialView
 from ._errors import RestError
 from ._shapes import export_json, metric_json, profile_json, trial_json
 from ._updates import command_for_update
 
-__all__ = ["AppContext", "build_router", "API_ROOT", "TRIAL_STATUSES"]
+__all__ = ["AppContext", "build_router", "API_ROOT"]
 
-from . import API_ROOT, TRIAL_STATUSES
+from . import API_ROOT
 
 _COMMAND_TIMEOUT = 60.0
 _UPDATE_HELP = "TRIAL_CONCURRENCY | MAX_EXEC_DURATION | SEARCH_SPACE | MAX_TRIAL_NUM"
@@ -147,8 +148,8 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
 
     @router.get("/trial-jobs", summary="All trial jobs, optionally of one status", response_model=list[dict[str, Any]])
     def trial_jobs(request: Request, status: str | None = None) -> Any:
-        if status is not None and status not in TRIAL_STATUSES:
-            raise RestError(400, f"status must be one of {', '.join(TRIAL_STATUSES)}, got {status!r}")
+        if status is not None and status not in TrialStatus.names():
+            raise RestError(400, f"status must be one of {', '.join(TrialStatus.names())}, got {status!r}")
         data = _ctx(request).data
         if hasattr(data, "trial_jobs_json"):
             return Response(data.trial_jobs_json(status), media_type="application/json")

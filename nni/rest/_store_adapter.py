@@ -180,7 +180,7 @@ class StoreData:
 
 
 def _same_duration(config_value: Any, seconds: Any) -> bool:
-    from ._updates import parse_duration
+    from nni.config import parse_duration
 
     try:
         return config_value is not None and abs(parse_duration(config_value) - float(seconds)) < 1e-6

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from nni.config import parse_duration
 from nni.manager.commands import (
     Command,
     UpdateConcurrency,
@@ -15,7 +15,7 @@ from nni.manager.commands import (
 
 from ._errors import RestError
 
-__all__ = ["UPDATE_TYPES", "command_for_update", "parse_duration"]
+__all__ = ["UPDATE_TYPES", "command_for_update"]
 
 # update_type -> keys of ``params`` that may carry the new value (v2 name first, then NNI v1's)
 UPDATE_TYPES: dict[str, tuple[str, ...]] = {
@@ -24,25 +24,6 @@ UPDATE_TYPES: dict[str, tuple[str, ...]] = {
     "SEARCH_SPACE": ("searchSpace",),
     "MAX_TRIAL_NUM": ("maxTrialNumber", "maxTrialNum"),
 }
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(value: Any) -> float:
-    """Seconds from a number or a string such as ``"90s"``, ``"30m"``, ``"1h"``, ``"2d"``."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a duration such as 3600 or '1h', got {value!r}")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        match = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([smhd]?)\s*", str(value))
-        if not match:
-            raise ValueError(f"expected a duration such as 3600, '90s', '30m', '1h' or '2d', got {value!r}")
-        seconds = float(match.group(1)) * _UNITS.get(match.group(2) or "s", 1)
-    if seconds <= 0:
-        raise ValueError(f"a duration must be positive, got {value!r}")
-    return seconds
-
 
 def _pick(body: Any, keys: tuple[str, ...], update_type: str) -> Any:
     if isinstance(body, dict):

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 __all__ = [
-    "FINISHED_STATUSES",
     "ExperimentView",
     "TrialRow",
     "MetricPoint",
@@ -22,9 +21,6 @@ __all__ = [
     "default_metric",
     "other_metrics",
 ]
-
-FINISHED_STATUSES = ("SUCCEEDED", "FAILED", "USER_CANCELED", "SYS_CANCELED", "EARLY_STOPPED")
-
 
 @dataclass
 class ExperimentView:

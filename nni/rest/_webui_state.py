@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 
 from nni.rest._webui_importance import encode_features, forest_importance
-from nni.rest._webui_model import FINISHED_STATUSES, WebuiSource
+from nni.rest._webui_model import WebuiSource
 from nni.rest._webui_store import StoreSource
 from nni.rest._webui_table import TrialTable
+from nni.status import TrialStatus
 
 __all__ = ["WebuiState", "state_for", "WebuiLookupError"]
 
@@ -50,7 +51,7 @@ class WebuiState:
         with self._importance_lock:
             revision = self.table.refresh()
             cached = self._importance
-            finished = sum(n for s, n in self.table.status_counts().items() if s in FINISHED_STATUSES)
+            finished = sum(n for s, n in self.table.status_counts().items() if s in TrialStatus.final())
             # Recompute when trials finished since, but at most once per 5% growth on big experiments.
             if cached is not None and (
                 cached[0] == revision or finished < cached[1]["finished"] * 1.05 and finished - cached[1]["finished"] < 20

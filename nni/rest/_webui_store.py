@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from nni.config import parse_duration
 from nni.rest._webui_model import ExperimentView, MetricPoint, TrialRow, WebuiSource, default_metric
 
 __all__ = ["StoreSource", "experiment_view"]
 
 _CHUNK = 500
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
 def _seconds(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
+    """A stored duration in seconds; None for no limit or a value that is not a duration."""
+    try:
+        return None if value is None else parse_duration(value)
+    except ValueError:
         return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    match = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([smhd]?)\s*", str(value))
-    return float(match.group(1)) * _UNITS[match.group(2) or "s"] if match else None
 
 
 def _optimize_mode(config: dict[str, Any]) -> str:

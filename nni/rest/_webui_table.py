@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from nni.rest._webui_model import (
-    FINISHED_STATUSES,
     TrialRow,
     WebuiSource,
     default_metric,
     other_metrics,
 )
+from nni.status import TrialStatus
 
 __all__ = ["TrialTable", "TableQuery", "QueryError", "flatten_parameters", "BASE_COLUMNS"]
 
@@ -183,7 +183,7 @@ class TrialTable:
         if column == "duration":
             if row.start is None:
                 return None
-            end = row.end if row.end is not None else (None if row.status in FINISHED_STATUSES else now)
+            end = row.end if row.end is not None else (None if row.status in TrialStatus.final() else now)
             return None if end is None else max(0.0, end - row.start)
         if column == "default":
             return entry.metric

@@ -26,9 +26,10 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from nni.rest._webui_model import FINISHED_STATUSES, default_metric
+from nni.rest._webui_model import default_metric
 from nni.rest._webui_state import WebuiLookupError, WebuiState, state_for
 from nni.rest._webui_table import QueryError, TableQuery
+from nni.status import TrialStatus
 
 __all__ = ["router", "mount", "STATIC_DIR", "WEBUI_API", "plotly_js_path"]
 
@@ -131,7 +132,7 @@ def _summary(state: WebuiState, brief: bool) -> dict[str, Any]:
         },
         "counts": counts,
         "total": len(table),
-        "done": sum(n for s, n in counts.items() if s in FINISHED_STATUSES),
+        "done": sum(n for s, n in counts.items() if s in TrialStatus.final()),
         "params": table.param_columns,
         "metrics": table.metric_columns,
         "columns": table.columns(),

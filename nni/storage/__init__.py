@@ -51,10 +51,7 @@ from pathlib import Path
 
 from ._export import csv_rows, export_data, export_rows, write_csv, write_json
 from ._records import (
-    EXPERIMENT_STATUSES,
-    FINISHED_TRIAL_STATUSES,
     TRIAL_EVENTS,
-    TRIAL_STATUSES,
     ExperimentProfile,
     MetricRow,
     TrialEvent,
@@ -65,10 +62,7 @@ from ._schema import SCHEMA_VERSION, db_path
 from ._store import ExperimentStore, NewMetric, StoreReader, redact_config, store_exists
 
 __all__ = [
-    "EXPERIMENT_STATUSES",
-    "FINISHED_TRIAL_STATUSES",
     "TRIAL_EVENTS",
-    "TRIAL_STATUSES",
     "SCHEMA_VERSION",
     "ExperimentProfile",
     "ExperimentStore",

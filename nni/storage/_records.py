@@ -6,10 +6,9 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
+from nni.status import TrialStatus
+
 __all__ = [
-    "EXPERIMENT_STATUSES",
-    "TRIAL_STATUSES",
-    "FINISHED_TRIAL_STATUSES",
     "TRIAL_EVENTS",
     "ExperimentProfile",
     "TrialRecord",
@@ -18,14 +17,10 @@ __all__ = [
     "apply_event",
 ]
 
-EXPERIMENT_STATUSES = (
-    "INITIALIZED", "RUNNING", "NO_MORE_TRIAL", "DONE", "STOPPING", "STOPPED", "ERROR", "VIEWED",
-)
-TRIAL_STATUSES = ("WAITING", "RUNNING", "SUCCEEDED", "FAILED", "USER_CANCELED", "SYS_CANCELED", "EARLY_STOPPED")
-FINISHED_TRIAL_STATUSES = frozenset(TRIAL_STATUSES[2:])
 # CREATED: sequence_id, parameter_id, parameters, parameter_source ("algorithm" | "customized" | "resumed"),
 #          resumed_from (for "resumed"). WAITING: reason. RUNNING: handle. KILL: status (a kill was asked).
 # EXITED: status, exit_code, reason, replaced_by (a lost trial run again under another id).
+_FINAL = frozenset(TrialStatus.final())
 TRIAL_EVENTS = ("CREATED", "WAITING", "RUNNING", "KILL", "EXITED")
 
 
@@ -81,7 +76,7 @@ class TrialRecord:
 
     @property
     def finished(self) -> bool:
-        return self.status in FINISHED_TRIAL_STATUSES
+        return self.status in _FINAL
 
 
 @dataclass(frozen=True)
@@ -119,7 +114,7 @@ def apply_event(record: TrialRecord | None, event: str, timestamp: float, data: 
             parameter_id=int(data["parameter_id"]),
             parameters=data["parameters"],
             parameter_source=str(data.get("parameter_source", "algorithm")),
-            status="WAITING",
+            status=TrialStatus.WAITING,
             submit_time=timestamp,
             resumed_from=data.get("resumed_from"),
         )
@@ -128,11 +123,11 @@ def apply_event(record: TrialRecord | None, event: str, timestamp: float, data: 
     if record.finished:
         return record  # nothing changes a finished trial
     if event == "WAITING":
-        return replace(record, status="WAITING", reason=str(data.get("reason", "")))
+        return replace(record, status=TrialStatus.WAITING, reason=str(data.get("reason", "")))
     if event == "RUNNING":
-        return replace(record, status="RUNNING", start_time=timestamp, handle=data.get("handle"), reason="")
+        return replace(record, status=TrialStatus.RUNNING, start_time=timestamp, handle=data.get("handle"), reason="")
     if event == "KILL":
-        return replace(record, kill_requested=str(data.get("status", "USER_CANCELED")))
+        return replace(record, kill_requested=str(data.get("status", TrialStatus.USER_CANCELED)))
     if event == "EXITED":
         return replace(
             record,

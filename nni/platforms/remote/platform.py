@@ -24,7 +24,6 @@ from typing import Any
 
 from nni.errors import ConfigError, NNIError
 from nni.platforms.base import (
-    EXIT_STATUSES,
     EventSink,
     Platform,
     PlatformEvent,
@@ -35,6 +34,7 @@ from nni.platforms.base import (
     TrialWaiting,
 )
 from nni.runtime.trial_channel import METRICS_FILE, PARAMETER_FILE, decode_metrics
+from nni.status import TrialStatus
 
 from ._ignore import pack_code
 from ._launch import trial_files
@@ -46,7 +46,6 @@ __all__ = ["RemotePlatform"]
 
 _log = logging.getLogger("nni.platforms.remote")
 
-_KILL_STATUSES = ("USER_CANCELED", "EARLY_STOPPED", "SYS_CANCELED")
 # streamed by the agent into <experiment dir>/trials/<id>/ as the trial runs (with parameter.cfg, written
 # there at launch, and .nni/metrics, written as records arrive): the web UI, nnictl log and a copied
 # experiment folder find them there
@@ -162,8 +161,8 @@ class RemotePlatform(Platform):
         self._loop_required().call_soon_threadsafe(self._enqueue, job)
 
     def kill(self, trial_job_id: str, status: str = "USER_CANCELED") -> None:
-        if status not in _KILL_STATUSES:
-            raise ValueError(f"kill status must be one of {', '.join(_KILL_STATUSES)}; got {status!r}")
+        if status not in TrialStatus.kill():
+            raise ValueError(f"kill status must be one of {', '.join(TrialStatus.kill())}; got {status!r}")
         self._loop_required().call_soon_threadsafe(self._kill, trial_job_id, status)
 
     def reattach(self, job: TrialJob, handle: dict[str, Any]) -> bool:
@@ -389,7 +388,7 @@ class RemotePlatform(Platform):
     def _finish(self, trial: _Trial, status: str, exit_code: int | None, reason: str = "") -> None:
         if trial.over:
             return
-        assert status in EXIT_STATUSES
+        assert status in TrialStatus.final()
         self._release(trial)
         trial.state = "done"
         self._emit(TrialExited(trial.job.trial_job_id, time.time(), status, exit_code, reason))
