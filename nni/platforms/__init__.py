@@ -1,5 +1,6 @@
 """Training platforms: local processes, remote machines over SSH, Slurm clusters."""
 
+from ._registry import PlatformContext, create_platform, platform_class, registered_platforms
 from .base import (
     EventSink,
     Platform,
@@ -12,6 +13,10 @@ from .base import (
 )
 
 __all__ = [
+    "PlatformContext",
+    "create_platform",
+    "platform_class",
+    "registered_platforms",
     "EventSink",
     "Platform",
     "PlatformEvent",

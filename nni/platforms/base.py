@@ -98,6 +98,12 @@ class Platform(abc.ABC):
 
     name: str = "abstract"
 
+    @classmethod
+    def from_config(cls, config: Any, context: Any) -> Platform:
+        """The platform for ``config`` (its typed ``trainingService`` section) in ``context``
+        (a ``nni.platforms.PlatformContext``: experiment id and folder, trial code folder, GPU inventory)."""
+        raise NotImplementedError(f"{cls.__name__} cannot be built from a config")
+
     @abc.abstractmethod
     def start(self, sink: EventSink) -> None: ...
 

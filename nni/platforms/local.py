@@ -91,6 +91,12 @@ class LocalPlatform(Platform):
 
     name = "local"
 
+    @classmethod
+    def from_config(cls, config: Any, context: Any) -> LocalPlatform:
+        return cls(context.experiment_dir, context.experiment_id, gpu_indices=config.gpu_indices,
+                   max_trial_number_per_gpu=int(config.max_trial_number_per_gpu or 1),
+                   use_active_gpu=bool(config.use_active_gpu), gpu_inventory=context.gpu_inventory)
+
     def __init__(self, experiment_dir: str | os.PathLike[str], experiment_id: str, *,
                  gpu_indices: Any = None, max_trial_number_per_gpu: int = 1, use_active_gpu: bool = False,
                  gpu_inventory: GpuInventory | None = None, kill_grace: float = 5.0) -> None:

@@ -100,6 +100,11 @@ class SlurmPlatform(Platform):
 
     name = "slurm"
 
+    @classmethod
+    def from_config(cls, config: Any, context: Any) -> SlurmPlatform:
+        return cls(config, experiment_id=context.experiment_id, experiment_dir=context.experiment_dir,
+                   trial_code_directory=context.trial_code_directory)
+
     def __init__(
         self,
         config: Any,

@@ -103,6 +103,11 @@ class RemotePlatform(Platform):
 
     name = "remote"
 
+    @classmethod
+    def from_config(cls, config: Any, context: Any) -> RemotePlatform:
+        return cls(config, experiment_id=context.experiment_id, trial_code_directory=context.trial_code_directory,
+                   experiment_dir=str(context.experiment_dir))
+
     def __init__(self, config: Any, *, experiment_id: str, trial_code_directory: str,
                  experiment_dir: str | None = None,
                  remote_root: str | Callable[[MachineSpec], str] = "~/nni-experiments",
