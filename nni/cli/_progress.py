@@ -78,9 +78,9 @@ class ForegroundProgress:
         from rich.table import Table
 
         done = sum(n for s, n in self.counts.items() if s in TrialStatus.final())
-        failed = self.counts.get("FAILED", 0)
-        running = self.counts.get("RUNNING", 0)
-        waiting = self.counts.get("WAITING", 0)
+        failed = self.counts.get(TrialStatus.FAILED, 0)
+        running = self.counts.get(TrialStatus.RUNNING, 0)
+        waiting = self.counts.get(TrialStatus.WAITING, 0)
         elapsed = ((self.end_time or time.time()) - self.start_time) if self.start_time else 0.0
         total = self.max_trials or max(done + running + waiting, 1)
         grid = Table.grid(padding=(0, 2))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from nni.errors import NNIError
+from nni.status import ExperimentStatus, TrialStatus
 
 from ._data import TrialJob, TrialMetricData, TrialResult
 
@@ -84,12 +85,12 @@ class Experiment:
         try:
             while True:
                 status = self.get_status()
-                if status == "DONE":
+                if status == ExperimentStatus.DONE:
                     return True
-                if status in ("ERROR", "STOPPED"):
+                if status in (ExperimentStatus.ERROR, ExperimentStatus.STOPPED):
                     return False
-                if status == "NO_MORE_TRIAL":
-                    busy = {s["trialJobStatus"] for s in self.get_job_statistics()} & {"RUNNING", "WAITING"}
+                if status == ExperimentStatus.NO_MORE_TRIAL:
+                    busy = {s["trialJobStatus"] for s in self.get_job_statistics()} & {TrialStatus.RUNNING, TrialStatus.WAITING}
                     idle = 0 if busy else idle + 1
                     if idle >= 3:
                         return True
