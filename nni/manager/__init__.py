@@ -11,7 +11,6 @@ Use::
     manager.request_stop()
 """
 
-from ._config_view import ManagerConfig, parse_duration, read_config
 from ._manager import ExperimentManager
 from .commands import (
     AddCustomizedTrial,
@@ -32,13 +31,10 @@ __all__ = [
     "ExperimentManager",
     "ImportData",
     "KillTrial",
-    "ManagerConfig",
     "ManagerControl",
     "StopExperiment",
     "UpdateConcurrency",
     "UpdateMaxDuration",
     "UpdateMaxTrialNumber",
     "UpdateSearchSpace",
-    "parse_duration",
-    "read_config",
 ]
