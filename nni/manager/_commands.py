@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
 from nni.errors import NNIError
@@ -28,17 +29,18 @@ __all__ = ["CommandHandlers"]
 _log = logging.getLogger("nni.manager")
 
 
+@dataclass(kw_only=True)
 class CommandHandlers:
     """Runs the commands (except ``StopExperiment``, which the loop handles) of one experiment."""
 
-    def __init__(self, *, state: ManagerState, store: ExperimentStore, journal: AlgorithmJournal, trials: TrialOps,
-                 set_status: Callable[[ExperimentStatus], None], experiment_id: str) -> None:
-        self._state = state
-        self._store = store
-        self._journal = journal
-        self._trials = trials
-        self._set_status = set_status
-        self._experiment_id = experiment_id
+    state: ManagerState
+    store: ExperimentStore
+    journal: AlgorithmJournal
+    trials: TrialOps
+    set_status: Callable[[ExperimentStatus], None]
+    experiment_id: str
+
+    def __post_init__(self) -> None:
         self._handlers: dict[type, Callable[[Any], Any]] = {
             cmd.UpdateConcurrency: self._concurrency,
             cmd.UpdateMaxTrialNumber: self._max_trials,
@@ -70,11 +72,11 @@ class CommandHandlers:
         future.set_result(result)
 
     def _reopen(self) -> None:
-        if self._state.status == ExperimentStatus.NO_MORE_TRIAL:
-            self._set_status(ExperimentStatus.RUNNING)
+        if self.state.status == ExperimentStatus.NO_MORE_TRIAL:
+            self.set_status(ExperimentStatus.RUNNING)
 
     def _update_limit(self, key: str, value: Any) -> Any:
-        self._state.limits = self._store.update_limits(**{key: value})
+        self.state.limits = self.store.update_limits(**{key: value})
         _log.info("%s updated to %s", key, value)
         return value
 
@@ -87,8 +89,8 @@ class CommandHandlers:
         if isinstance(c.value, bool) or not isinstance(c.value, int) or c.value < 0:
             raise NNIError(f"maxTrialNumber must be a non-negative integer, got {c.value!r}")
         value = self._update_limit("maxTrialNumber", c.value)
-        if policy.reopens(self._state):
-            self._set_status(ExperimentStatus.RUNNING)
+        if policy.reopens(self.state):
+            self.set_status(ExperimentStatus.RUNNING)
         return value
 
     def _duration(self, c: cmd.UpdateMaxDuration) -> Any:
@@ -100,34 +102,34 @@ class CommandHandlers:
         from nni.search_space import validate
 
         validate(c.search_space)
-        self._journal.update_search_space(c.search_space)
-        self._state.no_more = False  # a new space may have more to try
+        self.journal.update_search_space(c.search_space)
+        self.state.no_more = False  # a new space may have more to try
         self._reopen()
         return None
 
     def _kill(self, c: cmd.KillTrial) -> Any:
-        active = self._state.active.get(c.trial_job_id)
-        queued = self._state.queued_trial(c.trial_job_id)
+        active = self.state.active.get(c.trial_job_id)
+        queued = self.state.queued_trial(c.trial_job_id)
         if queued is not None:  # created, never submitted: it just ends
-            self._trials.end_queued(queued, TrialStatus.USER_CANCELED, "killed by the user before it started")
+            self.trials.end_queued(queued, TrialStatus.USER_CANCELED, "killed by the user before it started")
             return None
         if active is None:
-            record = self._store.trial(c.trial_job_id)
+            record = self.store.trial(c.trial_job_id)
             if record is None:
-                raise NNIError(f"no trial {c.trial_job_id!r} in experiment {self._experiment_id}")
+                raise NNIError(f"no trial {c.trial_job_id!r} in experiment {self.experiment_id}")
             raise NNIError(f"trial {c.trial_job_id} has already ended ({record.status})")
-        self._trials.kill(active, TrialStatus.USER_CANCELED, "killed by the user")
+        self.trials.kill(active, TrialStatus.USER_CANCELED, "killed by the user")
         return None
 
     def _customized(self, c: cmd.AddCustomizedTrial) -> Any:
-        refusal = policy.customized_refusal(self._state)
+        refusal = policy.customized_refusal(self.state)
         if refusal is not None:
             raise NNIError(refusal)
-        (parameter_id,) = self._state.take_parameter_ids(1)
-        with self._store.transaction():
-            self._journal.record_customized(parameter_id)
-            record = self._trials.create(parameter_id, dict(c.parameters), "customized")
-        self._state.queued.append(record)
+        (parameter_id,) = self.state.take_parameter_ids(1)
+        with self.store.transaction():
+            self.journal.record_customized(parameter_id)
+            record = self.trials.create(parameter_id, dict(c.parameters), "customized")
+        self.state.queued.append(record)
         self._reopen()
         return record.trial_job_id
 
@@ -136,6 +138,6 @@ class CommandHandlers:
         for i, item in enumerate(data):
             if not isinstance(item, dict) or "parameter" not in item or "value" not in item:
                 raise NNIError(f"import data item {i} must be {{'parameter': {{...}}, 'value': metric}}, got {item!r}")
-        self._journal.import_data(data)
-        self._state.no_more = False
+        self.journal.import_data(data)
+        self.state.no_more = False
         return len(data)
