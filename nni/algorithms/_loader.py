@@ -1,8 +1,8 @@
 """Turn a tuner / assessor / advisor config into a class or an instance.
 
-A config names a built-in algorithm (``name``; v1 ``builtinTunerName`` ...) or a custom class
-(v2 ``className`` + ``codeDirectory``; v1 ``codeDir`` + ``classFileName`` + ``className``), with
-``classArgs``. Built-in names map to class paths in :mod:`nni.algorithms.hpo._registry`; classes are
+A config (the typed ``nni.config.AlgorithmConfig`` or its v2 camelCase mapping; ``nni.config`` converts
+v1 sections first) names a built-in algorithm (``name``) or a custom class (``className`` +
+``codeDirectory``), with ``classArgs``. Built-in names map to class paths in :mod:`nni.algorithms.hpo._registry`; classes are
 imported only when needed. ``classArgs`` are checked against the constructor's signature and, when the
 class's module ships one, against NNI's ``ClassArgsValidator`` subclass for it.
 
@@ -53,6 +53,9 @@ _ALIASES: dict[str, dict[str, str]] = {
 # Built-ins implemented by one class for several names get the name as ``algorithm_name`` (NNI's way).
 _ALGORITHM_NAME_ARG = {"TPE": "tpe", "Anneal": "anneal", "Random": "random_search"}
 
+# The keys of a v2 tuner / assessor / advisor section (``nni.config.AlgorithmConfig``).
+_V2_KEYS = ("name", "className", "codeDirectory", "classArgs", "includeIntermediateResults")
+
 # Methods a loaded class must have to be used as each kind.
 _REQUIRED_METHOD = {"tuner": "generate_parameters", "assessor": "assess_trial", "advisor": "generate_parameters"}
 
@@ -76,26 +79,26 @@ class AlgorithmRef:
 
     @classmethod
     def from_config(cls, kind: str, config: Any, *, base_dir: str | os.PathLike[str] | None = None) -> AlgorithmRef:
-        """From a mapping (v2 camelCase, snake_case or v1 keys) or an object with the same attributes."""
+        """From the typed ``nni.config.AlgorithmConfig`` (or an object with its attributes) or its v2
+        camelCase mapping. v1 sections (``builtinTunerName``, ``codeDir`` + ``classFileName``) are converted
+        to v2 by ``nni.config`` before they get here; a relative ``codeDirectory`` is taken from ``base_dir``."""
         _check_kind(kind)
         if isinstance(config, AlgorithmRef):
             return config
         if isinstance(config, Mapping):
-            get = config.get
+            unknown = [str(key) for key in config if key not in _V2_KEYS]
+            if unknown:
+                raise AlgorithmConfigError(
+                    f"unknown key {unknown[0]!r}; {_a(kind)} section takes {', '.join(_V2_KEYS)} "
+                    "(a v1 config is converted by nni.config.load_config / ExperimentConfig.from_json)",
+                    key=f"{kind}.{unknown[0]}")
+            name, class_name = config.get("name"), config.get("className")
+            code_dir, args = config.get("codeDirectory"), config.get("classArgs")
         else:
-            def get(key: str, default: Any = None) -> Any:
-                return getattr(config, key, default)
-        name = get("name") or get(f"builtin{kind.capitalize()}Name") or get(f"builtin_{kind}_name")
-        class_name = get("className") or get("class_name")
-        code_dir = get("codeDirectory") or get("code_directory") or get("codeDir") or get("code_dir")
-        class_file = get("classFileName") or get("class_file_name")
-        if class_file and class_name and "." not in str(class_name):
-            class_name = f"{Path(str(class_file)).stem}.{class_name}"
+            name, class_name = getattr(config, "name", None), getattr(config, "class_name", None)
+            code_dir, args = getattr(config, "code_directory", None), getattr(config, "class_args", None)
         if code_dir is not None and base_dir is not None and not os.path.isabs(str(code_dir)):
             code_dir = os.path.join(os.fspath(base_dir), str(code_dir))
-        args = get("classArgs")
-        if args is None:
-            args = get("class_args")
         return cls(
             kind=kind,
             name=None if name is None else str(name),

@@ -131,22 +131,16 @@ def _fake_gpu_platform(config: Any, options: ServeOptions) -> Any:
     fake = os.environ.get(FAKE_GPUS_ENV, "").strip()
     if not fake:
         return None
-    from nni.manager import read_config
-    from nni.manager._config_view import platform_option
-    from nni.platforms.local import FixedGpus, LocalPlatform
+    from nni.platforms import PlatformContext, create_platform
+    from nni.platforms.local import FixedGpus
 
-    view = read_config(config)
-    if view.platform != "local":
+    if config.training_service.platform != "local":
         return None
     indices: Any = int(fake) if fake.isdigit() else [int(i) for i in fake.split(",") if i.strip()]
     _log.warning("%s=%s: using a fixed GPU set instead of NVML", FAKE_GPUS_ENV, fake)
-    return LocalPlatform(
-        options.experiment_dir, options.experiment_id,
-        gpu_indices=platform_option(view, "gpu_indices"),
-        max_trial_number_per_gpu=int(platform_option(view, "max_trial_number_per_gpu", 1)),
-        use_active_gpu=bool(platform_option(view, "use_active_gpu", False)),
-        gpu_inventory=FixedGpus(indices),
-    )
+    context = PlatformContext(options.experiment_id, options.experiment_dir, config.trial_code_directory,
+                              gpu_inventory=FixedGpus(indices))
+    return create_platform(config, context)
 
 
 def _stored_status(experiment_dir: Path) -> str | None:

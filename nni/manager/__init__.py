@@ -9,9 +9,14 @@ Use::
     # from other threads:
     manager.control.send(UpdateConcurrency(4)).result()
     manager.request_stop()
+
+Parts (each takes the others it uses explicitly; ``tests/manager/test_structure.py`` keeps them acyclic):
+``_state`` (ManagerState: trials followed and queued, counters, limits, flags), ``_policy`` (scheduling,
+budget and deadline decisions from the state), ``_journal`` (AlgorithmJournal: writes the tuner calls to
+the store and replays them on resume), ``_trials`` (create, submit, kill), ``_commands`` (the command
+handlers), ``_resume`` and ``_manager`` (the loop that owns the queue and calls them).
 """
 
-from ._config_view import ManagerConfig, parse_duration, read_config
 from ._manager import ExperimentManager
 from .commands import (
     AddCustomizedTrial,
@@ -32,13 +37,10 @@ __all__ = [
     "ExperimentManager",
     "ImportData",
     "KillTrial",
-    "ManagerConfig",
     "ManagerControl",
     "StopExperiment",
     "UpdateConcurrency",
     "UpdateMaxDuration",
     "UpdateMaxTrialNumber",
     "UpdateSearchSpace",
-    "parse_duration",
-    "read_config",
 ]

@@ -29,6 +29,11 @@ class AlgorithmCaller:
         self.stats: dict[str, float] = {"tunerCalls": 0, "tunerSeconds": 0.0, "assessorCalls": 0,
                                         "assessorSeconds": 0.0}
 
+    def restore_stats(self, stats: dict[str, Any]) -> None:
+        """Go on counting from the stats an earlier run stored (resume)."""
+        for key in self.stats:
+            self.stats[key] = stats.get(key, 0)
+
     def _call(self, who: str, obj: Any, method: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
         try:

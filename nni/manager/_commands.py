@@ -1,7 +1,8 @@
-"""The commands a running experiment takes (``nni.manager.commands``), as methods of the manager.
+"""``CommandHandlers``: the commands a running experiment takes (``nni.manager.commands``).
 
 Each runs in the manager loop: validate, persist, then act; the result (or an ``NNIError`` for the
-user) resolves the caller's future.
+user) resolves the caller's future. The handlers get the parts they use explicitly: the state, the
+store, the algorithm journal, the trial operations and how to set the experiment's status.
 """
 
 from __future__ import annotations
@@ -9,35 +10,50 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from nni.errors import NNIError
-from nni.status import ExperimentStatus
+from nni.status import ExperimentStatus, TrialStatus
+from nni.storage import ExperimentStore
 
+from . import _policy as policy
 from . import commands as cmd
 from ._algorithm_calls import AlgorithmFailure
-
-if TYPE_CHECKING:
-    from ._manager import ExperimentManager
+from ._journal import AlgorithmJournal
+from ._state import ManagerState
+from ._trials import TrialOps
 
 __all__ = ["CommandHandlers"]
 
 _log = logging.getLogger("nni.manager")
 
 
+@dataclass(kw_only=True)
 class CommandHandlers:
-    """Mixed into ``ExperimentManager``."""
+    """Runs the commands (except ``StopExperiment``, which the loop handles) of one experiment."""
 
-    def _run_command(self: ExperimentManager, command: Any, future: Future[Any]) -> None:
-        handler: Callable[[Any], Any] | None = {
-            cmd.UpdateConcurrency: self._cmd_concurrency,
-            cmd.UpdateMaxTrialNumber: self._cmd_max_trials,
-            cmd.UpdateMaxDuration: self._cmd_duration,
-            cmd.UpdateSearchSpace: self._cmd_search_space,
-            cmd.KillTrial: self._cmd_kill,
-            cmd.AddCustomizedTrial: self._cmd_customized,
-            cmd.ImportData: self._cmd_import,
-        }.get(type(command))
+    state: ManagerState
+    store: ExperimentStore
+    journal: AlgorithmJournal
+    trials: TrialOps
+    set_status: Callable[[ExperimentStatus], None]
+    experiment_id: str
+
+    def __post_init__(self) -> None:
+        self._handlers: dict[type, Callable[[Any], Any]] = {
+            cmd.UpdateConcurrency: self._concurrency,
+            cmd.UpdateMaxTrialNumber: self._max_trials,
+            cmd.UpdateMaxDuration: self._duration,
+            cmd.UpdateSearchSpace: self._search_space,
+            cmd.KillTrial: self._kill,
+            cmd.AddCustomizedTrial: self._customized,
+            cmd.ImportData: self._import,
+        }
+
+    def run(self, command: Any, future: Future[Any]) -> None:
+        """Apply ``command`` and resolve ``future``; a tuner failure also propagates (the experiment ends)."""
+        handler = self._handlers.get(type(command))
         if handler is None:
             future.set_exception(NNIError(f"unknown command {command!r}"))
             return
@@ -55,80 +71,73 @@ class CommandHandlers:
             return
         future.set_result(result)
 
-    def _update_limit(self: ExperimentManager, key: str, value: Any) -> Any:
-        self._limits = self.store.update_limits(**{key: value})
+    def _reopen(self) -> None:
+        if self.state.status == ExperimentStatus.NO_MORE_TRIAL:
+            self.set_status(ExperimentStatus.RUNNING)
+
+    def _update_limit(self, key: str, value: Any) -> Any:
+        self.state.limits = self.store.update_limits(**{key: value})
         _log.info("%s updated to %s", key, value)
         return value
 
-    def _cmd_concurrency(self: ExperimentManager, c: cmd.UpdateConcurrency) -> Any:
+    def _concurrency(self, c: cmd.UpdateConcurrency) -> Any:
         if isinstance(c.value, bool) or not isinstance(c.value, int) or c.value < 1:
             raise NNIError(f"trialConcurrency must be a positive integer, got {c.value!r}")
         return self._update_limit("trialConcurrency", c.value)
 
-    def _cmd_max_trials(self: ExperimentManager, c: cmd.UpdateMaxTrialNumber) -> Any:
+    def _max_trials(self, c: cmd.UpdateMaxTrialNumber) -> Any:
         if isinstance(c.value, bool) or not isinstance(c.value, int) or c.value < 0:
             raise NNIError(f"maxTrialNumber must be a non-negative integer, got {c.value!r}")
         value = self._update_limit("maxTrialNumber", c.value)
-        budget = self._trial_budget()
-        if self.status == "NO_MORE_TRIAL" and not self._no_more and (budget is None or budget > 0):
-            self._set_status("RUNNING")
+        if policy.reopens(self.state):
+            self.set_status(ExperimentStatus.RUNNING)
         return value
 
-    def _cmd_duration(self: ExperimentManager, c: cmd.UpdateMaxDuration) -> Any:
+    def _duration(self, c: cmd.UpdateMaxDuration) -> Any:
         if not isinstance(c.seconds, (int, float)) or isinstance(c.seconds, bool) or c.seconds <= 0:
             raise NNIError(f"maxExperimentDuration must be a positive number of seconds, got {c.seconds!r}")
         return self._update_limit("maxExperimentDuration", float(c.seconds))
 
-    def _cmd_search_space(self: ExperimentManager, c: cmd.UpdateSearchSpace) -> Any:
+    def _search_space(self, c: cmd.UpdateSearchSpace) -> Any:
         from nni.search_space import validate
 
         validate(c.search_space)
-        self._set_search_space(c.search_space, log=True)
-        self._no_more = False  # a new space may have more to try
-        if self.status == "NO_MORE_TRIAL":
-            self._set_status("RUNNING")
+        self.journal.update_search_space(c.search_space)
+        self.state.no_more = False  # a new space may have more to try
+        self._reopen()
         return None
 
-    def _cmd_kill(self: ExperimentManager, c: cmd.KillTrial) -> Any:
-        active = self._active.get(c.trial_job_id)
-        queued = next((r for r in self._queued if r.trial_job_id == c.trial_job_id), None)
+    def _kill(self, c: cmd.KillTrial) -> Any:
+        active = self.state.active.get(c.trial_job_id)
+        queued = self.state.queued_trial(c.trial_job_id)
         if queued is not None:  # created, never submitted: it just ends
-            self._queued.remove(queued)
-            self.store.add_trial_event(queued.trial_job_id, "EXITED",
-                                       {"status": "USER_CANCELED", "reason": "killed by the user before it started"})
+            self.trials.end_queued(queued, TrialStatus.USER_CANCELED, "killed by the user before it started")
             return None
         if active is None:
             record = self.store.trial(c.trial_job_id)
             if record is None:
                 raise NNIError(f"no trial {c.trial_job_id!r} in experiment {self.experiment_id}")
             raise NNIError(f"trial {c.trial_job_id} has already ended ({record.status})")
-        self._kill(active, "USER_CANCELED", "killed by the user")
+        self.trials.kill(active, TrialStatus.USER_CANCELED, "killed by the user")
         return None
 
-    def _cmd_customized(self: ExperimentManager, c: cmd.AddCustomizedTrial) -> Any:
-        budget = self._trial_budget()
-        if budget is not None and budget <= 0:
-            raise NNIError(f"maxTrialNumber ({self._limits.get('maxTrialNumber')}) is reached; "
-                           "raise it (nnictl update trialnum) to add a trial")
-        if self.status in ExperimentStatus.final() or self._duration_over:
-            raise NNIError(f"the experiment is {self.status}; it takes no new trial")
-        parameter_id = self._next_parameter
-        self._next_parameter += 1
+    def _customized(self, c: cmd.AddCustomizedTrial) -> Any:
+        refusal = policy.customized_refusal(self.state)
+        if refusal is not None:
+            raise NNIError(refusal)
+        (parameter_id,) = self.state.take_parameter_ids(1)
         with self.store.transaction():
-            self.store.log_algorithm("customized", {"parameter_id": parameter_id})
-            record = self._create(parameter_id, dict(c.parameters), "customized")
-        self._queued.append(record)
-        if self.status == "NO_MORE_TRIAL":
-            self._set_status("RUNNING")
+            self.journal.record_customized(parameter_id)
+            record = self.trials.create(parameter_id, dict(c.parameters), "customized")
+        self.state.queued.append(record)
+        self._reopen()
         return record.trial_job_id
 
-    def _cmd_import(self: ExperimentManager, c: cmd.ImportData) -> Any:
-        assert self._calls is not None
+    def _import(self, c: cmd.ImportData) -> Any:
         data = list(c.data)
         for i, item in enumerate(data):
             if not isinstance(item, dict) or "parameter" not in item or "value" not in item:
                 raise NNIError(f"import data item {i} must be {{'parameter': {{...}}, 'value': metric}}, got {item!r}")
-        self.store.log_algorithm("import_data", {"data": data})
-        self._calls.tuner_call("import_data", data)
-        self._no_more = False
+        self.journal.import_data(data)
+        self.state.no_more = False
         return len(data)

@@ -5,6 +5,10 @@ request all go into one queue; the loop blocks on it (with a timeout only up to 
 maxExperimentDuration, a trial's maxTrialDuration) and handles what it finds in order. Every change is
 written to the store before its side effect (submit, kill, tuner call): persist, then act, so a
 ``resume`` replays exactly.
+
+The loop calls its parts: the state (``_state.ManagerState``), the scheduling and budget policy
+(``_policy``), the algorithm journal that writes and replays the tuner calls (``_journal``), the trial
+operations (``_trials``), the command handlers (``_commands``) and resume (``_resume``).
 """
 
 from __future__ import annotations
@@ -12,62 +16,69 @@ from __future__ import annotations
 import logging
 import os
 import queue
-import secrets
-import string
 import threading
 import time
-from collections import deque
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nni.errors import NNIError, WaitForResults
-from nni.platforms.base import Platform, TrialExited, TrialJob, TrialMetric, TrialStarted, TrialWaiting
-from nni.status import ExperimentStatus
-from nni.storage import ExperimentStore, NewMetric, TrialRecord
+from nni.errors import NNIError
+from nni.platforms.base import Platform, TrialExited, TrialMetric, TrialStarted, TrialWaiting
+from nni.status import ExperimentStatus, TrialStatus
+from nni.storage import ExperimentStore, NewMetric
 
+from . import _policy as policy
 from . import commands as cmd
 from ._algorithm_calls import AlgorithmCaller, AlgorithmFailure
 from ._commands import CommandHandlers
-from ._config_view import ManagerConfig, read_config
-from ._lifecycle import Lifecycle
+from ._journal import AlgorithmJournal
+from ._state import ActiveTrial, ManagerState, limits_of
+from ._trials import TrialOps
 
 __all__ = ["ExperimentManager"]
 
 _log = logging.getLogger("nni.manager")
-_ID_CHARS = string.ascii_letters + string.digits
 _STOP_GRACE = 20.0  # seconds to wait for killed trials to report their exit when stopping
 
-
-@dataclass
-class _Active:
-    """A trial the loop follows (created, not yet exited)."""
-
-    record: TrialRecord
-    history: list[Any] = field(default_factory=list)
-    started: float | None = None  # monotonic time it started running (for maxTrialDuration)
-    kill_status: str | None = None
+_Item = tuple[str, Any, Any]  # ("event" | "command" | "stop", payload, future)
 
 
 class _Control:
-    """``ManagerControl`` of one manager: puts commands into its queue."""
+    """``ManagerControl`` of one manager: puts commands into its queue while it runs."""
 
-    def __init__(self, manager: ExperimentManager) -> None:
-        self._manager = manager
+    def __init__(self, items: queue.SimpleQueue[_Item], closed: threading.Event, state: ManagerState) -> None:
+        self._items = items
+        self._closed = closed
+        self._state = state
 
     def send(self, command: cmd.Command) -> Future[Any]:
         future: Future[Any] = Future()
-        if self._manager._closed.is_set():
+        if self._closed.is_set():
             future.set_exception(NNIError(
-                f"the experiment has ended ({self._manager.status}); {type(command).__name__} needs a running "
+                f"the experiment has ended ({self._state.status}); {type(command).__name__} needs a running "
                 "experiment (nnictl resume ID runs it again)"))
             return future
-        self._manager._queue.put(("command", command, future))
+        self._items.put(("command", command, future))
         return future
 
 
-class ExperimentManager(CommandHandlers, Lifecycle):
+def _typed_config(config: Any) -> Any:
+    """The typed ``ExperimentConfig``; a camelCase (or v1) dict is parsed here, once."""
+    if isinstance(config, dict):
+        from nni.config import ExperimentConfig
+
+        return ExperimentConfig.from_json(config)
+    return config
+
+
+def _named(algorithm: Any) -> Any:
+    """An algorithm section that names one (not the empty placeholder), else None."""
+    if algorithm is None or (algorithm.name is None and algorithm.class_name is None):
+        return None
+    return algorithm
+
+
+class ExperimentManager:
     """Runs one experiment. Public API (used by the launcher, the REST app and the Python API):
 
     - ``ExperimentManager(config, experiment_dir, experiment_id, *, store, platform=None, resume=False)``:
@@ -85,7 +96,7 @@ class ExperimentManager(CommandHandlers, Lifecycle):
     def __init__(self, config: Any, experiment_dir: str | os.PathLike[str], experiment_id: str, *,
                  store: ExperimentStore, platform: Platform | None = None, resume: bool = False,
                  tuner: Any = None, assessor: Any = None, stop_grace: float = _STOP_GRACE) -> None:
-        self.config: ManagerConfig = read_config(config)
+        self.config = _typed_config(config)
         self.experiment_dir = Path(experiment_dir)
         self.experiment_id = experiment_id
         self.store = store
@@ -94,31 +105,23 @@ class ExperimentManager(CommandHandlers, Lifecycle):
         self._tuner = tuner
         self._assessor = assessor
         self._stop_grace = stop_grace
-        self._queue: queue.SimpleQueue[tuple[str, Any, Any]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._closed = threading.Event()
-        self.control = _Control(self)
-        self.status = "INITIALIZED"
-        self._active: dict[str, _Active] = {}
-        self._queued: deque[TrialRecord] = deque()  # created, not yet submitted (no free slot yet)
-        self._limits: dict[str, Any] = self.config.limits()
-        # Trials whose last intermediate result went to the tuner as their result (includeIntermediateResults).
-        self._early_results: set[str] = set()
-        self._counted = 0  # trials that count toward maxTrialNumber
-        self._next_sequence = 0
-        self._next_parameter = 0
-        self._wait_results = False
-        self._no_more = False
-        self._duration_over = False
-        self._run_start = time.monotonic()
-        self._elapsed_before = 0.0
-        self._stats: dict[str, Any] = {}
-        self._calls: AlgorithmCaller | None = None
-        self._replaying = False
+        self._state = ManagerState(limits=limits_of(self.config))
+        self.control = _Control(self._queue, self._closed, self._state)
+        # the parts built by run() once the algorithms and the platform exist
+        self._journal: AlgorithmJournal | None = None
+        self._trials: TrialOps | None = None
+        self._commands: CommandHandlers | None = None
         self._stop_futures: list[Future[Any]] = []
-        self._leftover: list[tuple[str, Any, Any]] = []  # queue items not handled when a tuner failed
+        self._leftover: list[_Item] = []  # queue items not handled when a tuner failed
         self._log_handler: logging.Handler | None = None
 
     # ================================================================ public
+    @property
+    def status(self) -> ExperimentStatus:
+        return self._state.status
+
     def request_stop(self) -> None:
         """Ask the loop to stop the experiment (thread-safe; returns at once)."""
         self._queue.put(("stop", None, None))
@@ -140,7 +143,7 @@ class ExperimentManager(CommandHandlers, Lifecycle):
             self.store.close()
             raise NNIError(problem)
         self._setup_logging()
-        final = "STOPPED"
+        final: str = ExperimentStatus.STOPPED
         try:
             final = self._run()
         finally:
@@ -162,7 +165,7 @@ class ExperimentManager(CommandHandlers, Lifecycle):
         log_dir.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(log_dir / "nnimanager.log", encoding="utf-8")
         handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s (%(name)s) %(message)s"))
-        level = getattr(logging, self.config.log_level.upper(), logging.INFO)
+        level = getattr(logging, (self.config.log_level or "info").upper(), logging.INFO)
         handler.setLevel(level)
         # the launcher writes its own lines to this file through its own handler: do not write them twice
         handler.addFilter(lambda record: not record.name.startswith("nni.launcher"))
@@ -177,74 +180,82 @@ class ExperimentManager(CommandHandlers, Lifecycle):
             logging.getLogger("nni").removeHandler(self._log_handler)
             self._log_handler.close()
 
-    def _create_algorithms(self) -> None:
+    def _create_algorithms(self) -> AlgorithmJournal:
         os.environ["NNI_EXP_ID"] = self.experiment_id
         os.environ["NNI_CHECKPOINT_DIRECTORY"] = str(self.experiment_dir / "checkpoint")
         os.environ.setdefault("NNI_LOG_DIRECTORY", str(self.experiment_dir / "log"))
-        from ._algorithms import create_algorithm
+        from nni.algorithms import create_algorithm
 
+        advisor = _named(self.config.advisor)
         try:
             if self._tuner is None:
-                spec = self.config.advisor or self.config.tuner
+                spec = advisor or _named(self.config.tuner)
                 if spec is None:
                     raise NNIError("the config names no tuner (tuner: {name: TPE, ...}) and no advisor")
-                self._tuner = create_algorithm(spec, "advisor" if self.config.advisor else "tuner")
-            if self._assessor is None and self.config.assessor is not None and self.config.advisor is None:
-                self._assessor = create_algorithm(self.config.assessor, "assessor")
+                kind = "advisor" if advisor else "tuner"
+                self._tuner = create_algorithm(kind, spec, key=kind)
+            assessor = _named(self.config.assessor)
+            if self._assessor is None and assessor is not None and advisor is None:
+                self._assessor = create_algorithm("assessor", assessor, key="assessor")
         except Exception as exc:
             import traceback
 
             raise AlgorithmFailure(str(exc), traceback.format_exc()) from exc
-        self._calls = AlgorithmCaller(self._tuner, self._assessor)
+        return AlgorithmJournal(self.store, AlgorithmCaller(self._tuner, self._assessor), self._st_callback)
 
-    def _create_platform(self) -> None:
+    def _create_platform(self) -> Platform:
         if self._platform is None:
-            from ._platforms import create_platform
+            from nni.platforms import PlatformContext, create_platform
 
-            self._platform = create_platform(self.config, self.experiment_dir, self.experiment_id)
+            self._platform = create_platform(self.config, PlatformContext(
+                self.experiment_id, self.experiment_dir, self.config.trial_code_directory))
+        return self._platform
 
     # ================================================================ main
-    def _run(self) -> str:
+    def _run(self) -> ExperimentStatus:
+        state, store = self._state, self.store
         try:
-            profile = self.store.profile()
-            if profile is None:
-                self.store.init_profile(self.experiment_id, self.config.experiment_name, self.config.json,
-                                        self.config.search_space, self._limits)
-            self._create_algorithms()
-            self._create_platform()
-            assert self._platform is not None
+            if store.profile() is None:
+                store.init_profile(self.experiment_id, self.config.experiment_name, self.config.to_json(),
+                                   dict(self.config.search_space or {}), state.limits)
+            journal = self._journal = self._create_algorithms()
+            platform = self._create_platform()
+            trials = self._trials = TrialOps(state, store, self.config, platform)
+            self._commands = CommandHandlers(state=state, store=store, journal=journal, trials=trials,
+                                             set_status=self._set_status, experiment_id=self.experiment_id)
             if self.resume:
                 from ._resume import resume_state
 
-                resume_state(self)
+                resume_state(state, store, journal, self.experiment_id)
             else:
-                self._set_search_space(self.config.search_space, log=True)
-            self._platform.start(self._sink)
+                journal.update_search_space(dict(self.config.search_space or {}))
+            platform.start(self._sink)
             if self.resume:
                 from ._resume import reattach_trials
 
-                reattach_trials(self)
-            self._set_status("RUNNING")
+                reattach_trials(state, store, platform, trials, journal)
+            self._set_status(ExperimentStatus.RUNNING)
             self._loop()
         except AlgorithmFailure as exc:
             _log.error("%s\n%s", exc, exc.traceback_text)
-            self._shutdown("SYS_CANCELED", f"experiment error: {exc}")
-            self._set_status("ERROR", error=str(exc), traceback=exc.traceback_text, end=True)
+            self._shutdown(TrialStatus.SYS_CANCELED, f"experiment error: {exc}")
+            self._set_status(ExperimentStatus.ERROR, error=str(exc), traceback=exc.traceback_text, end=True)
         except BaseException as exc:
             import traceback
 
             text = traceback.format_exc()
             _log.error("manager failure: %s\n%s", exc, text)
             try:
-                self._shutdown("SYS_CANCELED", f"experiment error: {exc}")
+                self._shutdown(TrialStatus.SYS_CANCELED, f"experiment error: {exc}")
             finally:
-                if self.store.profile() is not None:
-                    self._set_status("ERROR", error=f"{type(exc).__name__}: {exc}", traceback=text, end=True)
+                if store.profile() is not None:
+                    self._set_status(ExperimentStatus.ERROR, error=f"{type(exc).__name__}: {exc}", traceback=text,
+                                     end=True)
                 else:
-                    self.status = "ERROR"
+                    state.status = ExperimentStatus.ERROR
             if not isinstance(exc, (Exception, KeyboardInterrupt)):
                 raise
-        return self.status
+        return state.status
 
     def _sink(self, event: Any) -> None:
         self._queue.put(("event", event, None))
@@ -253,7 +264,7 @@ class ExperimentManager(CommandHandlers, Lifecycle):
         self._schedule()
         self._check_done()  # a resumed experiment may have nothing left to run or wait for
         while self.status not in ExperimentStatus.final():
-            timeout = self._next_deadline_in()
+            timeout = policy.next_deadline_in(self._state, time.monotonic())
             try:
                 item = self._queue.get(timeout=timeout) if timeout is None or timeout > 0 else None
             except queue.Empty:
@@ -273,11 +284,12 @@ class ExperimentManager(CommandHandlers, Lifecycle):
             self._check_done()
 
     # ================================================================ batches of queue items
-    def _handle_batch(self, batch: list[tuple[str, Any, Any]]) -> bool:
+    def _handle_batch(self, batch: list[_Item]) -> bool:
         """Handle events and commands in order; consecutive metrics are stored in one transaction.
 
         If handling fails (a tuner error), what is left of the batch waits in ``_leftover`` so that
         stopping still sees those trial exits."""
+        assert self._commands is not None
         stop = False
         metrics: list[TrialMetric] = []
         next_item = 0
@@ -297,7 +309,7 @@ class ExperimentManager(CommandHandlers, Lifecycle):
                         self._stop_futures.append(future)
                         stop = True
                     else:
-                        self._run_command(payload, future)
+                        self._commands.run(payload, future)
                 elif kind == "stop":
                     stop = True
             next_item = len(batch)
@@ -310,7 +322,7 @@ class ExperimentManager(CommandHandlers, Lifecycle):
         return stop
 
     def _on_event(self, event: Any) -> None:
-        active = self._active.get(getattr(event, "trial_job_id", ""))
+        active = self._state.active.get(getattr(event, "trial_job_id", ""))
         if active is None:
             _log.debug("event for a trial not followed (ended already?): %r", event)
             return
@@ -325,241 +337,222 @@ class ExperimentManager(CommandHandlers, Lifecycle):
         elif isinstance(event, TrialExited):
             self._on_exit(active, event)
 
-    def _on_metrics(self, events: list[TrialMetric]) -> None:
+    def _metric_rows(self, events: list[TrialMetric], *, log_unfollowed: bool = True) -> list[NewMetric]:
         rows = []
         for ev in events:
-            active = self._active.get(ev.trial_job_id)
+            active = self._state.active.get(ev.trial_job_id)
             if active is None:
-                _log.debug("metric for a trial not followed: %r", ev)
+                if log_unfollowed:
+                    _log.debug("metric for a trial not followed: %r", ev)
                 continue
             r = ev.record
             rows.append(NewMetric(active.record.trial_job_id, active.record.parameter_id, r.type, r.sequence,
                                   r.value, r.timestamp, ev.offset))
+        return rows
+
+    def _on_metrics(self, events: list[TrialMetric]) -> None:
+        assert self._journal is not None
+        state, journal = self._state, self._journal
+        rows = self._metric_rows(events)
         if not rows:
             return
         with self.store.transaction():
             added = self.store.add_metrics(rows)
             for m in added:
-                if m.type == "FINAL" and m.trial_job_id not in self._early_results:
-                    self.store.log_algorithm("receive", {"trial_job_id": m.trial_job_id})
+                if m.type == "FINAL" and m.trial_job_id not in state.early_results:
+                    journal.record_receive(m.trial_job_id)
         for m in added:
-            active = self._active.get(m.trial_job_id)
+            active = state.active.get(m.trial_job_id)
             if active is None:
                 continue
             if m.type == "FINAL":
-                if m.trial_job_id not in self._early_results:  # else the tuner has its result already
-                    self._receive_final(active.record, m.value)
-                self._wait_results = False
+                if m.trial_job_id not in state.early_results:  # else the tuner has its result already
+                    journal.receive_final(active.record, m.value)
+                state.wait_results = False
             elif m.type == "PERIODICAL":
                 active.history.append(m.value)
                 self._assess(active)
 
-    def _receive_final(self, record: TrialRecord, value: Any) -> None:
-        assert self._calls is not None
-        customized = self._is_customized(record)
-        if customized and getattr(self._tuner, "_accept_customized", True) is False:
-            return
-        self._calls.tuner_call("receive_trial_result", record.parameter_id, record.parameters, value,
-                               customized=customized, trial_job_id=record.trial_job_id)
-
-    def _is_customized(self, record: TrialRecord) -> bool:
-        if record.parameter_source == "customized":
-            return True
-        if record.parameter_source == "resumed" and record.resumed_from:
-            origin = self.store.trial(record.resumed_from)
-            return origin is not None and origin.parameter_source == "customized"
-        return False
-
-    def _assess(self, active: _Active) -> None:
-        if self._assessor is None or active.kill_status is not None or self._calls is None:
+    def _assess(self, active: ActiveTrial) -> None:
+        journal, trials = self._journal, self._trials
+        if journal is None or trials is None or not journal.has_assessor or active.kill_status is not None:
             return
         from nni.assessor import AssessResult
 
-        result = self._calls.assessor_call("assess_trial", active.record.trial_job_id, list(active.history))
+        trial_id = active.record.trial_job_id
+        result = journal.assess(trial_id, list(active.history))
         if result is AssessResult.Bad or result is False or getattr(result, "value", True) is False:
-            _log.info("assessor: stop trial %s early", active.record.trial_job_id)
-            self._kill(active, "EARLY_STOPPED", "the assessor stopped it early")
-            tuner = self.config.tuner
-            if (tuner is not None and tuner.include_intermediate_results and self.config.advisor is None
-                    and self.store.trial(active.record.trial_job_id).final_metric is None):
+            _log.info("assessor: stop trial %s early", trial_id)
+            trials.kill(active, TrialStatus.EARLY_STOPPED, "the assessor stopped it early")
+            tuner = _named(self.config.tuner)
+            if (tuner is not None and tuner.include_intermediate_results and _named(self.config.advisor) is None
+                    and self.store.trial(trial_id).final_metric is None):
                 # NNI's includeIntermediateResults: the last intermediate result stands in for the final one
                 # (unless the trial's own final result came in already, e.g. in the same batch).
                 last = active.history[-1]
-                self.store.log_algorithm("receive_intermediate", {"trial_job_id": active.record.trial_job_id,
-                                                                  "value": last})
-                self._early_results.add(active.record.trial_job_id)
-                self._receive_final(active.record, last)
+                journal.record_receive_intermediate(trial_id, last)
+                self._state.early_results.add(trial_id)
+                journal.receive_final(active.record, last)
 
-    def _on_exit(self, active: _Active, event: TrialExited) -> None:
+    def _on_exit(self, active: ActiveTrial, event: TrialExited) -> None:
+        assert self._journal is not None
         record = active.record
-        del self._active[record.trial_job_id]
-        success = event.status == "SUCCEEDED"
+        del self._state.active[record.trial_job_id]
+        success = event.status == TrialStatus.SUCCEEDED
         with self.store.transaction():
             self.store.add_trial_event(record.trial_job_id, "EXITED",
                                        {"status": event.status, "exit_code": event.exit_code,
                                         "reason": event.reason}, timestamp=event.timestamp)
-            self.store.log_algorithm("trial_end", {"trial_job_id": record.trial_job_id, "success": success})
+            self._journal.record_trial_end(record.trial_job_id, success)
             self._save_stats()
         _log.info("trial %s %s (exit code %s)%s", record.trial_job_id, event.status, event.exit_code,
                   f": {event.reason}" if event.reason else "")
-        self._trial_end(record, success)
-        self._wait_results = False
+        self._journal.trial_end(record, success)
+        self._state.wait_results = False
 
-    def _trial_end(self, record: TrialRecord, success: bool) -> None:
-        assert self._calls is not None
-        self._calls.tuner_call("trial_end", record.parameter_id, success)
-        if self._assessor is not None:
-            self._calls.assessor_call("trial_end", record.trial_job_id, success)
-
-    # ================================================================ creating and killing trials
-    def _new_trial_id(self) -> str:
-        while True:
-            trial_id = "".join(secrets.choice(_ID_CHARS) for _ in range(5))
-            if trial_id not in self._active and self.store.trial(trial_id) is None:
-                return trial_id
-
-    def _job(self, record: TrialRecord) -> TrialJob:
-        return TrialJob(
-            trial_job_id=record.trial_job_id, sequence_id=record.sequence_id, parameter_id=record.parameter_id,
-            parameters=record.parameters, command=self.config.trial_command,
-            code_dir=self.config.trial_code_directory, gpu_number=self.config.trial_gpu_number,
-            parameter_source=record.parameter_source, metrics_offset=record.metrics_offset,
-        )
-
-    def _create(self, parameter_id: int, parameters: dict[str, Any], source: str,
-                resumed_from: str | None = None) -> TrialRecord:
-        """Persist a new trial (inside the caller's transaction when there is one)."""
-        parameters = _plain(parameters)
-        trial_id = self._new_trial_id()
-        data: dict[str, Any] = {"sequence_id": self._next_sequence, "parameter_id": parameter_id,
-                                "parameters": parameters, "parameter_source": source}
-        if resumed_from:
-            data["resumed_from"] = resumed_from
-        self._next_sequence += 1
-        record = self.store.add_trial_event(trial_id, "CREATED", data)
-        if source != "resumed":
-            self._counted += 1
-        return record
-
-    def _submit(self, record: TrialRecord) -> None:
-        assert self._platform is not None
-        self._active[record.trial_job_id] = _Active(record)
-        _log.info("trial %s (sequence %d, parameter %d, %s) submitted: %s", record.trial_job_id,
-                  record.sequence_id, record.parameter_id, record.parameter_source, record.parameters)
-        self._platform.submit(self._job(record))
-
-    def _kill(self, active: _Active, status: str, reason: str) -> None:
-        if active.kill_status is not None:
-            return
-        active.kill_status = status
-        active.record = self.store.add_trial_event(active.record.trial_job_id, "KILL",
-                                                   {"status": status, "reason": reason})
-        assert self._platform is not None
-        self._platform.kill(active.record.trial_job_id, status)
-
-    def _st_callback(self, parameter_id: int, parameters: dict[str, Any], *_: Any, **__: Any) -> None:
-        """NNI's ``st_callback``: a tuner sends a trial on its own (e.g. after a result)."""
-        if self._replaying:
-            return
-        self._next_parameter = max(self._next_parameter, int(parameter_id) + 1)
+    # ================================================================ scheduling
+    def _st_callback(self, parameter_id: int, parameters: dict[str, Any]) -> None:
+        """A trial the tuner sent on its own (NNI's ``st_callback``, passed on by the journal)."""
+        assert self._journal is not None and self._trials is not None
+        state = self._state
+        state.next_parameter = max(state.next_parameter, int(parameter_id) + 1)
         with self.store.transaction():
-            self.store.log_algorithm("st_callback", {"parameter_id": int(parameter_id)})
-            self._queued.append(self._create(int(parameter_id), parameters, "algorithm"))
-        if self.status == "NO_MORE_TRIAL":
-            self._no_more = False
-            self._set_status("RUNNING")
-
-    def _free_slots(self) -> int:
-        return int(self._limits["trialConcurrency"]) - len(self._active)
-
-    def _trial_budget(self) -> int | None:
-        max_trials = self._limits.get("maxTrialNumber")
-        return None if max_trials is None else int(max_trials) - self._counted
+            self._journal.record_st_callback(int(parameter_id))
+            state.queued.append(self._trials.create(int(parameter_id), parameters, "algorithm"))
+        if state.status == ExperimentStatus.NO_MORE_TRIAL:
+            state.no_more = False
+            self._set_status(ExperimentStatus.RUNNING)
 
     def _schedule(self) -> None:
         """Fill free slots: queued trials first (resumed, customized, st_callback), then new ones from the tuner."""
-        assert self._calls is not None
-        while self.status in ("RUNNING", "NO_MORE_TRIAL", "INITIALIZED") and not self._duration_over:
-            free = self._free_slots()
-            if free <= 0:
+        assert self._trials is not None
+        while True:
+            step = policy.next_step(self._state)
+            if step.kind == "submit":
+                self._trials.submit(self._state.queued.popleft())
+            elif step.kind == "generate":
+                self._generate(step.count)
+            else:
+                if step.no_more_trial:
+                    self._set_status(ExperimentStatus.NO_MORE_TRIAL)
                 return
-            if self._queued:
-                self._submit(self._queued.popleft())
-                continue
-            budget = self._trial_budget()
-            if budget is not None and budget <= 0 and not self._queued and self.status == "RUNNING":
-                self._set_status("NO_MORE_TRIAL")  # as NNI: every trial is submitted, waiting for them
-            if self._no_more or self._wait_results or (budget is not None and budget <= 0):
-                return
-            count = free if budget is None else min(free, budget)
-            self._generate(count)
 
     def _generate(self, count: int) -> None:
-        assert self._calls is not None
-        ids = list(range(self._next_parameter, self._next_parameter + count))
-        self._next_parameter += count
-        try:
-            params_list = self._calls.tuner_call("generate_multiple_parameters", ids, st_callback=self._st_callback)
-            outcome = "ok"
-        except WaitForResults:
-            params_list, outcome = [], "wait"
-        params_list = list(params_list or [])[:count]
+        assert self._journal is not None and self._trials is not None
+        ids = self._state.take_parameter_ids(count)
+        params_list, outcome = self._journal.generate(ids)
+        params_list = params_list[:count]
         with self.store.transaction():
-            self.store.log_algorithm("generate", {"ids": ids, "returned": len(params_list), "outcome": outcome})
-            records = [self._create(pid, params, "algorithm") for pid, params in zip(ids, params_list, strict=False)]
+            self._journal.record_generate(ids, len(params_list), outcome)
+            records = [self._trials.create(pid, params, "algorithm")
+                       for pid, params in zip(ids, params_list, strict=False)]
         for record in records:
-            self._submit(record)
-        if outcome == "wait":
-            if self._active or self._queued:
-                self._wait_results = True
-                _log.info("tuner waits for results of running trials")
+            self._trials.submit(record)
+        if policy.after_generate(self._state, outcome, len(params_list)):
+            self._set_status(ExperimentStatus.NO_MORE_TRIAL)
+
+    # ================================================================ deadlines and the end
+    def _check_deadlines(self) -> None:
+        state, trials = self._state, self._trials
+        assert trials is not None
+        now = time.monotonic()
+        for active in policy.overdue_trials(state, now):
+            max_trial = state.limits["maxTrialDuration"]
+            trials.kill(active, TrialStatus.SYS_CANCELED, f"maxTrialDuration ({max_trial:g}s) reached")
+        if policy.experiment_overdue(state, now):
+            state.duration_over = True
+            _log.info("maxExperimentDuration reached: stopping the running trials")
+            for active in list(state.active.values()):
+                trials.kill(active, TrialStatus.SYS_CANCELED, "maxExperimentDuration reached")
+            trials.end_all_queued(TrialStatus.SYS_CANCELED, "maxExperimentDuration reached")
+
+    def _check_done(self) -> None:
+        if policy.is_done(self._state):
+            assert self._platform is not None
+            self._platform.stop()
+            self._set_status(ExperimentStatus.DONE, end=True)
+
+    def _stop(self) -> None:
+        self._set_status(ExperimentStatus.STOPPING)
+        self._shutdown(TrialStatus.USER_CANCELED, "the experiment was stopped")
+        self._set_status(ExperimentStatus.STOPPED, end=True)
+
+    def _shutdown(self, status: TrialStatus, reason: str) -> None:
+        """Kill what runs, wait (bounded) for the exits, stop the platform, record whatever remains."""
+        trials, state, platform = self._trials, self._state, self._platform
+        if trials is not None:  # else nothing was created yet: nothing is queued, nothing runs
+            trials.end_all_queued(status, reason)
+            for active in list(state.active.values()):
+                try:
+                    trials.kill(active, status, reason)
+                except Exception:  # noqa: BLE001 - keep stopping the others
+                    _log.exception("killing trial %s failed", active.record.trial_job_id)
+        if platform is None:
+            return
+        deadline = time.monotonic() + self._stop_grace
+        while state.active and time.monotonic() < deadline:
+            if self._leftover:
+                kind, payload, future = self._leftover.pop(0)
             else:
-                _log.info("tuner waits for results but no trial is running: no more trials")
-                self._no_more = True
-        elif not params_list:
-            # A shorter list may mean "no more" or "wait" (the base class hides which): only an empty
-            # answer to a new request ends the tuner's trials.
-            _log.info("tuner has no more trials")
-            self._no_more = True
-        if self._no_more and self.status == "RUNNING":
-            self._set_status("NO_MORE_TRIAL")
+                try:
+                    kind, payload, future = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+            if kind == "event":
+                try:
+                    if isinstance(payload, TrialMetric):
+                        rows = self._metric_rows([payload], log_unfollowed=False)
+                        if rows:
+                            self.store.add_metrics(rows)
+                    elif isinstance(payload, TrialExited) and payload.trial_job_id in state.active:
+                        active = state.active.pop(payload.trial_job_id)
+                        self.store.add_trial_event(active.record.trial_job_id, "EXITED",
+                                                   {"status": payload.status, "exit_code": payload.exit_code,
+                                                    "reason": payload.reason}, timestamp=payload.timestamp)
+                except Exception:  # noqa: BLE001
+                    _log.exception("while stopping: event %r", payload)
+            elif kind == "command":
+                if isinstance(payload, cmd.StopExperiment):
+                    self._stop_futures.append(future)
+                else:
+                    future.set_exception(NNIError("the experiment is stopping"))
+        try:
+            platform.stop()
+        except Exception:  # noqa: BLE001
+            _log.exception("stopping the platform failed")
+        for active in list(state.active.values()):
+            self.store.add_trial_event(active.record.trial_job_id, "EXITED",
+                                       {"status": active.kill_status or status, "exit_code": None,
+                                        "reason": reason})
+        state.active.clear()
+
+    def _drain_commands_after_end(self) -> None:
+        while True:
+            if self._leftover:
+                kind, payload, future = self._leftover.pop(0)
+            else:
+                try:
+                    kind, payload, future = self._queue.get_nowait()
+                except queue.Empty:
+                    return
+            if kind == "command" and future is not None and not future.done():
+                if isinstance(payload, cmd.StopExperiment):
+                    future.set_result(self.status)
+                else:
+                    future.set_exception(NNIError(f"the experiment has ended ({self.status})"))
 
     # ================================================================ status and stats
-    def _set_status(self, status: str, *, error: str | None = None, traceback: str | None = None,
+    def _set_status(self, status: ExperimentStatus, *, error: str | None = None, traceback: str | None = None,
                     end: bool = False) -> None:
-        self.status = status
+        self._state.status = status
         if end:
             self._save_stats()
         self.store.set_status(status, error=error, traceback=traceback, end_time=time.time() if end else None)
         _log.info("experiment %s: %s", self.experiment_id, status)
 
     def _save_stats(self) -> None:
-        stats = dict(self._stats)
-        if self._calls is not None:
-            stats.update(self._calls.stats)
-        stats["elapsed"] = self._elapsed_before + (time.monotonic() - self._run_start)
+        stats = dict(self._state.stats)
+        if self._journal is not None:
+            stats.update(self._journal.calls.stats)
+        stats["elapsed"] = self._state.elapsed()
         self.store.set_stats(stats)
-
-    def _set_search_space(self, space: dict[str, Any], *, log: bool) -> None:
-        assert self._calls is not None
-        with self.store.transaction():
-            self.store.set_search_space(space)
-            if log:
-                self.store.log_algorithm("update_search_space", {"search_space": space})
-        self._calls.tuner_call("update_search_space", space)
-
-
-def _plain(value: Any) -> Any:
-    """Parameters as plain JSON values: numpy scalars and arrays (which tuners often return) become
-    Python numbers and lists, tuples become lists, dict keys strings."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    for method in ("tolist", "item"):  # numpy arrays / scalars, without importing numpy
-        fn = getattr(value, method, None)
-        if callable(fn):
-            return _plain(fn())
-    raise NNIError(f"the tuner returned a parameter value that is not JSON data: {value!r} ({type(value).__name__})")

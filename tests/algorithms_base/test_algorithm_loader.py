@@ -1,4 +1,4 @@
-"""Algorithm loading: built-in names, custom classes from a code directory (v2 and v1), classArgs checks."""
+"""Algorithm loading: built-in names, custom classes from a code directory (v2 keys; v1 through nni.config), classArgs checks."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from nni.algorithms import (
 from nni.algorithms.hpo.batch_tuner import BatchTuner
 from nni.algorithms.hpo.gridsearch_tuner import GridSearchTuner
 from nni.algorithms.hpo.random_tuner import RandomTuner
+from nni.config import AlgorithmConfig, ExperimentConfig
 from nni.errors import AlgorithmError, ConfigError
 
 # A custom tuner as written for NNI 2.x/3.0: its own validator, NNI's helpers, NNI's keyword arguments.
@@ -86,9 +87,9 @@ def registered():
 
 def test_builtin_by_name_alias_and_case() -> None:
     assert isinstance(create_algorithm("tuner", {"name": "Random", "classArgs": {"seed": 3}}), RandomTuner)
-    assert isinstance(create_algorithm("tuner", {"builtinTunerName": "BatchTuner"}), BatchTuner)
+    assert isinstance(create_algorithm("tuner", {"name": "BatchTuner"}), BatchTuner)
     assert isinstance(create_algorithm("tuner", {"name": "gridsearch"}), GridSearchTuner)
-    assert create_algorithm("tuner", {"name": "Random", "class_args": {"seed": 4}}).seed == 4
+    assert create_algorithm("tuner", AlgorithmConfig(name="Random", class_args={"seed": 4})).seed == 4
     assert "TPE" in builtin_names("tuner") and "Medianstop" in builtin_names("assessor")
 
 
@@ -147,10 +148,20 @@ def test_custom_tuner_v2_runs_unchanged(code_dir: Path) -> None:
 
 
 def test_custom_tuner_v1_keys(code_dir: Path) -> None:
-    config = {"codeDir": "code", "classFileName": "my_tuner.py", "className": "MyTuner",
-              "classArgs": {"optimize_mode": "maximize", "width": 2}}
-    tuner = create_algorithm("tuner", config, base_dir=code_dir.parent)
-    assert tuner.width == 2
+    """v1 codeDir + classFileName + className: nni.config converts them; the loader takes v2 keys only."""
+    section = {"codeDir": "code", "classFileName": "my_tuner.py", "className": "MyTuner",
+               "classArgs": {"optimize_mode": "maximize", "width": 2}}
+    (code_dir.parent / "space.json").write_text('{"x": {"_type": "uniform", "_value": [0, 4]}}')
+    v1 = {"authorName": "me", "trialConcurrency": 1, "trainingServicePlatform": "local",
+          "searchSpacePath": "space.json", "trial": {"command": "true", "codeDir": "."}, "tuner": section}
+    config = ExperimentConfig.from_json(v1, base_dir=code_dir.parent)
+    assert config.tuner.class_name == "my_tuner.MyTuner" and config.tuner.code_directory == str(code_dir)
+    assert create_algorithm("tuner", config.tuner).width == 2
+    with pytest.raises(AlgorithmConfigError, match="'tuner.codeDir': unknown key 'codeDir'; a tuner section takes name"):
+        create_algorithm("tuner", section, base_dir=code_dir.parent)
+    relative = {"className": "my_tuner.MyTuner", "codeDirectory": "code",
+                "classArgs": {"optimize_mode": "minimize", "width": 3}}
+    assert create_algorithm("tuner", relative, base_dir=code_dir.parent).width == 3
 
 
 def test_custom_validator_is_honoured(code_dir: Path) -> None:
@@ -263,8 +274,7 @@ def test_custom_assessor_runs_unchanged(tmp_path: Path) -> None:
     from nni.assessor import AssessResult
 
     (tmp_path / "my_assessor.py").write_text(CUSTOM_ASSESSOR)
-    config = {"codeDir": str(tmp_path), "classFileName": "my_assessor.py", "className": "LastBelow",
-              "classArgs": {"threshold": 0.3}}
+    config = {"codeDirectory": str(tmp_path), "className": "my_assessor.LastBelow", "classArgs": {"threshold": 0.3}}
     assessor = create_algorithm("assessor", config)
     assert assessor.assess_trial("Ab1cD", [0.5, {"default": 0.2, "x": 1}]) is AssessResult.Bad
     assert assessor.assess_trial("Ab1cD", [0.5, 0.4]) is AssessResult.Good

@@ -112,7 +112,7 @@ def test_a_tuner_registered_with_nnictl_algo_register_is_a_builtin_name(project,
     tuner = create_algorithm("tuner", config.tuner)
     assert type(tuner).__name__ == "DemoTuner" and tuner.optimize_mode.value == "minimize"
     with pytest.raises(AlgorithmConfigError):
-        create_algorithm("assessor", {"builtinAssessorName": "demotuner"})  # registered as a tuner only
+        create_algorithm("assessor", {"name": "demotuner"})  # registered as a tuner only
 
 
 # classArgs as NNI's docs list them for each built-in (reference/hpo tuners, assessors; Tuner/HyperbandAdvisor)
@@ -182,8 +182,8 @@ def test_the_class_args_validator_named_in_the_meta_file_is_used(project, monkey
     assert registered.returncode == 0, registered.stderr
     monkeypatch.setenv("XDG_CONFIG_HOME", project.env["XDG_CONFIG_HOME"])
     monkeypatch.syspath_prepend(str(folder))
-    good = {"builtinTunerName": "oldstyle", "classArgs": {"optimize_mode": "maximize", "population_size": 8}}
+    good = {"name": "oldstyle", "classArgs": {"optimize_mode": "maximize", "population_size": 8}}
     assert type(create_algorithm("tuner", good)).__name__ == "OldStyleTuner"
-    bad = {"builtinTunerName": "oldstyle", "classArgs": {"optimize_mode": "maximize", "population_size": 9}}
+    bad = {"name": "oldstyle", "classArgs": {"optimize_mode": "maximize", "population_size": 9}}
     with pytest.raises(AlgorithmConfigError, match="StrictValidator.*population_size should be at most 8"):
         create_algorithm("tuner", bad)

@@ -46,10 +46,54 @@ def test_runs_to_done_within_limits(harness, tuner_cls) -> None:
     assert len(h.tuner.of("end")) == 6 and all(e[2] for e in h.tuner.of("end"))
     profile = reader.profile()
     assert profile.status == "DONE" and profile.end_time is not None
-    assert profile.stats["tunerCalls"] > 0 and profile.stats["tunerSeconds"] >= 0
+    assert profile.stats["tunerCalls"] > 0
     assert reader.metric_count() == 12
     assert platform.stopped
     assert (h.dir / "log" / "nnimanager.log").read_text().count("SUCCEEDED") == 6
+
+
+def test_tuner_calls_and_seconds_are_measured(harness, tuner_cls) -> None:
+    """tunerCalls counts every call the manager makes into the tuner; tunerSeconds includes their time."""
+    import time
+
+    class Slow(tuner_cls):  # type: ignore[misc, valid-type]
+        pause = 0.02
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.made = 0
+            self.slept = 0.0
+
+        def _count(self) -> None:
+            self.made += 1
+            start = time.perf_counter()
+            time.sleep(self.pause)
+            self.slept += time.perf_counter() - start
+
+        def update_search_space(self, search_space: dict[str, Any]) -> None:
+            self._count()
+            super().update_search_space(search_space)
+
+        def generate_multiple_parameters(self, parameter_id_list: list[int], **kwargs: Any) -> list[Any]:
+            self._count()
+            return super().generate_multiple_parameters(parameter_id_list, **kwargs)
+
+        def receive_trial_result(self, *args: Any, **kwargs: Any) -> None:
+            self._count()
+            super().receive_trial_result(*args, **kwargs)
+
+        def trial_end(self, *args: Any, **kwargs: Any) -> None:
+            self._count()
+            super().trial_end(*args, **kwargs)
+
+    tuner = Slow()
+    h = harness(FakePlatform(lambda job: [Final(1), Exit(0)]), tuner, maxTrialNumber=3, trialConcurrency=1)
+    assert h.start().join() == "DONE"
+    stats = h.reader().profile().stats
+    assert tuner.made >= 1 + 3 + 3 + 3  # space, one request per trial, a result and an end each
+    assert stats["tunerCalls"] == tuner.made
+    assert stats["tunerSeconds"] >= tuner.slept >= tuner.made * Slow.pause
+    assert stats["assessorCalls"] == 0 and stats["assessorSeconds"] == 0
 
 
 def test_no_more_trial_ends_done(harness, tuner_cls) -> None:
@@ -310,7 +354,7 @@ def test_include_intermediate_results_gives_the_tuner_the_last_one(harness, tune
     h2 = harness(FakePlatform(), tuner2, resume=True, maxTrialNumber=1)
     h2.dir = h.dir
     h2.store = ExperimentStore(h.dir)
-    h2.manager = ExperimentManager(h.manager.config.json, h.dir, "abcdefgh", store=h2.store,
+    h2.manager = ExperimentManager(h.manager.config.to_json(), h.dir, "abcdefgh", store=h2.store,
                                    platform=h2.platform, tuner=tuner2, resume=True, stop_grace=5.0)
     assert h2.start().join() == "DONE"
     assert tuner2.of("recv") == expected

@@ -47,7 +47,7 @@ def test_resume_replays_tuner_and_never_counts_twice(harness, tuner_cls, until) 
     from nni.storage import ExperimentStore
 
     h2.store = ExperimentStore(h1.dir)
-    h2.manager = ExperimentManager(h1.manager.config.json, h1.dir, "abcdefgh", store=h2.store, platform=platform2,
+    h2.manager = ExperimentManager(h1.manager.config.to_json(), h1.dir, "abcdefgh", store=h2.store, platform=platform2,
                                    tuner=tuner2, resume=True, stop_grace=5.0)
     assert h2.start().join() == "DONE"
 
@@ -83,7 +83,7 @@ def test_resume_of_a_finished_experiment_reaches_done(harness, tuner_cls) -> Non
     h2 = harness(FakePlatform(), tuner_cls(seed=1), resume=True, maxTrialNumber=3, trialConcurrency=2)
     h2.dir = h1.dir
     h2.store = ExperimentStore(h1.dir)
-    h2.manager = ExperimentManager(h1.manager.config.json, h1.dir, "abcdefgh", store=h2.store,
+    h2.manager = ExperimentManager(h1.manager.config.to_json(), h1.dir, "abcdefgh", store=h2.store,
                                    platform=h2.platform, tuner=h2.tuner, resume=True, stop_grace=5.0)
     assert h2.start().join() == "DONE"
     assert h2.reader().trial_count() == 3  # no trial added or counted again
