@@ -4,7 +4,7 @@
 
 Builds the store once through the store's writer API (cached under --folder; about 100 s for the full
 size), serves it read-only in a separate process with the same app ``nnictl view`` serves
-(``nni.rest.create_app``), then measures in Debian's Chromium, with a fresh browser context (empty
+(``nni.launcher.experiment_app``), then measures in Debian's Chromium, with a fresh browser context (empty
 cache) per run:
 
 - overview: navigation until the best metric is shown (first meaningful paint of the Overview page);
@@ -59,7 +59,7 @@ def build(folder: Path, trials: int, intermediates: int) -> float:
         return 0.0
     import shutil
 
-    from nni.rest._webui_demo import fill_store
+    from nni.testing.demo_store import fill_store
 
     shutil.rmtree(folder, ignore_errors=True)
     started = time.perf_counter()
@@ -72,10 +72,10 @@ def build(folder: Path, trials: int, intermediates: int) -> float:
 def serve(folder: str, port: int) -> None:
     import uvicorn
 
-    from nni.rest import create_app
+    from nni.launcher import experiment_app
     from nni.storage import open_reader
 
-    app = create_app(experiment_dir=folder, store_reader=open_reader(folder), control=None)
+    app = experiment_app(experiment_dir=folder, store_reader=open_reader(folder), control=None)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 

@@ -10,6 +10,7 @@ __all__ = [
     "WaitForResults",
     "TrialAPIError",
     "AlgorithmError",
+    "RequestError",
 ]
 
 
@@ -69,3 +70,16 @@ class TrialAPIError(NNIError, ValueError):
 
 class AlgorithmError(NNIError):
     """A tuner or assessor could not be found, loaded or constructed."""
+
+
+class RequestError(NNIError):
+    """A REST request was refused, with the HTTP status that says why (NNI's body: ``{"error": message}``).
+
+    The REST app and the web UI raise it (one handler turns it, and any other ``NNIError`` as a 400,
+    into the answer); the REST client (``nni.launcher.RestClient``) raises it with the status it got,
+    or ``status_code=None`` when the server could not be reached."""
+
+    def __init__(self, message: str, status_code: int | None = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code

@@ -11,7 +11,7 @@ from ._paths import DEFAULT_PORT, experiments_home, is_experiment_id, new_experi
 from ._registry import Registry
 
 _LAZY = {
-    "RestClient": "_client", "RestError": "_client",
+    "RestClient": "_client", "RegistryExperiments": "_app", "experiment_app": "_app",
     "MANAGER_LOG": "_launch", "Launched": "_launch", "LaunchError": "_launch", "create_experiment": "_launch",
     "experiment_dir_of": "_launch", "is_alive": "_launch", "list_experiments": "_launch",
     "resume_experiment": "_launch", "stop_experiment": "_launch", "view_experiment": "_launch", "web_url": "_launch",
@@ -25,10 +25,11 @@ __all__ = [
     "LaunchError",
     "PortBusyError",
     "Registry",
+    "RegistryExperiments",
     "RestClient",
-    "RestError",
     "ServeOptions",
     "create_experiment",
+    "experiment_app",
     "experiment_dir_of",
     "experiments_home",
     "is_alive",

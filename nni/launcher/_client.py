@@ -7,20 +7,14 @@ from typing import Any
 
 import httpx
 
-from nni.errors import NNIError
+from nni.errors import RequestError
 
-__all__ = ["RestClient", "RestError"]
-
-
-class RestError(NNIError):
-    """The manager refused a request or could not be reached; the message is the server's reason."""
-
-    def __init__(self, message: str, status_code: int | None = None) -> None:
-        super().__init__(message)
-        self.status_code = status_code
+__all__ = ["RestClient"]
 
 
 class RestClient:
+    """Raises ``nni.errors.RequestError`` with the server's status and reason (``status_code`` None: unreachable)."""
+
     def __init__(self, port: int, host: str = "127.0.0.1", url_prefix: str = "", token: str | None = None,
                  timeout: float = 30.0) -> None:
         prefix = "/" + url_prefix.strip("/") if url_prefix.strip("/") else ""
@@ -48,14 +42,14 @@ class RestClient:
         try:
             response = self._client.request(method, self.base + path, **kwargs)
         except httpx.HTTPError as exc:
-            raise RestError(f"cannot reach the experiment's REST server at {self.base} ({exc}); "
-                            "is it running? (nnictl experiment list)") from None
+            raise RequestError(f"cannot reach the experiment's REST server at {self.base} ({exc}); "
+                               "is it running? (nnictl experiment list)", None) from None
         if response.status_code >= 400:
             try:
                 message = response.json().get("error") or response.text
             except (ValueError, AttributeError):
                 message = response.text
-            raise RestError(message, response.status_code)
+            raise RequestError(message, response.status_code)  # the server's refusal, as it was raised there
         if not response.content:
             return None
         try:

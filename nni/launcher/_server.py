@@ -176,8 +176,9 @@ def _wait_until_serving(server: Any, thread: threading.Thread, timeout: float = 
 def serve(options: ServeOptions, on_tick: Callable[[Any], None] | None = None,
           sock: socket.socket | None = None) -> str:
     """Run the experiment's process; returns the experiment's final status."""
-    from nni.rest import create_app
     from nni.storage import StoreReader
+
+    from ._app import experiment_app
 
     registry = Registry()
     stop_event = threading.Event()
@@ -201,7 +202,7 @@ def serve(options: ServeOptions, on_tick: Callable[[Any], None] | None = None,
         control = _ServerControl(manager, stop_event)
 
     reader = StoreReader(options.experiment_dir)
-    app = create_app(experiment_dir=options.experiment_dir, store_reader=reader, control=control,
+    app = experiment_app(experiment_dir=options.experiment_dir, store_reader=reader, control=control,
                      url_prefix=options.url_prefix, token=options.token)
     server, server_thread = _start_uvicorn(app, sock, options.debug)
 

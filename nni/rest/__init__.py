@@ -1,9 +1,11 @@
 """NNI's REST API (``/api/v1/nni``) for one experiment, served by its manager process or ``nnictl view``.
 
-``create_app(experiment_dir=..., store_reader=..., control=...)`` builds the FastAPI app. The web UI's
-router (``nni.rest.webui.router``), when present, is included beside the API and reads
-``request.app.state.nni`` (an :class:`AppContext`: ``experiment_dir``, ``data``, ``control``,
-``store_reader``) and ``request.app.state.url_prefix``.
+``create_app(experiment_dir=..., store_reader=..., control=..., experiments=..., extensions=...)`` builds
+the FastAPI app; the routes read the experiment through its ``nni.storage.StoreReader`` (the one read
+model) and shape the store's records as NNI does (``_shapes``). Extensions such as the web UI
+(``nni.webui.install``) read ``request.app.state.nni`` (an :class:`AppContext`: ``experiment_dir``,
+``reader``, ``control``, ``experiments``) and ``request.app.state.url_prefix``. Every error answer is
+``{"error": message}``, from ``nni.errors.RequestError`` (its status) or any other ``NNIError`` (400).
 
 FastAPI is imported only when the app is built: ``nnictl`` uses the JSON shapes here without it.
 """
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._data import ExperimentData, MetricView, ProfileView, TrialView
 from ._shapes import decode_metric_data, encode_metric_value, metric_json, profile_json, trial_json
 from ._views import profile_json_from_reader, trial_jobs_from_reader
 
@@ -25,10 +26,7 @@ __all__ = [
     "TOKEN_HEADER",
     "TOKEN_COOKIE",
     "AppContext",
-    "ExperimentData",
-    "MetricView",
-    "ProfileView",
-    "TrialView",
+    "ExperimentLookup",
     "decode_metric_data",
     "encode_metric_value",
     "metric_json",
@@ -39,7 +37,7 @@ __all__ = [
 ]
 
 _LAZY = {"create_app": "_app", "OPENAPI_PATH": "_app", "TOKEN_HEADER": "_app", "TOKEN_COOKIE": "_app",
-         "AppContext": "_routes"}
+         "AppContext": "_routes", "ExperimentLookup": "_routes"}
 
 
 def __getattr__(name: str) -> Any:

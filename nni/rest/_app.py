@@ -1,10 +1,10 @@
-"""``create_app``: the FastAPI app of one experiment (NNI's REST API, plus the web UI when present)."""
+"""``create_app``: the FastAPI app of one experiment (NNI's REST API; what else it serves is passed in)."""
 
 from __future__ import annotations
 
 import hmac
-import importlib
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,24 +13,16 @@ from fastapi.responses import JSONResponse, Response
 
 import nni
 from nni.manager.commands import ManagerControl
+from nni.storage import StoreReader
 
 from ._errors import install_error_handlers
-from ._routes import API_ROOT, AppContext, build_router
+from ._routes import API_ROOT, AppContext, ExperimentLookup, build_router
 
 __all__ = ["create_app", "OPENAPI_PATH", "TOKEN_HEADER", "TOKEN_COOKIE"]
 
 OPENAPI_PATH = API_ROOT + "/openapi.json"
 TOKEN_HEADER = "X-NNI-Token"
 TOKEN_COOKIE = "nni_token"
-
-
-def _as_data(store_reader: Any) -> Any:
-    if all(hasattr(store_reader, name) for name in ("profile", "trials", "trial", "metrics", "statistics")) and \
-            hasattr(store_reader, "latest_metrics"):
-        return store_reader
-    from ._store_adapter import StoreData
-
-    return StoreData(store_reader)
 
 
 def _normalize_prefix(url_prefix: str) -> str:
@@ -48,16 +40,20 @@ def _given_token(request: Request) -> str | None:
 def create_app(
     *,
     experiment_dir: str | os.PathLike[str],
-    store_reader: Any,
+    store_reader: StoreReader,
     control: ManagerControl | None,
     url_prefix: str = "",
     token: str | None = None,
+    experiments: ExperimentLookup | None = None,
+    extensions: Sequence[Callable[[FastAPI, str], None]] = (),
 ) -> FastAPI:
     """The REST app of one experiment.
 
-    ``store_reader`` is the engine's store reader (or anything with :class:`nni.rest.ExperimentData`'s
-    methods); ``control`` is the running manager's command channel, or ``None`` for a read-only view
-    (mutating routes then answer 409). With ``token`` set every request must carry it (``?token=``,
+    ``store_reader`` is the experiment's ``nni.storage.StoreReader`` (the read model every route reads);
+    ``control`` is the running manager's command channel, or ``None`` for a read-only view
+    (mutating routes then answer 409). ``experiments`` finds the other experiments of this machine
+    (``/experiments-info``; none without it); each of ``extensions`` is called with the app and the URL
+    prefix once NNI's routes are in (``nni.webui.install`` adds the web UI). With ``token`` set every request must carry it (``?token=``,
     ``Authorization: Bearer``, the ``X-NNI-Token`` header, or the cookie set after a ``?token=`` visit).
     Routes live under ``{url_prefix}/api/v1/nni``; the OpenAPI schema is at
     ``{url_prefix}/api/v1/nni/openapi.json`` and the interactive docs at ``{url_prefix}/api/v1/nni/docs``.
@@ -70,13 +66,13 @@ def create_app(
         docs_url=prefix + API_ROOT + "/docs",
         redoc_url=None,
     )
-    app.state.nni = AppContext(
-        experiment_dir=Path(experiment_dir), data=_as_data(store_reader), control=control, store_reader=store_reader
-    )
+    app.state.nni = AppContext(experiment_dir=Path(experiment_dir), reader=store_reader, control=control,
+                               experiments=experiments)
     app.state.url_prefix = prefix
     install_error_handlers(app)
     app.include_router(build_router(), prefix=prefix)
-    _include_webui(app, prefix)
+    for extend in extensions:
+        extend(app, prefix)
 
     if token:
         @app.middleware("http")
@@ -94,19 +90,3 @@ def create_app(
             return response
 
     return app
-
-
-def _include_webui(app: FastAPI, prefix: str) -> None:
-    """Include the web UI's router (``nni.rest.webui.router``) when that module exists."""
-    try:
-        webui = importlib.import_module("nni.rest.webui")
-    except ModuleNotFoundError as exc:
-        if exc.name != "nni.rest.webui":
-            raise
-        return
-    router = getattr(webui, "router", None)
-    if router is not None:
-        app.include_router(router, prefix=prefix)
-    mount = getattr(webui, "mount", None)
-    if callable(mount):
-        mount(app, prefix)

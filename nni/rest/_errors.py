@@ -1,4 +1,8 @@
-"""JSON errors for the REST app: ``{"error": "<what was wrong and what to do>"}`` (NNI's shape)."""
+"""JSON errors for the REST app and the web UI: ``{"error": "<what was wrong and what to do>"}`` (NNI's shape).
+
+The one place errors become status codes: ``nni.errors.RequestError`` carries its own (404 not found,
+409 read-only...), any other ``NNIError`` (a bad config, search space, query) is the request's fault: 400.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-__all__ = ["RestError", "install_error_handlers"]
+from nni.errors import NNIError, RequestError
+
+__all__ = ["install_error_handlers", "status_code_of"]
 
 
-class RestError(Exception):
-    def __init__(self, status_code: int, message: str) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.message = message
+def status_code_of(exc: NNIError) -> int:
+    return (exc.status_code or 400) if isinstance(exc, RequestError) else 400
 
 
 def _describe_validation(errors: list[dict[str, Any]]) -> str:
@@ -28,9 +31,9 @@ def _describe_validation(errors: list[dict[str, Any]]) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(RestError)
-    async def _rest_error(_: Request, exc: RestError) -> JSONResponse:
-        return JSONResponse({"error": exc.message}, status_code=exc.status_code)
+    @app.exception_handler(NNIError)
+    async def _refused(_: Request, exc: NNIError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=status_code_of(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

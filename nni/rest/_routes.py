@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 import nni
-from nni.errors import NNIError
+from nni.errors import NNIError, RequestError
 from nni.manager.commands import (
     AddCustomizedTrial,
     Command,
@@ -23,13 +24,13 @@ from nni.manager.commands import (
     StopExperiment,
 )
 from nni.status import TrialStatus
+from nni.storage import StoreReader, TrialRecord
 
-from ._data import ExperimentData, TrialView
-from ._errors import RestError
-from ._shapes import export_json, metric_json, profile_json, trial_json
+from ._cache import TrialJobsCache
+from ._shapes import metric_fragment, metrics_json, profile_json, trial_dir, trial_json
 from ._updates import command_for_update
 
-__all__ = ["AppContext", "build_router", "API_ROOT"]
+__all__ = ["AppContext", "ExperimentLookup", "build_router", "API_ROOT"]
 
 from . import API_ROOT
 
@@ -37,18 +38,38 @@ _COMMAND_TIMEOUT = 60.0
 _UPDATE_HELP = "TRIAL_CONCURRENCY | MAX_EXEC_DURATION | SEARCH_SPACE | MAX_TRIAL_NUM"
 
 
+class ExperimentLookup(Protocol):
+    """The other experiments of this machine (the launcher's registry), as the app is given them."""
+
+    def list(self) -> list[dict[str, Any]]:
+        """NNI's experiments-info entries."""
+        ...
+
+    def folder_of(self, experiment_id: str) -> Path:
+        """The experiment's folder; raises ``NNIError`` when it is not on this machine."""
+        ...
+
+
 @dataclass
 class AppContext:
-    """What every route (and the web UI's router, through ``request.app.state.nni``) works from."""
+    """What every route (and the web UI's, through ``request.app.state.nni``) works from."""
 
     experiment_dir: Path
-    data: ExperimentData
+    reader: StoreReader  # the read model: every query is one of its public methods
     control: ManagerControl | None
-    store_reader: Any = None
+    experiments: ExperimentLookup | None = None
+    trial_jobs: TrialJobsCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.trial_jobs = TrialJobsCache(self.reader, self.experiment_dir)
 
     @property
     def read_only(self) -> bool:
         return self.control is None
+
+    def experiment_id(self) -> str:
+        profile = self.reader.profile()
+        return self.experiment_dir.name if profile is None else profile.experiment_id
 
 
 def _ctx(request: Request) -> AppContext:
@@ -57,47 +78,51 @@ def _ctx(request: Request) -> AppContext:
 
 async def _send(ctx: AppContext, command: Command) -> Any:
     if ctx.control is None:
-        raise RestError(
-            409,
-            f"experiment {ctx.data.profile().id} is open read-only (nnictl view); "
+        raise RequestError(
+            f"experiment {ctx.experiment_id()} is open read-only (nnictl view); "
             "resume it with `nnictl resume ID` to change it",
+            409,
         )
     try:
         future = ctx.control.send(command)
         return await asyncio.wait_for(asyncio.wrap_future(future), timeout=_COMMAND_TIMEOUT)
-    except NNIError as exc:
-        raise RestError(400, str(exc)) from None
+    except NNIError:
+        raise  # refused by the manager: 400 with its reason (see _errors)
     except (ValueError, KeyError) as exc:
-        raise RestError(400, f"{type(command).__name__} refused: {exc}") from None
+        raise RequestError(f"{type(command).__name__} refused: {exc}") from None
     except TimeoutError:
-        raise RestError(503, f"the manager did not answer {type(command).__name__} within {_COMMAND_TIMEOUT:.0f}s") from None
+        raise RequestError(f"the manager did not answer {type(command).__name__} within {_COMMAND_TIMEOUT:.0f}s",
+                           503) from None
 
 
-def _json_list(items: list[Any]) -> Response:
+def _json(text: str | bytes) -> Response:
     """Encoded directly: large lists skip FastAPI's per-item validation (the schema is still documented)."""
-    return Response(json.dumps(items).encode(), media_type="application/json")
+    return Response(text, media_type="application/json")
 
 
-def _trial_or_404(ctx: AppContext, trial_job_id: str) -> TrialView:
-    trial = ctx.data.trial(trial_job_id)
+def _trial_or_404(ctx: AppContext, trial_job_id: str) -> TrialRecord:
+    trial = ctx.reader.trial(trial_job_id)
     if trial is None:
-        raise RestError(404, f"no trial job {trial_job_id!r} in experiment {ctx.data.profile().id}")
+        raise RequestError(f"no trial job {trial_job_id!r} in experiment {ctx.experiment_id()}", 404)
     return trial
 
 
-def _trial_dir(ctx: AppContext, trial: TrialView) -> Path:
+def _trial_folder(ctx: AppContext, trial: TrialRecord) -> Path:
     # A copied experiment folder keeps its trials under trials/<id>; the stored absolute path may be from
     # another machine, so the folder beside the store wins when it exists.
     local = ctx.experiment_dir / "trials" / trial.trial_job_id
-    if local.is_dir() or not trial.trial_dir:
-        return local
-    return Path(trial.trial_dir)
+    return local if local.is_dir() else Path(trial_dir(trial, ctx.experiment_dir))
 
 
 def _status(ctx: AppContext) -> dict[str, Any]:
-    profile = ctx.data.profile()
-    status = "VIEWED" if ctx.read_only and profile.status not in ("ERROR",) else profile.status
-    return {"status": status, "errors": list(profile.errors)}
+    profile = ctx.reader.profile()
+    status = "INITIALIZED" if profile is None else profile.status
+    errors = [profile.error] if profile is not None and profile.error else []
+    return {"status": "VIEWED" if ctx.read_only and status != "ERROR" else status, "errors": errors}
+
+
+def _profile(ctx: AppContext) -> dict[str, Any]:
+    return profile_json(ctx.reader.profile(), ctx.experiment_dir, ctx.reader.next_sequence_id())
 
 
 def build_router() -> APIRouter:  # noqa: C901 - one function per route, registered here
@@ -113,8 +138,7 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
 
     @router.get("/experiment", summary="Experiment profile: {id, revision, execDuration, logDir, params, ...}")
     def experiment(request: Request) -> dict[str, Any]:
-        ctx = _ctx(request)
-        return profile_json(ctx.data.profile())
+        return _profile(_ctx(request))
 
     @router.put("/experiment", summary="Update concurrency, duration, search space or max trial number")
     async def update_experiment(
@@ -123,9 +147,8 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
         body: Annotated[Any, Body()] = None,
     ) -> dict[str, Any]:
         ctx = _ctx(request)
-        command = command_for_update(update_type, body)
-        await _send(ctx, command)
-        return profile_json(ctx.data.profile())
+        await _send(ctx, command_for_update(update_type, body))
+        return _profile(ctx)
 
     @router.delete("/experiment", summary="Stop the experiment")
     async def stop_experiment(request: Request) -> dict[str, Any]:
@@ -137,23 +160,20 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
     async def import_data(request: Request, body: Annotated[Any, Body()]) -> dict[str, Any]:
         data = json.loads(body) if isinstance(body, str) else body
         if not isinstance(data, list) or not all(isinstance(d, dict) and "parameter" in d and "value" in d for d in data):
-            raise RestError(400, "import-data expects a JSON list of {\"parameter\": {...}, \"value\": metric}")
+            raise RequestError("import-data expects a JSON list of {\"parameter\": {...}, \"value\": metric}")
         await _send(_ctx(request), ImportData(data))
         return {}
 
     @router.get("/job-statistics", summary="[{trialJobStatus, trialJobNumber}]")
     def job_statistics(request: Request) -> list[dict[str, Any]]:
-        stats = _ctx(request).data.statistics()
+        stats = _ctx(request).reader.status_counts()
         return [{"trialJobStatus": s, "trialJobNumber": n} for s, n in stats.items() if n]
 
     @router.get("/trial-jobs", summary="All trial jobs, optionally of one status", response_model=list[dict[str, Any]])
     def trial_jobs(request: Request, status: str | None = None) -> Any:
         if status is not None and status not in TrialStatus.names():
-            raise RestError(400, f"status must be one of {', '.join(TrialStatus.names())}, got {status!r}")
-        data = _ctx(request).data
-        if hasattr(data, "trial_jobs_json"):
-            return Response(data.trial_jobs_json(status), media_type="application/json")
-        return [trial_json(t) for t in data.trials(status)]
+            raise RequestError(f"status must be one of {', '.join(TrialStatus.names())}, got {status!r}")
+        return _json(_ctx(request).trial_jobs.trial_jobs_json(status))
 
     @router.post("/trial-jobs", summary="Add a customized trial with the given parameters")
     async def add_trial(request: Request, body: Annotated[Any, Body()]) -> dict[str, Any]:
@@ -163,13 +183,17 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
         if isinstance(params, dict) and "parameters" in params and isinstance(params["parameters"], dict):
             params = params["parameters"]
         if not isinstance(params, dict):
-            raise RestError(400, "expected the trial's parameters as a JSON object")
+            raise RequestError("expected the trial's parameters as a JSON object")
         trial_id = await _send(_ctx(request), AddCustomizedTrial(params))
         return {"trialJobId": trial_id}
 
     @router.get("/trial-jobs/{trial_job_id}", summary="One trial job")
     def trial_job(request: Request, trial_job_id: str) -> dict[str, Any]:
-        return trial_json(_trial_or_404(_ctx(request), trial_job_id))
+        ctx = _ctx(request)
+        record = _trial_or_404(ctx, trial_job_id)
+        # one trial's rows by its index, filtered here: faster than the (trial, type) query at 10^6 metrics
+        finals = [m for m in ctx.reader.metrics(trial_job_id) if m.type == "FINAL"]
+        return trial_json(record, ctx.experiment_dir, finals or None)
 
     @router.delete("/trial-jobs/{trial_job_id}", summary="Kill a trial job (USER_CANCELED)")
     async def kill_trial(request: Request, trial_job_id: str) -> dict[str, Any]:
@@ -180,52 +204,53 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
 
     @router.get("/metric-data", summary="Every metric record", response_model=list[dict[str, Any]])
     def metric_data(request: Request) -> Any:
-        data = _ctx(request).data
-        if hasattr(data, "metrics_json_chunks"):
-            return StreamingResponse(data.metrics_json_chunks(), media_type="application/json")
-        return [metric_json(m) for m in data.metrics()]
+        return StreamingResponse(_metric_chunks(_ctx(request).reader), media_type="application/json")
 
     @router.get("/metric-data/{trial_job_id}", summary="The metric records of one trial",
                 response_model=list[dict[str, Any]])
     def metric_data_of(request: Request, trial_job_id: str) -> Any:
         ctx = _ctx(request)
         _trial_or_404(ctx, trial_job_id)
-        return _json_list([metric_json(m) for m in ctx.data.metrics(trial_job_id)])
+        return _json(metrics_json(ctx.reader.metrics(trial_job_id)))
 
     @router.get("/metric-data-latest", summary="The latest metric record of each trial",
                 response_model=list[dict[str, Any]])
     def metric_data_latest(request: Request) -> Any:
-        data = _ctx(request).data
-        if hasattr(data, "latest_metrics_json"):
-            return Response(data.latest_metrics_json(), media_type="application/json")
-        return _json_list([metric_json(m) for m in data.latest_metrics()])
+        return _json(metrics_json(_ctx(request).reader.latest_metrics()))
 
     @router.get("/export-data", summary="[{parameter, value, trialJobId}] of trials with a final result",
                 response_model=list[dict[str, Any]])
     def export_data(request: Request) -> Any:
-        data = _ctx(request).data
-        if hasattr(data, "export_json"):
-            return Response(data.export_json(), media_type="application/json")
-        return _json_list(export_json(data.trials()))
+        return _json(_ctx(request).trial_jobs.export_json())
 
     @router.get("/experiments-info", summary="Every experiment of this machine's registry")
     def experiments_info(request: Request) -> list[dict[str, Any]]:
-        from nni.launcher import list_experiments
-
-        return list_experiments()
+        experiments = _ctx(request).experiments
+        return [] if experiments is None else experiments.list()
 
     @router.get("/trial-file/{trial_job_id}/{filename}", summary="A file of a trial's folder (stdout, stderr, trial.log...)")
     def trial_file(request: Request, trial_job_id: str, filename: str) -> FileResponse:
         ctx = _ctx(request)
         trial = _trial_or_404(ctx, trial_job_id)
-        folder = _trial_dir(ctx, trial).resolve()
+        folder = _trial_folder(ctx, trial).resolve()
         target = (folder / filename).resolve()
         root = ctx.experiment_dir.resolve()
         if not (target.is_relative_to(folder) and target.is_relative_to(root)):
-            raise RestError(403, f"{filename!r} is outside trial {trial_job_id}'s folder; only its own files are served")
+            raise RequestError(f"{filename!r} is outside trial {trial_job_id}'s folder; only its own files are served", 403)
         if not target.is_file():
-            raise RestError(404, f"trial {trial_job_id} has no file {filename!r} (in {folder})")
+            raise RequestError(f"trial {trial_job_id} has no file {filename!r} (in {folder})", 404)
         media = "text/plain; charset=utf-8" if target.suffix in ("", ".log", ".txt", ".cfg") else None
         return FileResponse(os.fspath(target), media_type=media)
 
     return router
+
+
+def _metric_chunks(reader: StoreReader) -> Iterator[bytes]:
+    """NNI's metric-data list, encoded page by page (memory stays flat however many metrics there are)."""
+    yield b"["
+    first = True
+    for rows in reader.metric_pages():
+        body = ",".join(metric_fragment(r) for r in rows)
+        yield (body if first else "," + body).encode()
+        first = False
+    yield b"]"

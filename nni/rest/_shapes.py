@@ -1,4 +1,4 @@
-"""NNI 3.0's JSON shapes for the REST routes, built from :mod:`nni.rest._data` views.
+"""NNI 3.0's JSON shapes for the REST routes, built from the store's records (``nni.storage``).
 
 Times are milliseconds since the epoch (as NNI). Metric ``data`` is encoded as NNI encodes it: the
 metric value as JSON, and that text JSON-encoded again (``"\\"0.93\\""``), so clients written for NNI
@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import json
 import math
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
-from ._data import MetricView, ProfileView, TrialView
+from nni.storage import ExperimentProfile, MetricRow, TrialRecord
 
 __all__ = [
     "metric_json",
     "metric_fragment",
+    "metrics_json",
     "trial_json",
+    "trial_dir",
     "profile_json",
     "export_json",
     "decode_metric_data",
@@ -53,7 +58,7 @@ def decode_metric_data(data: str) -> Any:
     return value
 
 
-def metric_json(metric: MetricView) -> dict[str, Any]:
+def metric_json(metric: MetricRow) -> dict[str, Any]:
     return {
         "timestamp": ms(metric.timestamp),
         "trialJobId": metric.trial_job_id,
@@ -64,68 +69,119 @@ def metric_json(metric: MetricView) -> dict[str, Any]:
     }
 
 
-def metric_fragment(trial_job_id: str, parameter_id: int | None, type_: str, sequence: int, value: Any,
-                    timestamp: float) -> str:
-    """``json.dumps(metric_json(...))`` for one record, about 3x faster (the million-row metric-data list)."""
-    pid = "null" if parameter_id is None else f'"{int(parameter_id)}"'
-    return (f'{{"timestamp": {int(round(timestamp * 1000))}, "trialJobId": {json.dumps(trial_job_id)}, '
-            f'"parameterId": {pid}, "type": {json.dumps(type_)}, "sequence": {int(sequence)}, '
-            f'"data": {json.dumps(encode_metric_value(value))}}}')
+def metric_fragment(metric: MetricRow) -> str:
+    """``json.dumps(metric_json(metric))``, about 3x faster (the million-row metric-data list)."""
+    pid = "null" if metric.parameter_id is None else f'"{int(metric.parameter_id)}"'
+    return (f'{{"timestamp": {int(round(metric.timestamp * 1000))}, "trialJobId": {json.dumps(metric.trial_job_id)}, '
+            f'"parameterId": {pid}, "type": {json.dumps(metric.type)}, "sequence": {int(metric.sequence)}, '
+            f'"data": {json.dumps(encode_metric_value(metric.value))}}}')
 
 
-def _hyper_parameters(trial: TrialView) -> list[str]:
-    record = {
-        "parameter_id": trial.parameter_id,
-        "parameter_source": trial.parameter_source,
-        "parameters": trial.parameters,
-        "parameter_index": 0,
-    }
-    return [json.dumps(record)]
+def metrics_json(metrics: Iterable[MetricRow]) -> str:
+    """A JSON list of NNI's metric records (encoded with :func:`metric_fragment`)."""
+    return "[" + ",".join(metric_fragment(m) for m in metrics) + "]"
 
 
-def trial_json(trial: TrialView) -> dict[str, Any]:
+def trial_dir(record: TrialRecord, experiment_dir: Path) -> str:
+    """The trial's folder as its platform reported it, else ``<experiment>/trials/<id>``."""
+    handle = record.handle or {}
+    return str(handle.get("trial_dir") or handle.get("sys_dir") or f"{experiment_dir / 'trials'}/{record.trial_job_id}")
+
+
+def _final_metrics(record: TrialRecord) -> list[MetricRow]:
+    """The trial's FINAL record rebuilt from the trials table (no scan of the large metrics table)."""
+    if record.final_metric is None:
+        return []
+    ts = record.end_time or record.start_time or record.submit_time
+    return [MetricRow(0, record.trial_job_id, record.parameter_id, "FINAL", 0, record.final_metric, ts, 0, 0)]
+
+
+def trial_json(record: TrialRecord, experiment_dir: Path, finals: Sequence[MetricRow] | None = None) -> dict[str, Any]:
+    """NNI's trial job; ``finals`` are its FINAL metric rows (rebuilt from the record when None)."""
+    folder = trial_dir(record, experiment_dir)
+    hyper = {"parameter_id": record.parameter_id, "parameter_source": record.parameter_source,
+             "parameters": record.parameters or {}, "parameter_index": 0}
     out: dict[str, Any] = {
-        "id": trial.trial_job_id,
-        "trialJobId": trial.trial_job_id,
-        "sequenceId": trial.sequence_id,
-        "status": trial.status,
-        "hyperParameters": _hyper_parameters(trial),
-        "logPath": trial.trial_dir or "",
-        "startTime": ms(trial.start_time),
-        "endTime": ms(trial.end_time),
-        "finalMetricData": [metric_json(m) for m in trial.final_metrics],
-        "message": trial.message,
+        "id": record.trial_job_id,
+        "trialJobId": record.trial_job_id,
+        "sequenceId": record.sequence_id,
+        "status": record.status,
+        "hyperParameters": [json.dumps(hyper)],
+        "logPath": folder,
+        "startTime": ms(record.start_time),
+        "endTime": ms(record.end_time),
+        "finalMetricData": [metric_json(m) for m in (_final_metrics(record) if finals is None else finals)],
+        "message": record.reason or "",
+        "stderrPath": f"file://{folder}/stderr",
+        "parameterSource": record.parameter_source,
     }
-    if trial.trial_dir:
-        out["stderrPath"] = f"file://{trial.trial_dir}/stderr"
-    if trial.extra:
-        out.update(trial.extra)
+    if record.exit_code is not None:
+        out["exitCode"] = record.exit_code
+    if record.resumed_from:
+        out["resumedFrom"] = record.resumed_from
+    if record.replaced_by:
+        out["replacedBy"] = record.replaced_by
     return out
 
 
-def profile_json(profile: ProfileView, max_sequence_id: int | None = None) -> dict[str, Any]:
+def _duration_text(value: Any) -> Any:
+    return f"{value:g}s" if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+def _same_duration(config_value: Any, seconds: Any) -> bool:
+    from nni.config import parse_duration
+
+    try:
+        return config_value is not None and abs(parse_duration(config_value) - float(seconds)) < 1e-6
+    except (TypeError, ValueError):
+        return False
+
+
+def _params(profile: ExperimentProfile) -> dict[str, Any]:
+    """The config as NNI's ``params``: the current search space and limits (changed by updates) merged in."""
+    config = dict(profile.config or {})
+    if profile.search_space is not None:
+        config["searchSpace"] = profile.search_space
+        config.pop("searchSpaceFile", None)
+    limits = profile.limits or {}
+    for key in ("trialConcurrency", "maxTrialNumber"):
+        if limits.get(key) is not None:
+            config[key] = limits[key]
+    for key in ("maxExperimentDuration", "maxTrialDuration"):
+        if limits.get(key) is not None and not _same_duration(config.get(key), limits[key]):
+            config[key] = _duration_text(limits[key])
+    return config
+
+
+def _exec_duration(profile: ExperimentProfile) -> float:
+    stats = profile.stats or {}
+    if isinstance(stats.get("elapsed"), int | float):
+        return float(stats["elapsed"])
+    if profile.start_time is not None:
+        return (profile.end_time or time.time()) - profile.start_time
+    return 0.0
+
+
+def profile_json(profile: ExperimentProfile | None, experiment_dir: Path, next_sequence_id: int) -> dict[str, Any]:
+    """NNI's experiment profile (an experiment whose store has no profile yet is ``INITIALIZED``, empty)."""
+    if profile is None:
+        return {"id": experiment_dir.name, "revision": 0, "execDuration": 0, "logDir": str(experiment_dir),
+                "nextSequenceId": 0, "maxSequenceId": 0, "params": {},
+                "startTime": None, "endTime": None}
     return {
-        "id": profile.id,
+        "id": profile.experiment_id,
         "revision": profile.revision,
-        "execDuration": int(profile.exec_duration),
-        "logDir": profile.log_dir,
-        "nextSequenceId": profile.next_sequence_id,
-        "maxSequenceId": max_sequence_id if max_sequence_id is not None else max(profile.next_sequence_id - 1, 0),
-        "params": profile.config,
+        "execDuration": int(_exec_duration(profile)),
+        "logDir": str(experiment_dir),
+        "nextSequenceId": next_sequence_id,
+        "maxSequenceId": max(next_sequence_id - 1, 0),
+        "params": _params(profile),
         "startTime": ms(profile.start_time),
         "endTime": ms(profile.end_time),
     }
 
 
-def export_json(trials: list[TrialView]) -> list[dict[str, Any]]:
+def export_json(records: Iterable[TrialRecord]) -> list[dict[str, Any]]:
     """NNI's export-data: one ``{parameter, value, trialJobId}`` per trial with a final result."""
-    out = []
-    for trial in trials:
-        if not trial.final_metrics:
-            continue
-        out.append({
-            "parameter": trial.parameters,
-            "value": trial.final_metrics[-1].value,
-            "trialJobId": trial.trial_job_id,
-        })
-    return out
+    return [{"parameter": r.parameters, "value": r.final_metric, "trialJobId": r.trial_job_id}
+            for r in records if r.final_metric is not None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nni.config import parse_duration
+from nni.errors import RequestError
 from nni.manager.commands import (
     Command,
     UpdateConcurrency,
@@ -12,8 +13,6 @@ from nni.manager.commands import (
     UpdateMaxTrialNumber,
     UpdateSearchSpace,
 )
-
-from ._errors import RestError
 
 __all__ = ["UPDATE_TYPES", "command_for_update"]
 
@@ -33,8 +32,7 @@ def _pick(body: Any, keys: tuple[str, ...], update_type: str) -> Any:
                 return params[key]
         if "value" in body:
             return body["value"]
-    raise RestError(
-        400,
+    raise RequestError(
         f"update_type={update_type} needs the new value in the body as params.{keys[0]} "
         f"(NNI sends the experiment profile with params changed) or as {{\"value\": ...}}",
     )
@@ -42,25 +40,21 @@ def _pick(body: Any, keys: tuple[str, ...], update_type: str) -> Any:
 
 def command_for_update(update_type: str | None, body: Any) -> Command:
     if update_type not in UPDATE_TYPES:
-        raise RestError(400, f"update_type must be one of {', '.join(UPDATE_TYPES)}, got {update_type!r}")
+        raise RequestError(f"update_type must be one of {', '.join(UPDATE_TYPES)}, got {update_type!r}")
     value = _pick(body, UPDATE_TYPES[update_type], update_type)
     if update_type == "TRIAL_CONCURRENCY" or update_type == "MAX_TRIAL_NUM":
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             what = "trialConcurrency" if update_type == "TRIAL_CONCURRENCY" else "maxTrialNumber"
-            raise RestError(400, f"{what} must be a positive integer, got {value!r}")
+            raise RequestError(f"{what} must be a positive integer, got {value!r}")
         return UpdateConcurrency(value) if update_type == "TRIAL_CONCURRENCY" else UpdateMaxTrialNumber(value)
     if update_type == "MAX_EXEC_DURATION":
         try:
             return UpdateMaxDuration(parse_duration(value))
         except ValueError as exc:
-            raise RestError(400, f"maxExperimentDuration: {exc}") from None
+            raise RequestError(f"maxExperimentDuration: {exc}") from None
     if not isinstance(value, dict):
-        raise RestError(400, f"searchSpace must be a JSON object, got {type(value).__name__}")
-    from nni.errors import SearchSpaceError
+        raise RequestError(f"searchSpace must be a JSON object, got {type(value).__name__}")
     from nni.search_space import validate
 
-    try:
-        validate(value)
-    except SearchSpaceError as exc:
-        raise RestError(400, str(exc)) from None
+    validate(value)  # a SearchSpaceError is a 400 with its message
     return UpdateSearchSpace(value)

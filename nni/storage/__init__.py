@@ -24,6 +24,11 @@ Public read API (what REST, nnictl and the Python API code against)::
         "customized" | "resumed") .status .submit_time .start_time .end_time .exit_code .reason (why it
         waits / why it ended) .handle .final_metric (value kept whole) .metrics_offset .resumed_from
         .replaced_by .kill_requested .revision .finished
+    reader.trial_changes(since_revision=None, intermediate=False) -> TrialChanges(revision, trials,
+                               intermediate) in one snapshot: what changed after a revision (poll with the
+                               revision it returns); intermediate: {trial id: (count, latest PERIODICAL value)}
+                               of the changed trials still going or without a final result
+    reader.next_sequence_id() -> int
     reader.trial_count(status=None), reader.status_counts() -> {status: n}
     reader.trial_events(trial_job_id=None, after_id=0) -> [TrialEvent(id, trial_job_id, event, timestamp, data)]
     reader.metrics(trial_job_id=None, type=None | "PERIODICAL" | "FINAL", since_revision=None,
@@ -31,7 +36,10 @@ Public read API (what REST, nnictl and the Python API code against)::
         (raw_values=True: .value is the stored JSON text, undecoded; the fast path for metric-data)
         .id .trial_job_id .parameter_id .type .sequence .value (number or dict, as reported)
         .timestamp .file_offset .revision
+    reader.metric_pages(trial_job_id=None, page=20000) -> iterator of [MetricRow] pages (flat memory)
     reader.latest_metrics(raw_values=False) -> [MetricRow] the newest metric of each trial
+    reader.intermediate_stats(trial_ids) -> {trial id: (count, latest value)} (PERIODICAL; grouped)
+    reader.intermediate_results(trial_ids) -> {trial id: [MetricRow]} (PERIODICAL, by sequence; grouped)
     reader.intermediate_history(trial_job_id) -> [values]   (PERIODICAL, by sequence)
     reader.metric_count()
     with reader.snapshot(): ...   several reads seeing one consistent state
@@ -54,6 +62,7 @@ from ._records import (
     TRIAL_EVENTS,
     ExperimentProfile,
     MetricRow,
+    TrialChanges,
     TrialEvent,
     TrialRecord,
     apply_event,
@@ -69,6 +78,7 @@ __all__ = [
     "MetricRow",
     "NewMetric",
     "StoreReader",
+    "TrialChanges",
     "TrialEvent",
     "TrialRecord",
     "apply_event",

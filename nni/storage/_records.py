@@ -14,6 +14,7 @@ __all__ = [
     "TrialRecord",
     "TrialEvent",
     "MetricRow",
+    "TrialChanges",
     "apply_event",
 ]
 
@@ -102,6 +103,18 @@ class MetricRow:
     timestamp: float
     file_offset: int  # byte offset in the trial's metrics file just after this record
     revision: int
+
+
+@dataclass(frozen=True)
+class TrialChanges:
+    """The trials changed after a revision, read in one snapshot (``StoreReader.trial_changes``).
+
+    ``intermediate``: ``{trial id: (number of PERIODICAL results, the latest one)}`` of the changed trials
+    that are still going or have no final result (only when asked for, and only trials with results)."""
+
+    revision: int  # pass it back as ``since_revision`` for the next changes
+    trials: list[TrialRecord]
+    intermediate: dict[str, tuple[int, Any]]
 
 
 def apply_event(record: TrialRecord | None, event: str, timestamp: float, data: dict[str, Any],

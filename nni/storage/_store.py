@@ -19,6 +19,7 @@ from . import _schema
 from ._records import (
     ExperimentProfile,
     MetricRow,
+    TrialChanges,
     TrialEvent,
     TrialRecord,
     apply_event,
@@ -34,6 +35,7 @@ _TRIAL_COLUMNS = (
     "kill_requested, revision"
 )
 _METRIC_COLUMNS = "id, trial_job_id, parameter_id, type, sequence, value, timestamp, file_offset, revision"
+_CHUNK = 500  # ids per IN (...) query
 _SECRET_WORDS = ("password", "passwd", "passphrase", "token", "secret")
 
 
@@ -168,6 +170,22 @@ class StoreReader:
         sql, args = _page(sql + " ORDER BY sequence_id", args, offset, limit)
         return [_trial(r) for r in self._all(sql, args)]
 
+    def trial_changes(self, since_revision: int | None = None, *, intermediate: bool = False) -> TrialChanges:
+        """Trials changed after ``since_revision`` (every trial when None) and the revision to ask from next,
+        in one snapshot; ``intermediate=True`` adds :meth:`intermediate_stats` of those still going or
+        without a final result (asking only for those keeps a cold read of 10,000 trials cheap)."""
+        with self.snapshot():
+            revision = self.revision()
+            trials = self.trials(since_revision=since_revision)
+            stats = self.intermediate_stats(
+                [t.trial_job_id for t in trials if not t.finished or t.final_metric is None]) if intermediate else {}
+        return TrialChanges(revision, trials, stats)
+
+    def next_sequence_id(self) -> int:
+        """The sequence id the next trial gets (0 when there is none)."""
+        row = self._one("SELECT MAX(sequence_id) FROM trials")
+        return 0 if row[0] is None else int(row[0]) + 1
+
     def trial_count(self, status: str | Sequence[str] | None = None) -> int:
         if status is None:
             return int(self._one("SELECT COUNT(*) FROM trials")[0])
@@ -247,6 +265,44 @@ class StoreReader:
         return [loads(r[0]) for r in self._all(
             "SELECT value FROM metrics WHERE trial_job_id = ? AND type = 'PERIODICAL' ORDER BY sequence",
             (trial_job_id,))]
+
+    def metric_pages(self, trial_job_id: str | None = None, *, page: int = 20000) -> Iterator[list[MetricRow]]:
+        """Every metric (of one trial, or all) in storage order, ``page`` rows at a time (flat memory)."""
+        after = 0
+        while True:
+            rows = self.metrics(trial_job_id, after_id=after, limit=page)
+            if rows:
+                yield rows
+            if len(rows) < page:
+                return
+            after = rows[-1].id
+
+    def intermediate_stats(self, trial_job_ids: Sequence[str]) -> dict[str, tuple[int, Any]]:
+        """``{trial id: (number of PERIODICAL results, the latest one)}``; trials without any are left out."""
+        out: dict[str, tuple[int, Any]] = {}
+        sql = (
+            "SELECT m.trial_job_id, c.n, m.value FROM metrics m JOIN ("
+            "SELECT trial_job_id, COUNT(*) AS n, MAX(sequence) AS last FROM metrics "
+            "WHERE type = 'PERIODICAL' AND trial_job_id IN ({marks}) GROUP BY trial_job_id) c "
+            "ON m.trial_job_id = c.trial_job_id AND m.type = 'PERIODICAL' AND m.sequence = c.last"
+        )
+        for start in range(0, len(trial_job_ids), _CHUNK):
+            chunk = list(trial_job_ids[start:start + _CHUNK])
+            for tid, n, value in self._all(sql.format(marks=",".join("?" * len(chunk))), chunk):
+                out[tid] = (int(n), loads(value))
+        return out
+
+    def intermediate_results(self, trial_job_ids: Sequence[str]) -> dict[str, list[MetricRow]]:
+        """The PERIODICAL results of several trials, grouped by trial, each by sequence (every id is a key)."""
+        out: dict[str, list[MetricRow]] = {tid: [] for tid in trial_job_ids}
+        for start in range(0, len(trial_job_ids), _CHUNK):
+            chunk = list(trial_job_ids[start:start + _CHUNK])
+            for row in self._all(
+                f"SELECT {_METRIC_COLUMNS} FROM metrics WHERE type = 'PERIODICAL' AND trial_job_id IN "
+                f"({','.join('?' * len(chunk))}) ORDER BY trial_job_id, sequence", chunk
+            ):
+                out[row[1]].append(_metric(row))
+        return out
 
     def metric_count(self) -> int:
         return int(self._one("SELECT COUNT(*) FROM metrics")[0])

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from nni.errors import NNIError
+from nni.launcher import experiment_app
 from nni.manager.commands import KillTrial
-from nni.rest import create_app
 from nni.storage import ExperimentStore, NewMetric, StoreReader
 
 EXP_ID = "abcd1234"
@@ -93,13 +93,13 @@ def control() -> FakeControl:
 
 @pytest.fixture
 def client(filled_dir: Path, reader: Any, control: FakeControl) -> TestClient:
-    app = create_app(experiment_dir=filled_dir, store_reader=reader, control=control)
+    app = experiment_app(experiment_dir=filled_dir, store_reader=reader, control=control)
     return TestClient(app)
 
 
 @pytest.fixture
 def view_client(filled_dir: Path, reader: Any) -> TestClient:
-    return TestClient(create_app(experiment_dir=filled_dir, store_reader=reader, control=None))
+    return TestClient(experiment_app(experiment_dir=filled_dir, store_reader=reader, control=None))
 
 
 @pytest.fixture(autouse=True)

@@ -40,8 +40,6 @@ def test_trial_jobs_and_metrics_follow_new_writes(tmp_path) -> None:
 
 
 def test_metric_data_streams_in_pages(tmp_path) -> None:
-    from nni.rest._store_adapter import StoreData
-
     store = ExperimentStore(tmp_path)
     try:
         store.init_profile("page0001", "p", {}, {}, {}, status="RUNNING")
@@ -49,9 +47,8 @@ def test_metric_data_streams_in_pages(tmp_path) -> None:
         store.add_metrics([NewMetric("aaaaa", 0, "PERIODICAL", i, i, 1.0, i + 1) for i in range(7)])
     finally:
         store.close()
-    import json
-
     with StoreReader(tmp_path) as reader:
-        chunks = list(StoreData(reader).metrics_json_chunks(page=3))
-    assert len(chunks) == 5  # "[", 3 pages (3 + 3 + 1), "]"
-    assert [m["sequence"] for m in json.loads(b"".join(chunks))] == list(range(7))
+        assert [len(rows) for rows in reader.metric_pages(page=3)] == [3, 3, 1]
+        assert [len(rows) for rows in reader.metric_pages(page=7)] == [7]
+        client = TestClient(create_app(experiment_dir=tmp_path, store_reader=reader, control=None))
+        assert [m["sequence"] for m in client.get(f"{API}/metric-data").json()] == list(range(7))

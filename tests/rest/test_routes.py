@@ -170,11 +170,11 @@ def test_experiments_info_reads_the_registry(client) -> None:
 
 
 def test_fast_metric_encoding_matches_the_shape() -> None:
-    from nni.rest import MetricView, metric_json
+    from nni.rest import metric_json
     from nni.rest._shapes import metric_fragment
+    from nni.storage import MetricRow
 
-    for view in (MetricView("aaaaa", 3, "FINAL", 0, {"default": 0.5, "x": [1, 2]}, 1_700_000_000.1234),
-                 MetricView("b\"b", None, "PERIODICAL", 7, 2, 1.0), MetricView("c", 1, "FINAL", 0, float("nan"), 2.0)):
-        fast = metric_fragment(view.trial_job_id, view.parameter_id, view.type, view.sequence, view.value,
-                               view.timestamp)
-        assert json.loads(fast) == json.loads(json.dumps(metric_json(view)))
+    for row in (MetricRow(1, "aaaaa", 3, "FINAL", 0, {"default": 0.5, "x": [1, 2]}, 1_700_000_000.1234, 0, 1),
+                MetricRow(2, "b\"b", None, "PERIODICAL", 7, 2, 1.0, 0, 1),
+                MetricRow(3, "c", 1, "FINAL", 0, float("nan"), 2.0, 0, 1)):
+        assert json.loads(metric_fragment(row)) == json.loads(json.dumps(metric_json(row)))

@@ -179,3 +179,36 @@ def test_full_sync_mode_and_bad_mode(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="NORMAL' or 'FULL'"):
         open_store(tmp_path / "bad", synchronous="OFF")
     open_store(tmp_path / "bad").close()  # the failed open released its lock
+
+
+def test_read_model_queries_for_rest_and_the_web_ui(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    with open_reader(tmp_path) as reader:
+        assert reader.next_sequence_id() == 0
+        first = reader.trial_changes(intermediate=True)
+        assert first.trials == [] and first.intermediate == {}
+        for seq, tid in enumerate(["aaaaa", "bbbbb", "ccccc"]):
+            store.add_trial_event(tid, "CREATED", {"sequence_id": seq, "parameter_id": seq, "parameters": {"x": seq}})
+        store.add_metrics([_metric("aaaaa", "PERIODICAL", s, {"default": s / 10}, 10 + s) for s in range(3)]
+                          + [_metric("bbbbb", "PERIODICAL", 0, 0.5, 10), _metric("bbbbb", "FINAL", 0, 0.7, 20)])
+        store.add_trial_event("bbbbb", "RUNNING", {"handle": {}})
+        store.add_trial_event("bbbbb", "EXITED", {"status": "SUCCEEDED", "exit_code": 0})
+        assert reader.next_sequence_id() == 3
+        # everything the first time; only what changed since the revision it returned afterwards
+        every = reader.trial_changes(first.revision, intermediate=True)
+        assert [t.trial_job_id for t in every.trials] == ["aaaaa", "bbbbb", "ccccc"]
+        assert every.intermediate == {"aaaaa": (3, {"default": 0.2})}  # bbbbb ended with a final result
+        store.add_metrics([_metric("ccccc", "PERIODICAL", 0, 0.1, 10)])
+        later = reader.trial_changes(every.revision, intermediate=True)
+        assert [t.trial_job_id for t in later.trials] == ["ccccc"] and later.intermediate == {"ccccc": (1, 0.1)}
+        assert reader.trial_changes(later.revision).trials == []
+        assert reader.intermediate_stats(["aaaaa", "bbbbb", "nope"]) == {"aaaaa": (3, {"default": 0.2}),
+                                                                          "bbbbb": (1, 0.5)}
+        grouped = reader.intermediate_results(["bbbbb", "aaaaa", "nope"])
+        assert {k: [m.sequence for m in v] for k, v in grouped.items()} == {"bbbbb": [0], "aaaaa": [0, 1, 2],
+                                                                            "nope": []}
+        pages = list(reader.metric_pages(page=2))
+        assert [len(p) for p in pages] == [2, 2, 2]
+        assert [m.id for p in pages for m in p] == [m.id for m in reader.metrics()]
+        assert [[m.sequence for m in p] for p in reader.metric_pages("aaaaa", page=5)] == [[0, 1, 2]]
+    store.close()

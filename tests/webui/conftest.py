@@ -177,7 +177,7 @@ def experiment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealExperim
 
 
 class InProcessServer:
-    """``create_app`` over a store served by uvicorn in a thread (read-only view or token checks)."""
+    """``experiment_app`` over a store served by uvicorn in a thread (read-only view or token checks)."""
 
     def __init__(self, app: Any) -> None:
         import uvicorn
@@ -202,7 +202,7 @@ class InProcessServer:
 
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    from nni.rest._webui_demo import fill_store
+    from nni.testing.demo_store import fill_store
 
     folder = tmp_path_factory.mktemp("webui-demo")
     written = fill_store(folder, trials=120, intermediates=15, status="DONE")

@@ -207,7 +207,7 @@ def test_live_update_without_reload(experiment, page, waiter) -> None:
 
 def test_a_stopped_experiment_of_this_machine_opens_read_only(experiment, page, shoot, tmp_path) -> None:
     from nni.launcher import Registry
-    from nni.rest._webui_demo import fill_store
+    from nni.testing.demo_store import fill_store
 
     folder = tmp_path / "oldexp01"
     written = fill_store(folder, experiment_id="oldexp01", trials=25, intermediates=4, running=0, waiting=0,

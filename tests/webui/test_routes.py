@@ -1,4 +1,4 @@
-"""The web UI's routes over a real store (written with the store's writer API), through ``create_app``."""
+"""The web UI's routes over a real store (written with the store's writer API), through ``nni.launcher.experiment_app`` (NNI's REST API with the web UI)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from nni.rest import create_app
+from nni.launcher import experiment_app
 from nni.storage import NewMetric, open_reader, open_store
 
 UI = "/api/v1/nni/webui"
@@ -19,7 +19,7 @@ UI = "/api/v1/nni/webui"
 @pytest.fixture(scope="module")
 def client(demo_store: tuple[Path, dict[str, Any]]) -> TestClient:
     folder, _ = demo_store
-    return TestClient(create_app(experiment_dir=folder, store_reader=open_reader(folder), control=None))
+    return TestClient(experiment_app(experiment_dir=folder, store_reader=open_reader(folder), control=None))
 
 
 def _default(value: Any) -> Any:
@@ -99,10 +99,10 @@ def test_export_csv_and_json_follow_the_filter(client: TestClient, demo_store) -
 
 
 def test_updates_since_a_revision_return_only_changes(tmp_path: Path) -> None:
-    from nni.rest._webui_demo import fill_store
+    from nni.testing.demo_store import fill_store
 
     fill_store(tmp_path, trials=30, intermediates=3, running=2, waiting=0, failed=0)
-    client = TestClient(create_app(experiment_dir=tmp_path, store_reader=open_reader(tmp_path), control=None))
+    client = TestClient(experiment_app(experiment_dir=tmp_path, store_reader=open_reader(tmp_path), control=None))
     first = client.get(f"{UI}/summary").json()
     assert client.get(f"{UI}/updates", params={"since": first["revision"]}).json()["changed"] == 0
     running = [t for t in open_reader(tmp_path).trials(status="RUNNING")]
@@ -139,7 +139,7 @@ def test_page_and_plotly_are_served_locally(client: TestClient) -> None:
 
 
 def test_an_experiment_error_is_shown_with_its_traceback(tmp_path: Path) -> None:
-    from nni.rest._webui_demo import fill_store
+    from nni.testing.demo_store import fill_store
 
     fill_store(tmp_path, trials=5, intermediates=2, running=0, waiting=0, failed=0)
     store = open_store(tmp_path)
@@ -148,7 +148,7 @@ def test_an_experiment_error_is_shown_with_its_traceback(tmp_path: Path) -> None
                          end_time=store.profile().start_time + 90)
     finally:
         store.close()
-    client = TestClient(create_app(experiment_dir=tmp_path, store_reader=open_reader(tmp_path), control=None))
+    client = TestClient(experiment_app(experiment_dir=tmp_path, store_reader=open_reader(tmp_path), control=None))
     exp = client.get(f"{UI}/summary").json()["experiment"]
     assert exp["status"] == "ERROR"
     assert "tuner failed: ZeroDivisionError" in exp["error"] and "Traceback" in exp["error"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nni.rest import create_app
+from nni.launcher import experiment_app
 from nni.storage import open_reader
 
 pytestmark = [pytest.mark.browser]
@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser]
 
 def _server(request, folder, **kwargs):
     server_cls = request.getfixturevalue("in_process_server")
-    return server_cls(create_app(experiment_dir=folder, store_reader=open_reader(folder), control=None, **kwargs))
+    return server_cls(experiment_app(experiment_dir=folder, store_reader=open_reader(folder), control=None, **kwargs))
 
 
 def test_token_from_the_url_is_kept_for_the_tab_and_sent_on_requests(request, demo_store, browser, shoot) -> None:

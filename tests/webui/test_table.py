@@ -2,56 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from nni.rest._webui_importance import encode_features, forest_importance
-from nni.rest._webui_model import ExperimentView, MetricPoint, TrialRow
-from nni.rest._webui_table import QueryError, TableQuery, TrialTable, flatten_parameters
+from nni.analysis import encode_features, forest_importance
+from nni.errors import RequestError
+from nni.storage import TrialChanges, TrialRecord
+from nni.webui import TableQuery, TrialTable, flatten_parameters
 
 
-class ListSource:
-    """A source over a list that changes between refreshes (a fake of the store for the table's logic)."""
+class ListFeed:
+    """Trials in a list that changes between refreshes (a fake of the store reader for the table's logic)."""
 
-    def __init__(self, rows: list[TrialRow]) -> None:
-        self.rows = {r.id: r for r in rows}
+    def __init__(self, rows: list[TrialRecord]) -> None:
+        self.rows = {r.trial_job_id: r for r in rows}
         self.changed: list[str] = list(self.rows)
         self.calls: list[Any] = []
 
-    def experiment(self) -> ExperimentView:
-        return ExperimentView(id="e", name="e", status="RUNNING")
-
-    def trials_since(self, cursor: Any) -> tuple[list[TrialRow], Any]:
-        self.calls.append(cursor)
+    def trial_changes(self, since_revision: int | None = None, *, intermediate: bool = False) -> TrialChanges:
+        self.calls.append(since_revision)
         out = [self.rows[i] for i in self.changed]
         self.changed = []
-        return out, len(self.calls)
+        return TrialChanges(len(self.calls), out, {})
 
-    def update(self, row: TrialRow) -> None:
-        self.rows[row.id] = row
-        self.changed.append(row.id)
-
-    def metrics(self, trial_id: str) -> list[MetricPoint]:
-        return []
-
-    def intermediates(self, trial_ids: Sequence[str]) -> dict[str, list[tuple[int, float]]]:
-        return {}
-
-    def trial_folder(self, trial_id: str) -> Path | None:
-        return None
+    def update(self, row: TrialRecord) -> None:
+        self.rows[row.trial_job_id] = row
+        self.changed.append(row.trial_job_id)
 
 
-def _row(i: int, status: str = "SUCCEEDED", final: Any = None, **params: Any) -> TrialRow:
-    return TrialRow(id=f"t{i:04d}", seq=i, status=status, parameters=params or {"lr": 0.1 * (i + 1)},
-                    start=1000.0 + i, end=1010.0 + 2 * i, final=final)
+def _row(i: int, status: str = "SUCCEEDED", final: Any = None, **params: Any) -> TrialRecord:
+    return TrialRecord(trial_job_id=f"t{i:04d}", sequence_id=i, parameter_id=i, status=status,
+                       parameters=params or {"lr": 0.1 * (i + 1)}, parameter_source="algorithm", submit_time=999.0,
+                       start_time=1000.0 + i, end_time=1010.0 + 2 * i, final_metric=final)
 
 
 @pytest.fixture
-def table() -> tuple[TrialTable, ListSource]:
+def table() -> tuple[TrialTable, ListFeed]:
     rows = [
         _row(0, final={"default": 0.5, "loss": 0.9}, lr=0.1, opt={"_name": "sgd", "m": 0.9}),
         _row(1, final=0.9, lr=0.01, opt={"_name": "adam"}),
@@ -59,7 +47,7 @@ def table() -> tuple[TrialTable, ListSource]:
         _row(3, status="RUNNING", lr=0.2, opt={"_name": "adam"}),
         _row(4, final=0.7, lr=0.05, opt={"_name": "sgd", "m": 0.1}),
     ]
-    source = ListSource(rows)
+    source = ListFeed(rows)
     t = TrialTable(source, min_refresh_interval=0)
     t.refresh()
     return t, source
@@ -101,9 +89,9 @@ def test_filters_status_search_and_values(table) -> None:
 
 def test_unknown_column_and_bad_filter_say_what_is_expected(table) -> None:
     t, _ = table
-    with pytest.raises(QueryError, match="unknown column 'nope'.*lr"):
+    with pytest.raises(RequestError, match="unknown column 'nope'.*lr"):
         t.ordered_ids(TableQuery(filters="nope > 1"))
-    with pytest.raises(QueryError, match="expected COLUMN OP VALUE"):
+    with pytest.raises(RequestError, match="expected COLUMN OP VALUE"):
         t.ordered_ids(TableQuery(filters="lr"))
 
 

@@ -1,7 +1,7 @@
 // Overview: status, limits (editable in place), progress, best trials, search space and config.
 import { ui } from '../api.js';
 import { updateExperiment } from '../actions.js';
-import { h, fill, clear, badge, fmtNumber, fmtTime, fmtDuration, parseDuration, columnLabel, toast, RUNNING_STATES } from '../util.js';
+import { h, fill, clear, badge, fmtNumber, fmtValue, fmtTime, fmtDuration, parseDuration, columnLabel, toast, RUNNING_STATES } from '../util.js';
 
 // While a limit is being edited, live updates must not redraw the page (they would drop the input).
 let editing = 0;
@@ -119,7 +119,7 @@ export async function render(main, { summary, link }) {
           const v = row[data.top.columns.indexOf(c)];
           if (c === 'id') return h('td', h('a.mono', { href: link('trial', v) }, v));
           if (c === 'duration') return h('td.num', fmtDuration(v));
-          return h('td', { class: typeof v === 'number' ? 'num' : '' }, typeof v === 'number' ? fmtNumber(v) : (v ?? ''));
+          return h('td', { class: typeof v === 'number' ? 'num' : '' }, fmtValue(v));
         })))))) : h('div.empty', 'No trial has reported a final result yet.');
 
     fill(clear(root), 

@@ -43,6 +43,12 @@ export function fmtNumber(v, digits = 6) {
   return String(Number(v.toPrecision(digits)));
 }
 
+// A table cell's text: numbers formatted, every other value as itself (false and 0 included), none empty.
+export function fmtValue(v, digits = 6, empty = '') {
+  if (v === null || v === undefined) return empty;
+  return typeof v === 'number' ? fmtNumber(v, digits) : String(v);
+}
+
 export function fmtTime(ts) {
   if (!ts) return '';
   const d = new Date(ts * 1000);

@@ -1,6 +1,6 @@
 // Compare several trials side by side: parameters and metrics in columns, learning curves overlaid.
 import { ui } from '../api.js';
-import { h, fill, badge, fmtNumber, fmtDuration, columnLabel } from '../util.js';
+import { h, fill, badge, fmtValue, fmtDuration, columnLabel } from '../util.js';
 import { lineChart } from '../minichart.js';
 
 export async function render(main, { route, link }) {
@@ -19,7 +19,7 @@ export async function render(main, { route, link }) {
         const v = r[table.columns.indexOf(c)];
         if (c === 'status') return h('td', badge(v));
         if (c === 'duration') return h('td', fmtDuration(v));
-        return h('td.mono', typeof v === 'number' ? fmtNumber(v, 8) : (v ?? '—'));
+        return h('td.mono', fmtValue(v, 8, '—'));
     }))))))),
     h('div.panel', h('h2', 'Intermediate results'), chart));
   lineChart(chart, ids.filter((id) => curves.series[id] && curves.series[id][0].length).map((id) => ({

@@ -1,6 +1,6 @@
 """A demo experiment store, written through the store's writer API (web UI tests, the scale benchmark).
 
-``python -m nni.rest._webui_demo FOLDER [TRIALS] [INTERMEDIATES]`` writes one; ``nnictl view`` or
+``python -m nni.testing.demo_store FOLDER [TRIALS] [INTERMEDIATES]`` writes one; ``nnictl view`` or
 ``create_app`` over it shows the UI without running anything.
 """
 

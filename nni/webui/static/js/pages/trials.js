@@ -1,7 +1,7 @@
 // Trials: server-side paged, sorted, filtered and searched table; kill, customized trial, export, compare.
 import { ui, uiBlob, experiment } from '../api.js';
 import { customizedTrial, killTrial } from '../actions.js';
-import { h, fill, clear, badge, fmtNumber, fmtTime, fmtDuration, columnLabel, toast, download } from '../util.js';
+import { h, fill, clear, badge, fmtValue, fmtTime, fmtDuration, columnLabel, toast, download } from '../util.js';
 import { setQuery } from '../app.js';
 
 const STATUSES = ['WAITING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'USER_CANCELED', 'SYS_CANCELED', 'EARLY_STOPPED'];
@@ -116,8 +116,7 @@ export async function render(main, { route, summary, link, prefetched }) {
     if (col === 'status') return h('td', badge(v));
     if (col === 'start' || col === 'end') return h('td.muted', fmtTime(v));
     if (col === 'duration') return h('td.num', fmtDuration(v));
-    if (typeof v === 'number') return h('td.num', fmtNumber(v));
-    return h('td', v ?? '');
+    return h(typeof v === 'number' ? 'td.num' : 'td', fmtValue(v));
   }
 
   function draw() {

@@ -1,7 +1,7 @@
 """The web UI's in-memory trial table: incremental refresh, columns, sort, filter, search, pages, deltas.
 
-One ``TrialTable`` per experiment served. ``refresh()`` asks the source only for trials changed since
-the last call and stamps each changed trial with a new revision number, so the browser can ask
+One ``TrialTable`` per experiment served, fed by the store's read model: ``refresh()`` asks
+``reader.trial_changes`` only for trials changed since the last call and stamps each changed trial with a new revision number, so the browser can ask
 "what changed since revision R" and get a handful of rows instead of the whole experiment. Sorting
 and filtering 10,000 rows in Python takes a few milliseconds; results are cached per revision.
 """
@@ -16,25 +16,27 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from nni.rest._webui_model import (
-    TrialRow,
-    WebuiSource,
-    default_metric,
-    other_metrics,
-)
-from nni.status import TrialStatus
+from nni.errors import RequestError
+from nni.storage import TrialChanges, TrialRecord
 
-__all__ = ["TrialTable", "TableQuery", "QueryError", "flatten_parameters", "BASE_COLUMNS"]
+from ._metrics import default_metric, other_metrics
+
+__all__ = ["TrialTable", "TableQuery", "TrialFeed", "flatten_parameters", "BASE_COLUMNS"]
 
 BASE_COLUMNS = ("id", "seq", "status", "start", "end", "duration", "default", "latest", "source")
+# table column -> the trial record's field it shows
+_RECORD_FIELDS = {"id": "trial_job_id", "seq": "sequence_id", "status": "status", "start": "start_time",
+                  "end": "end_time", "source": "parameter_source"}
 _OPS = ("<=", ">=", "!=", "==", "=", "<", ">", "~")
 _FILTER_RE = re.compile(r"^\s*([^<>=!~]+?)\s*(<=|>=|!=|==|=|<|>|~)\s*(.+?)\s*$")
 
 
-class QueryError(ValueError):
-    """A table query the UI sent cannot be understood (unknown column, malformed filter)."""
+class TrialFeed(Protocol):
+    """What the table reads: ``nni.storage.StoreReader`` (a list in the table's tests)."""
+
+    def trial_changes(self, since_revision: int | None = None, *, intermediate: bool = False) -> TrialChanges: ...
 
 
 def flatten_parameters(parameters: Any, prefix: str = "") -> dict[str, Any]:
@@ -64,7 +66,7 @@ class TableQuery:
 
 @dataclass
 class _Entry:
-    row: TrialRow
+    row: TrialRecord
     flat: dict[str, Any]
     metric: float | None
     others: dict[str, Any]
@@ -77,8 +79,13 @@ class _Entry:
         """Lower-case text a search matches against (built on the first search only)."""
         if self._text is None:
             row = self.row
-            self._text = " ".join([row.id, row.status, str(row.seq), json.dumps(row.parameters)]).lower()
+            self._text = " ".join([row.trial_job_id, row.status, str(row.sequence_id),
+                                   json.dumps(_parameters(row))]).lower()
         return self._text
+
+
+def _parameters(row: TrialRecord) -> dict[str, Any]:
+    return row.parameters if isinstance(row.parameters, dict) else {}
 
 
 def _finite(value: Any) -> float | None:
@@ -91,13 +98,13 @@ def _finite(value: Any) -> float | None:
 class TrialTable:
     """All trials of one experiment, kept current with ``refresh``. Thread-safe."""
 
-    def __init__(self, source: WebuiSource, *, min_refresh_interval: float = 0.3) -> None:
-        self._source = source
+    def __init__(self, feed: TrialFeed, *, min_refresh_interval: float = 0.3) -> None:
+        self._feed = feed
         self._lock = threading.RLock()
         self._entries: dict[str, _Entry] = {}
         self._by_seq: list[str] = []
         self._changes: list[tuple[int, str]] = []  # (revision, trial id), revision ascending
-        self._cursor: Any = None
+        self._cursor: int | None = None
         self._loaded = False
         self.revision = 0
         self._param_columns: dict[str, None] = {}
@@ -108,41 +115,44 @@ class TrialTable:
 
     # ----- refresh -----------------------------------------------------------------------------
     def refresh(self, *, force: bool = False) -> int:
-        """Pull changed trials from the source; returns the current revision."""
+        """Pull changed trials from the store; returns the current revision."""
         with self._lock:
             now = time.monotonic()
             if self._loaded and not force and now - self._last_refresh < self._min_interval:
                 return self.revision
-            rows, self._cursor = self._source.trials_since(self._cursor)
+            changes = self._feed.trial_changes(self._cursor, intermediate=True)
+            self._cursor = changes.revision
             self._last_refresh = time.monotonic()
             self._loaded = True
-            if rows:
-                self._apply(rows)
+            if changes.trials:
+                self._apply(changes)
             return self.revision
 
-    def _apply(self, rows: Iterable[TrialRow]) -> None:
+    def _apply(self, changes: TrialChanges) -> None:
         new_ids = False
-        for row in rows:
+        for row in changes.trials:
             self.revision += 1
             flat = flatten_parameters(row.parameters)
             for key in flat:
                 self._param_columns.setdefault(key, None)
-            others = {k: v for k, v in other_metrics(row.final).items()}
+            others = other_metrics(row.final_metric)
             for key in others:
                 self._metric_columns.setdefault(key, None)
-            if row.id not in self._entries:
+            tid = row.trial_job_id
+            if tid not in self._entries:
                 new_ids = True
-            self._entries[row.id] = _Entry(
+            _, latest = changes.intermediate.get(tid, (None, None))
+            self._entries[tid] = _Entry(
                 row=row,
                 flat=flat,
-                metric=_finite(default_metric(row.final)),
+                metric=_finite(default_metric(row.final_metric)),
                 others=others,
-                latest=_finite(default_metric(row.latest)),
+                latest=_finite(default_metric(latest)),
                 rev=self.revision,
             )
-            self._changes.append((self.revision, row.id))
+            self._changes.append((self.revision, tid))
         if new_ids:
-            self._by_seq = sorted(self._entries, key=lambda i: (self._entries[i].row.seq, i))
+            self._by_seq = sorted(self._entries, key=lambda i: (self._entries[i].row.sequence_id, i))
         self._query_cache.clear()
         if len(self._changes) > 4 * max(len(self._entries), 1000):
             self._compact_changes()
@@ -170,35 +180,26 @@ class TrialTable:
 
     def _value(self, entry: _Entry, column: str, now: float) -> Any:
         row = entry.row
-        if column == "id":
-            return row.id
-        if column == "seq":
-            return row.seq
-        if column == "status":
-            return row.status
-        if column == "start":
-            return row.start
-        if column == "end":
-            return row.end
+        field = _RECORD_FIELDS.get(column)
+        if field is not None:
+            return getattr(row, field)
         if column == "duration":
-            if row.start is None:
+            if row.start_time is None:
                 return None
-            end = row.end if row.end is not None else (None if row.status in TrialStatus.final() else now)
-            return None if end is None else max(0.0, end - row.start)
+            end = row.end_time if row.end_time is not None else (None if row.finished else now)
+            return None if end is None else max(0.0, end - row.start_time)
         if column == "default":
             return entry.metric
         if column == "latest":
             return entry.latest
-        if column == "source":
-            return row.source
         if column == "message":
-            return row.message
+            return row.reason or None
         if column.startswith("param:"):
             return entry.flat.get(column[6:])
         if column.startswith("metric:"):
             value = entry.others.get(column[7:])
             return value if value is None or isinstance(value, (int, float, str)) else json.dumps(value)
-        raise QueryError(f"unknown column {column!r}; expected one of {', '.join(self.columns())}")
+        raise RequestError(f"unknown column {column!r}; expected one of {', '.join(self.columns())}")
 
     def resolve_column(self, name: str) -> str:
         """A column name as a user may type it (``lr``, ``param:lr``, ``accuracy``) to its full name."""
@@ -213,7 +214,7 @@ class TrialTable:
                 return f"param:{name}"
             elif name in self._metric_columns:
                 return f"metric:{name}"
-            raise QueryError(
+            raise RequestError(
                 f"unknown column {name!r}: expected a trial field ({', '.join(BASE_COLUMNS)}), "
                 f"a parameter ({', '.join(self._param_columns) or 'none yet'}) "
                 f"or a metric key ({', '.join(self._metric_columns) or 'none yet'})"
@@ -227,7 +228,7 @@ class TrialTable:
                 continue
             match = _FILTER_RE.match(part)
             if not match:
-                raise QueryError(
+                raise RequestError(
                     f"cannot read filter {part.strip()!r}: expected COLUMN OP VALUE with OP one of "
                     f"{' '.join(_OPS)}, e.g. 'default >= 0.9; lr < 0.01'"
                 )
@@ -314,7 +315,7 @@ class TrialTable:
                 value = int(value)
             numbers |= isinstance(value, (int, float))
             strings |= isinstance(value, str)
-            present.append((value, entry.row.seq, tid))
+            present.append((value, entry.row.sequence_id, tid))
         if numbers and strings:  # mixed column (e.g. a choice of numbers and strings): compare as text
             present = [(str(v), s, t) for v, s, t in present]
         present.sort(key=lambda item: (item[0], item[1]), reverse=descending)
@@ -354,7 +355,7 @@ class TrialTable:
                 seen[tid] = None
             return list(seen)
 
-    def get(self, trial_id: str) -> TrialRow | None:
+    def get(self, trial_id: str) -> TrialRecord | None:
         with self._lock:
             entry = self._entries.get(trial_id)
             return entry.row if entry else None
@@ -386,7 +387,7 @@ class TrialTable:
             cached = self._query_cache.get(key)
             if cached is not None:
                 return list(cached)
-            scored = [(e.metric, e.row.seq, tid) for tid, e in self._entries.items() if e.metric is not None]
+            scored = [(e.metric, e.row.sequence_id, tid) for tid, e in self._entries.items() if e.metric is not None]
             scored.sort(key=lambda item: ((-item[0]) if maximize else item[0], item[1]))
             best = [tid for _, _, tid in scored[:count]]
             self._query_cache[key] = best

@@ -1,4 +1,4 @@
-"""Hyperparameter importance for the Charts page: a small random forest in numpy (mean impurity decrease).
+"""Hyperparameter importance (the web UI's Charts page): a small random forest in numpy (mean impurity decrease).
 
 Each parameter becomes one numeric feature: numbers are rank-transformed (trees only care about
 order), strings and other choice values become their category code, and a parameter that is absent

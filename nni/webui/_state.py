@@ -1,8 +1,8 @@
-"""Per-experiment state of the web UI's routes: the trial table, the importance cache, the source.
+"""Per-experiment state of the web UI's routes: the store reader, the trial table, the importance cache.
 
 The app serves one experiment (``request.app.state.nni``, set by ``nni.rest.create_app``); the UI can
-also open any other experiment of this machine's registry read-only (``?exp=ID``), so stopped
-experiments are never out of reach.
+also open any other experiment the app's ``experiments`` lookup knows, read-only (``?exp=ID``), so
+stopped experiments are never out of reach.
 """
 
 from __future__ import annotations
@@ -16,24 +16,21 @@ from typing import Any
 
 import numpy as np
 
-from nni.rest._webui_importance import encode_features, forest_importance
-from nni.rest._webui_model import WebuiSource
-from nni.rest._webui_store import StoreSource
-from nni.rest._webui_table import TrialTable
+from nni.analysis.importance import encode_features, forest_importance
+from nni.errors import RequestError
 from nni.status import TrialStatus
+from nni.storage import StoreReader, TrialRecord, open_reader
 
-__all__ = ["WebuiState", "state_for", "WebuiLookupError"]
+from ._table import TrialTable
+
+__all__ = ["WebuiState", "state_for"]
 
 _OTHER_LIMIT = 8  # other experiments kept open at once
 
 
-class WebuiLookupError(LookupError):
-    """An experiment the UI asked for is not on this machine or cannot be opened."""
-
-
 @dataclass
 class WebuiState:
-    source: WebuiSource
+    reader: StoreReader
     control: Any
     folder: Path
     table: TrialTable
@@ -45,6 +42,21 @@ class WebuiState:
     @property
     def read_only(self) -> bool:
         return self.control is None
+
+    def experiment_id(self) -> str:
+        profile = self.reader.profile()
+        return "" if profile is None else profile.experiment_id
+
+    def trial(self, trial_id: str) -> TrialRecord:
+        """The trial, from a refreshed table (404 when there is no such trial)."""
+        self.table.refresh()
+        row = self.table.get(trial_id)
+        if row is None:
+            raise RequestError(f"no trial {trial_id!r} in experiment {self.experiment_id()}", 404)
+        return row
+
+    def trial_folder(self, trial_id: str) -> Path:
+        return self.folder / "trials" / trial_id
 
     def importance(self) -> dict[str, Any]:
         """Random-forest importance of every parameter for the default metric (cached per revision)."""
@@ -81,9 +93,8 @@ def _served_state(app: Any) -> WebuiState:
     state = getattr(app.state, "nni_webui", None)
     if state is None:
         ctx = app.state.nni
-        source = getattr(app.state, "nni_webui_source", None) or StoreSource(ctx.store_reader, ctx.experiment_dir)
-        state = WebuiState(source=source, control=ctx.control, folder=Path(ctx.experiment_dir),
-                           table=TrialTable(source))
+        state = WebuiState(reader=ctx.reader, control=ctx.control, folder=Path(ctx.experiment_dir),
+                           table=TrialTable(ctx.reader))
         app.state.nni_webui = state
     return state
 
@@ -97,13 +108,13 @@ def state_for(app: Any, experiment_id: str | None) -> WebuiState:
         served = _served_state(app)
         if not experiment_id:
             return served
-        if experiment_id == served.source.experiment().id:
+        if experiment_id == served.experiment_id():
             return served
         others: dict[str, WebuiState] = app.state.__dict__.setdefault("nni_webui_others", {})
         state = others.get(experiment_id)
         if state is not None:
             return state
-        state = _open_other(experiment_id)
+        state = _open_other(app.state.nni.experiments, experiment_id)
         if len(others) >= _OTHER_LIMIT:
             oldest = min(others, key=lambda k: others[k].opened)
             old = others.pop(oldest)
@@ -116,23 +127,20 @@ def state_for(app: Any, experiment_id: str | None) -> WebuiState:
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-def _open_other(experiment_id: str) -> WebuiState:
-    from nni.launcher import experiment_dir_of
-    from nni.storage import open_reader
-
+def _open_other(experiments: Any, experiment_id: str) -> WebuiState:
     if not _ID.match(experiment_id):
-        raise WebuiLookupError(f"{experiment_id!r} is not an experiment id (letters, digits, '-' and '_' only)")
-
+        raise RequestError(f"{experiment_id!r} is not an experiment id (letters, digits, '-' and '_' only)", 404)
     try:
-        folder = experiment_dir_of(experiment_id)
+        if experiments is None:
+            raise LookupError("this server knows no other experiment")
+        folder = experiments.folder_of(experiment_id)
     except Exception as exc:
-        raise WebuiLookupError(
-            f"no experiment {experiment_id!r} on this machine ({exc}); `nnictl experiment list --all` lists them"
+        raise RequestError(
+            f"no experiment {experiment_id!r} on this machine ({exc}); `nnictl experiment list --all` lists them", 404
         ) from None
     try:
         reader = open_reader(folder)
     except Exception as exc:
-        raise WebuiLookupError(f"experiment {experiment_id}: cannot open its store in {folder}: {exc}") from None
-    source = StoreSource(reader, folder)
-    return WebuiState(source=source, control=None, folder=Path(folder),
-                      table=TrialTable(source, min_refresh_interval=2.0), closer=reader.close)
+        raise RequestError(f"experiment {experiment_id}: cannot open its store in {folder}: {exc}", 404) from None
+    return WebuiState(reader=reader, control=None, folder=Path(folder),
+                      table=TrialTable(reader, min_refresh_interval=2.0), closer=reader.close)

@@ -1,0 +1,58 @@
+"""A trial's files in the web UI: the listing and the end of one file, never anything outside its folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from nni.errors import RequestError
+
+from ._state import state_for
+
+__all__ = ["router", "list_files", "safe_trial_file"]
+
+router = APIRouter()
+
+
+def list_files(folder: Path, limit: int = 200) -> list[dict[str, Any]]:
+    """Up to ``limit`` files of a trial's folder (4 levels deep at most), symbolic links left out."""
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.rglob("*")):
+        if len(out) >= limit:
+            break
+        if path.is_file() and not path.is_symlink():
+            rel = path.relative_to(folder)
+            if len(rel.parts) <= 4:
+                out.append({"path": rel.as_posix(), "size": path.stat().st_size})
+    return out
+
+
+def safe_trial_file(folder: Path, experiment_folder: Path, name: str) -> Path:
+    """The file ``name`` inside a trial's folder; refuses anything that resolves outside it."""
+    root = folder.resolve()
+    target = (root / name).resolve()
+    if not (target.is_relative_to(root) and target.is_relative_to(experiment_folder.resolve())):
+        raise RequestError(f"{name!r} is outside the trial's folder {root}; only the trial's own files are shown", 403)
+    if not target.is_file():
+        raise RequestError(f"the trial has no file {name!r} (looked in {root})", 404)
+    return target
+
+
+@router.get("/api/v1/nni/webui/trial/{trial_id}/file", summary="Web UI: the end of one file of a trial's folder")
+def trial_file(request: Request, trial_id: str, path: str, tail: int = Query(256 * 1024, ge=1, le=16 * 1024 * 1024),
+               exp: str | None = None) -> Any:
+    state = state_for(request.app, exp)
+    state.trial(trial_id)
+    target = safe_trial_file(state.trial_folder(trial_id), state.folder, path)
+    size = target.stat().st_size
+    with open(target, "rb") as handle:
+        if size > tail:
+            handle.seek(size - tail)
+        data = handle.read(tail)
+    text = data.decode("utf-8", errors="replace")
+    return PlainTextResponse(text, headers={"X-File-Size": str(size), "X-Truncated": str(int(size > tail))})
