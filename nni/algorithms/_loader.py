@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nni.algorithms import _user_registry
 from nni.errors import AlgorithmError, ConfigError
 
 __all__ = [
@@ -119,32 +120,12 @@ def _check_kind(kind: str) -> None:
 
 def user_registry_path() -> Path:
     """The file ``nnictl algo register --meta`` writes (``$XDG_CONFIG_HOME/nni/registered_algorithms.yml``)."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "nni" / "registered_algorithms.yml"
+    return _user_registry.registry_path()
 
 
 def _user_registered(kind: str) -> dict[str, str]:
     """Names registered with ``nnictl algo register`` for ``kind``: ``{builtinName: className}``."""
-    return {name: entry["className"] for name, entry in _user_entries(kind).items()}
-
-
-def _user_entries(kind: str) -> dict[str, Mapping[str, Any]]:
-    """The ``nnictl algo register`` entries of ``kind`` by builtinName (className, classArgsValidator)."""
-    path = user_registry_path()
-    if not path.is_file():
-        return {}
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return {}
-    found: dict[str, Mapping[str, Any]] = {}
-    for entry in data if isinstance(data, list) else []:
-        if (isinstance(entry, Mapping) and entry.get("algoType") == kind and isinstance(entry.get("builtinName"), str)
-                and isinstance(entry.get("className"), str) and "." in entry["className"]):
-            found[entry["builtinName"]] = entry
-    return found
+    return {name: entry["className"] for name, entry in _user_registry.entries_of(kind).items()}
 
 
 def _registered_validator(ref: AlgorithmRef, source: str | None = None) -> type | None:
@@ -152,7 +133,7 @@ def _registered_validator(ref: AlgorithmRef, source: str | None = None) -> type 
     if ref.name is None or ref.class_name is not None:
         return None
     canonical = _canonical_name(ref.kind, ref.name)
-    entry = _user_entries(ref.kind).get(canonical or "")
+    entry = _user_registry.entries_of(ref.kind).get(canonical or "")
     path = entry.get("classArgsValidator") if entry else None
     if not isinstance(path, str) or "." not in path:
         return None

@@ -17,29 +17,23 @@ _TYPES = ("tuner", "assessor", "advisor")
 
 
 def registered_algorithms_path() -> Path:
-    """NNI's file of user-registered algorithms (``nnictl algo register``); the loader reads the same file."""
-    from nni.algorithms import user_registry_path
+    """NNI's file of user-registered algorithms (``nnictl algo register``), owned by ``nni.algorithms``."""
+    from nni.algorithms._user_registry import registry_path
 
-    return user_registry_path()
+    return registry_path()
 
 
 def registered_algorithms() -> list[dict[str, Any]]:
     """``[{algoType, builtinName, className}]`` registered by the user."""
-    import yaml
+    from nni.algorithms._user_registry import read_entries
 
-    path = registered_algorithms_path()
-    if not path.is_file():
-        return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    return [d for d in data if isinstance(d, dict)] if isinstance(data, list) else []
+    return read_entries()
 
 
 def _save(algos: list[dict[str, Any]]) -> None:
-    import yaml
+    from nni.algorithms._user_registry import write_entries
 
-    path = registered_algorithms_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(algos, sort_keys=False), encoding="utf-8")
+    write_entries(algos)
 
 
 def _builtins() -> list[dict[str, Any]]:
@@ -160,12 +154,9 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
         """Remove what experiments left on the config's training platform (remote folders...)."""
         from nni.config import load_config
 
-        config = load_config(config_path)
-        data = config.to_json()
-        services = data.get("trainingService")
-        services = services if isinstance(services, list) else [services or {"platform": "local"}]
-        for service in services:
-            name = service.get("platform", "local")
+        service = load_config(config_path).training_service
+        if service is not None:
+            name = service.platform
             try:
                 module = importlib.import_module(f"nni.platforms.{name}")
             except ImportError:

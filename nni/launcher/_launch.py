@@ -63,19 +63,10 @@ def web_url(port: int, host: str = "127.0.0.1", url_prefix: str = "", token: str
 
 
 def is_alive(pid: Any) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie child of this process is not alive
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
+    """Whether process ``pid`` (an experiment's manager) runs on this machine; a zombie counts as gone."""
+    from nni.platforms._common import process_alive
+
+    return process_alive(pid)
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -210,6 +201,10 @@ def create_experiment(config: Any, *, port: int = DEFAULT_PORT, debug: bool = Fa
                       url_prefix: str = "", host: str = "127.0.0.1", token: str | None = None,
                       on_tick: Callable[[Any], None] | None = None, experiment_id: str | None = None) -> Launched:
     """Start a new experiment from a loaded, validated ``ExperimentConfig``."""
+    if hasattr(config, "training_service"):  # what its platform needs here, before anything is created
+        from nni.platforms import check_requirements
+
+        check_requirements(config)
     _check_port_free(host, port)
     registry = Registry()
     known = registry.all()

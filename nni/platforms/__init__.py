@@ -1,6 +1,12 @@
 """Training platforms: local processes, remote machines over SSH, Slurm clusters."""
 
-from ._registry import PlatformContext, create_platform, platform_class, registered_platforms
+from ._registry import (
+    PlatformContext,
+    check_requirements,
+    create_platform,
+    platform_class,
+    registered_platforms,
+)
 from .base import (
     EventSink,
     Platform,
@@ -14,6 +20,7 @@ from .base import (
 
 __all__ = [
     "PlatformContext",
+    "check_requirements",
     "create_platform",
     "platform_class",
     "registered_platforms",

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from .base import Platform
 
-__all__ = ["PlatformContext", "create_platform", "platform_class", "registered_platforms"]
+__all__ = ["PlatformContext", "check_requirements", "create_platform", "platform_class", "registered_platforms"]
 
 # platform name -> "module:Class" (imported only when that platform is used)
 _PLATFORMS: dict[str, str] = {
@@ -56,3 +56,11 @@ def create_platform(config: ExperimentConfig, context: PlatformContext) -> Platf
     """The platform ``config.training_service`` names, built from that typed section."""
     service = config.training_service
     return platform_class(service.platform).from_config(service, context)
+
+
+def check_requirements(config: ExperimentConfig) -> None:
+    """Refuse, with one clear line, a config whose platform cannot run here (see
+    ``Platform.check_requirements``); the launcher calls it before it reports an experiment started."""
+    service = config.training_service
+    if service is not None:  # none at all is the config's own error, reported where it is validated
+        platform_class(service.platform).check_requirements(service)

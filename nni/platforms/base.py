@@ -13,7 +13,8 @@ suite in ``nni.testing.platform_conformance``):
 - Before starting the trial command the platform writes ``parameter.cfg`` (``nni.runtime.trial_channel``)
   into the trial's folder and sets NNI's environment variables (``NNI_PLATFORM``, ``NNI_EXP_ID``,
   ``NNI_TRIAL_JOB_ID``, ``NNI_SYS_DIR``, ``NNI_OUTPUT_DIR``, ``NNI_TRIAL_SEQ_ID``, ``NNI_CODE_DIR``,
-  ``CUDA_VISIBLE_DEVICES`` when GPUs are assigned).
+  ``CUDA_VISIBLE_DEVICES`` when GPUs are assigned), built by ``nni.platforms._common.trial_environment``:
+  the job's ``env`` is added, but NNI's own variables win over an entry of the same name.
 - ``kill(trial_job_id)`` ends the trial and everything it started; the ``TrialExited`` that follows
   carries the status given to ``kill`` (USER_CANCELED, EARLY_STOPPED or SYS_CANCELED).
 - ``reattach(job, handle)`` (after a manager restart) follows a trial started by an earlier platform
@@ -103,6 +104,13 @@ class Platform(abc.ABC):
         """The platform for ``config`` (its typed ``trainingService`` section) in ``context``
         (a ``nni.platforms.PlatformContext``: experiment id and folder, trial code folder, GPU inventory)."""
         raise NotImplementedError(f"{cls.__name__} cannot be built from a config")
+
+    @classmethod
+    def check_requirements(cls, config: Any) -> None:
+        """Refuse ``config`` (its typed ``trainingService`` section) with one clear line (a ``ConfigError``)
+        when what the platform needs here is missing (a package, a command, a readable key file...).
+        The launcher calls it before it creates and reports an experiment; the default needs nothing."""
+        return None
 
     @abc.abstractmethod
     def start(self, sink: EventSink) -> None: ...

@@ -27,10 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from nni.runtime import trial_channel
+from nni.status import TrialStatus
 
+from ._common import process_alive, process_start_time, read_metric_events, trial_environment, trial_file_path
 from ._gpu import FixedGpus, GpuInventory, GpuScheduler, NvmlInventory, parse_gpu_indices
 from ._watch import Inotify, pidfd_open
-from .base import EventSink, Platform, TrialExited, TrialJob, TrialMetric, TrialStarted, TrialWaiting
+from .base import EventSink, Platform, TrialExited, TrialJob, TrialStarted, TrialWaiting
 
 __all__ = ["LocalPlatform", "FixedGpus", "GpuInventory", "NvmlInventory"]
 
@@ -40,20 +42,9 @@ _GPU_RECHECK = 2.0  # seconds between looks at busy GPUs while a trial waits for
 _EXIT_SCRIPT = '\n__nni_code=$?\necho "$__nni_code" > "$NNI_SYS_DIR/.nni/exitcode"\nexit "$__nni_code"\n'
 
 
-def _start_ticks(pid: int) -> str | None:
-    """The process start time (clock ticks since boot), or None if it is gone or a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    if fields[0] == "Z":
-        return None
-    return fields[19]
-
-
 def _alive(pid: int | None, ticks: str | None) -> bool:
-    return pid is not None and ticks is not None and _start_ticks(pid) == ticks
+    """Whether the process of a handle (pid and start time) still runs."""
+    return ticks is not None and process_alive(pid, ticks)
 
 
 def _killpg(pgid: int | None, sig: int) -> bool:
@@ -143,7 +134,7 @@ class LocalPlatform(Platform):
                     del self._trials[job.trial_job_id]
                     self._prepare_dir(trial)
                     self._trial_log(trial, f"cannot run: {impossible}")
-                    self._emit(TrialExited(job.trial_job_id, time.time(), "FAILED", None, impossible))
+                    self._emit(TrialExited(job.trial_job_id, time.time(), TrialStatus.FAILED, None, impossible))
                     return
                 indices, reason = self.gpus.try_assign(job.trial_job_id, job.gpu_number)
                 if indices is None:
@@ -154,7 +145,7 @@ class LocalPlatform(Platform):
                 trial.gpus = indices
             self._launch(trial)
 
-    def kill(self, trial_job_id: str, status: str = "USER_CANCELED") -> None:
+    def kill(self, trial_job_id: str, status: str = TrialStatus.USER_CANCELED) -> None:
         with self._lock:
             trial = self._trials.get(trial_job_id)
             if trial is None or trial.gone:
@@ -197,20 +188,16 @@ class LocalPlatform(Platform):
             return True
 
     def read_file(self, trial_job_id: str, name: str) -> bytes:
-        base = (self.experiment_dir / "trials" / trial_job_id).resolve()
-        path = (base / name).resolve()
-        if base not in path.parents:
-            raise PermissionError(f"{name!r} is outside the folder of trial {trial_job_id}")
-        return path.read_bytes()
+        return trial_file_path(self.experiment_dir / "trials" / trial_job_id, trial_job_id, name).read_bytes()
 
     def stop(self) -> None:
         with self._lock:
             self._stopping = True
             waiting = list(self._waiting)
         for trial in waiting:
-            self.kill(trial.job.trial_job_id, "USER_CANCELED")
+            self.kill(trial.job.trial_job_id, TrialStatus.USER_CANCELED)
         for trial_id in list(self._trials):
-            self.kill(trial_id, "USER_CANCELED")
+            self.kill(trial_id, TrialStatus.USER_CANCELED)
         deadline = time.monotonic() + self.kill_grace + 5.0
         while time.monotonic() < deadline:
             with self._lock:
@@ -276,24 +263,12 @@ class LocalPlatform(Platform):
             (nni_dir / name).unlink(missing_ok=True)
 
     def _env(self, trial: _Trial) -> dict[str, str]:
-        job = trial.job
-        env = dict(os.environ)
-        env.update({
-            "NNI_PLATFORM": "local",
-            "NNI_EXP_ID": self.experiment_id,
-            "NNI_TRIAL_JOB_ID": job.trial_job_id,
-            "NNI_SYS_DIR": str(trial.dir),
-            "NNI_OUTPUT_DIR": str(trial.dir),
-            "NNI_TRIAL_SEQ_ID": str(job.sequence_id),
-            "NNI_CODE_DIR": str(Path(job.code_dir).resolve()),
-        })
-        env.pop("CUDA_VISIBLE_DEVICES", None)
-        if trial.gpus is not None:
-            env["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in trial.gpus)
-        path = env.get("PYTHONPATH")
-        env["PYTHONPATH"] = f"{path}{os.pathsep}{self._nni_root}" if path else self._nni_root
-        env.update(job.env)
-        return env
+        base = dict(os.environ)
+        path = base.get("PYTHONPATH")
+        base["PYTHONPATH"] = f"{path}{os.pathsep}{self._nni_root}" if path else self._nni_root
+        return trial_environment(trial.job, platform=self.name, experiment_id=self.experiment_id,
+                                 trial_dir=trial.dir, code_dir=Path(trial.job.code_dir).resolve(),
+                                 gpus=trial.gpus, base=base)
 
     def _launch(self, trial: _Trial) -> None:
         """Start the trial's process (lock held)."""
@@ -313,10 +288,10 @@ class LocalPlatform(Platform):
             self._trials.pop(job.trial_job_id, None)
             reason = f"cannot start the trial command {job.command!r} in {code_dir}: {exc}"
             self._trial_log(trial, reason)
-            self._emit(TrialExited(job.trial_job_id, time.time(), "FAILED", None, reason))
+            self._emit(TrialExited(job.trial_job_id, time.time(), TrialStatus.FAILED, None, reason))
             return
         trial.pid = trial.proc.pid
-        trial.ticks = _start_ticks(trial.pid)
+        trial.ticks = process_start_time(trial.pid)
         started = time.time()
         handle = {"pid": trial.pid, "start_ticks": trial.ticks, "started": started, "gpus": trial.gpus,
                   "trial_dir": str(trial.dir)}
@@ -445,7 +420,7 @@ class LocalPlatform(Platform):
                 if trial.gone:
                     continue
                 if trial.deadline is not None and trial.kill_status is None and now >= trial.deadline:
-                    trial.kill_status, trial.kill_reason = "SYS_CANCELED", "maxTrialDuration reached"
+                    trial.kill_status, trial.kill_reason = TrialStatus.SYS_CANCELED, "maxTrialDuration reached"
                     self._trial_log(trial, "maxTrialDuration reached: SIGTERM")
                     _killpg(trial.pid, signal.SIGTERM)
                     trial.sigkill_at = now + self.kill_grace
@@ -456,11 +431,11 @@ class LocalPlatform(Platform):
 
     def _read_metrics(self, trial: _Trial) -> None:
         with trial.lock:
-            located, trial.offset, errors = trial_channel.read_new_metrics(trial.dir, trial.offset)
+            events, trial.offset, errors = read_metric_events(trial.job.trial_job_id, trial.dir, trial.offset)
             for error in errors:
                 self._trial_log(trial, error)
-            for record, end in located:
-                self._emit(TrialMetric(trial.job.trial_job_id, record, end))
+            for event in events:
+                self._emit(event)
 
     def _reap(self, trial: _Trial) -> None:
         """The trial's main process ended: collect its code, kill its leftovers, report the exit."""
@@ -485,9 +460,9 @@ class LocalPlatform(Platform):
             if trial.kill_status is not None:
                 status, reason = trial.kill_status, trial.kill_reason
             elif code == 0:
-                status, reason = "SUCCEEDED", ""
+                status, reason = TrialStatus.SUCCEEDED, ""
             else:
-                status = "FAILED"
+                status = TrialStatus.FAILED
                 reason = f"killed by signal {-code}" if code is not None and code < 0 else \
                     ("exit code unknown (ended while the manager was down)" if code is None else f"exit code {code}")
             self._trial_log(trial, f"ended: {status} (exit code {code})")

@@ -19,32 +19,39 @@ import logging
 import math
 import os
 import shlex
+import shutil
 import subprocess
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nni.errors import NNIError
+from nni.config.training_services.slurm import SlurmConfig
+from nni.errors import ConfigError, NNIError
 from nni.runtime import trial_channel
+from nni.status import TrialStatus
 
+from ._common import read_metric_events, trial_environment, trial_file_path
 from .base import (
     EventSink,
     Platform,
     TrialExited,
     TrialJob,
-    TrialMetric,
     TrialStarted,
     TrialWaiting,
 )
 
 __all__ = ["SlurmPlatform", "SlurmError", "slurm_time_limit"]
 
+if TYPE_CHECKING:
+    from ._registry import PlatformContext
+
 _logger = logging.getLogger(__name__)
 
 _EXIT_CODE_FILE = os.path.join(".nni", "exitcode")
+_SLURM_TOOLS = ("sbatch", "squeue", "scancel")
 
 # Slurm job states (squeue %T) grouped by what they mean for a trial.
 _WAITING_STATES = {"PENDING", "CONFIGURING", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD", "RESV_DEL_HOLD",
@@ -101,13 +108,30 @@ class SlurmPlatform(Platform):
     name = "slurm"
 
     @classmethod
-    def from_config(cls, config: Any, context: Any) -> SlurmPlatform:
+    def from_config(cls, config: SlurmConfig, context: PlatformContext) -> SlurmPlatform:
         return cls(config, experiment_id=context.experiment_id, experiment_dir=context.experiment_dir,
                    trial_code_directory=context.trial_code_directory)
 
+    @classmethod
+    def check_requirements(cls, config: SlurmConfig) -> None:
+        missing = [tool for tool in _SLURM_TOOLS if shutil.which(tool) is None]
+        if missing:
+            raise ConfigError(f"the slurm platform needs the Slurm client commands {', '.join(_SLURM_TOOLS)} on PATH, "
+                              f"and {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not found; run "
+                              "nnictl where Slurm's client tools are installed (a cluster login node)",
+                              key="trainingService.platform")
+        if config.shared_directory:
+            existing = Path(config.shared_directory)
+            while not existing.exists() and existing != existing.parent:
+                existing = existing.parent  # start() creates the missing folders below it
+            if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+                raise ConfigError(f"{config.shared_directory} cannot be written by this user ({existing} is not a "
+                                  "writable folder); give a folder you can write on the filesystem shared with "
+                                  "the compute nodes", key="trainingService.sharedDirectory")
+
     def __init__(
         self,
-        config: Any,
+        config: SlurmConfig,
         *,
         experiment_id: str,
         experiment_dir: str | os.PathLike[str],
@@ -116,10 +140,10 @@ class SlurmPlatform(Platform):
     ) -> None:
         self.config = config
         self.experiment_id = experiment_id
-        shared = getattr(config, "shared_directory", None)
+        shared = config.shared_directory
         self.root = Path(shared) / experiment_id if shared else Path(experiment_dir)
         self.trial_code_directory = Path(trial_code_directory)
-        self.poll_interval = float(poll_interval or getattr(config, "poll_interval", None) or 2.0)
+        self.poll_interval = float(poll_interval or config.poll_interval or 2.0)
         self._trials: dict[str, _Trial] = {}
         self._to_submit: list[_Trial] = []
         self._lock = threading.Lock()
@@ -149,7 +173,7 @@ class SlurmPlatform(Platform):
             self._to_submit.append(trial)
         self._wake.set()  # the monitor thread runs sbatch, so the manager's loop never waits on Slurm
 
-    def kill(self, trial_job_id: str, status: str = "USER_CANCELED") -> None:
+    def kill(self, trial_job_id: str, status: str = TrialStatus.USER_CANCELED) -> None:
         with self._lock:
             trial = self._trials.get(trial_job_id)
             if trial is None or trial.state == "DONE":
@@ -184,11 +208,7 @@ class SlurmPlatform(Platform):
         return True
 
     def read_file(self, trial_job_id: str, name: str) -> bytes:
-        trial_dir = (self.root / "trials" / trial_job_id).resolve()
-        path = (trial_dir / name).resolve()
-        if trial_dir not in path.parents:
-            raise NNIError(f"{name!r} is outside trial {trial_job_id}'s folder")
-        return path.read_bytes()
+        return trial_file_path(self.root / "trials" / trial_job_id, trial_job_id, name).read_bytes()
 
     def trial_dir(self, trial_job_id: str) -> str | None:
         return str(self.root / "trials" / trial_job_id)
@@ -200,9 +220,9 @@ class SlurmPlatform(Platform):
                 trial.state = "DONE"
             active = [t for t in self._trials.values() if t.slurm_job_id and t.state != "DONE"]
             for trial in active:
-                trial.kill_status = trial.kill_status or "SYS_CANCELED"
+                trial.kill_status = trial.kill_status or TrialStatus.SYS_CANCELED
         for trial in never_submitted:
-            self._emit(TrialExited(trial.job.trial_job_id, time.time(), "SYS_CANCELED", None,
+            self._emit(TrialExited(trial.job.trial_job_id, time.time(), TrialStatus.SYS_CANCELED, None,
                                    "the experiment stopped before the job was submitted"))
         if active:
             _run(["scancel", *[t.slurm_job_id for t in active if t.slurm_job_id]])
@@ -222,40 +242,30 @@ class SlurmPlatform(Platform):
         """The options that depend on the config and the trial's resource request (not on the trial)."""
         c = self.config
         options = [f"--chdir={self.trial_code_directory}"]
-        for flag, attr in (("--partition", "partition"), ("--account", "account"), ("--qos", "qos")):
-            value = getattr(c, attr, None)
+        for flag, value in (("--partition", c.partition), ("--account", c.account), ("--qos", c.qos)):
             if value:
                 options.append(f"{flag}={value}")
-        limit = getattr(c, "time_limit", None) or job.max_duration
+        limit = c.time_limit or job.max_duration
         if limit:
             options.append(f"--time={slurm_time_limit(float(limit))}")
-        cpus = getattr(c, "cpus_per_trial", None)
-        if cpus:
-            options.append(f"--cpus-per-task={int(cpus)}")
-        memory = getattr(c, "memory_per_trial", None)
-        if memory:
-            options.append(f"--mem={memory}")
+        if c.cpus_per_trial:
+            options.append(f"--cpus-per-task={int(c.cpus_per_trial)}")
+        if c.memory_per_trial:
+            options.append(f"--mem={c.memory_per_trial}")
         if job.gpu_number > 0:
-            if getattr(c, "gpu_request", "gres") == "gpus":
+            if c.gpu_request == "gpus":
                 options.append(f"--gpus={job.gpu_number}")
             else:
                 options.append(f"--gres=gpu:{job.gpu_number}")
-        options.extend(getattr(c, "sbatch_options", None) or [])
+        options.extend(c.sbatch_options or [])
         return options
 
     def _job_script(self, job: TrialJob, trial_dir: Path) -> str:
-        env = {
-            "NNI_PLATFORM": "slurm",
-            "NNI_EXP_ID": self.experiment_id,
-            "NNI_TRIAL_JOB_ID": job.trial_job_id,
-            "NNI_SYS_DIR": str(trial_dir),
-            "NNI_OUTPUT_DIR": str(trial_dir),
-            "NNI_TRIAL_SEQ_ID": str(job.sequence_id),
-            "NNI_CODE_DIR": str(self.trial_code_directory),
-            **job.env,
-        }
+        # Slurm sets CUDA_VISIBLE_DEVICES itself for the GPUs it gives the job (--gres / --gpus)
+        env = trial_environment(job, platform=self.name, experiment_id=self.experiment_id, trial_dir=trial_dir,
+                                code_dir=self.trial_code_directory)
         exports = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in env.items())
-        setup = getattr(self.config, "setup_script", None) or ""
+        setup = self.config.setup_script or ""
         exit_file = shlex.quote(str(trial_dir / _EXIT_CODE_FILE))
         return (
             "#!/bin/bash\n"
@@ -311,7 +321,7 @@ class SlurmPlatform(Platform):
             _logger.warning("sbatch refused trials %s: %s", ", ".join(ids), message)
             for trial in trials:
                 trial.state = "DONE"
-                self._emit(TrialExited(trial.job.trial_job_id, time.time(), "FAILED", None,
+                self._emit(TrialExited(trial.job.trial_job_id, time.time(), TrialStatus.FAILED, None,
                                        f"sbatch refused the job: {message}"))
             return
         job_id = result.stdout.strip().split(";")[0]
@@ -399,31 +409,32 @@ class SlurmPlatform(Platform):
         if trial.kill_status is not None:
             status, text = trial.kill_status, f"cancelled by NNI (Slurm state {state})"
         elif state == "COMPLETED":
-            status, text = ("SUCCEEDED", "") if exit_code in (0, None) else ("FAILED", f"exit code {exit_code}")
+            status, text = ((TrialStatus.SUCCEEDED, "") if exit_code in (0, None)
+                            else (TrialStatus.FAILED, f"exit code {exit_code}"))
         elif state == "CANCELLED":
-            status, text = "SYS_CANCELED", f"Slurm job {trial.slurm_job_id} was cancelled outside NNI (scancel)"
+            status, text = TrialStatus.SYS_CANCELED, f"Slurm job {trial.slurm_job_id} was cancelled outside NNI (scancel)"
         elif state in _FAILED_STATES:
-            status = "FAILED"
+            status = TrialStatus.FAILED
             text = f"Slurm job {trial.slurm_job_id}: {_FAILED_STATES[state]} ({state}"
             text += f", {reason})" if reason and reason != "None" else ")"
             if exit_code is not None:
                 text += f", exit code {exit_code}"
         else:
-            status, text = "FAILED", reason or f"Slurm job {trial.slurm_job_id} ended in state {state}"
+            status, text = TrialStatus.FAILED, reason or f"Slurm job {trial.slurm_job_id} ended in state {state}"
         if exit_code is None and trial.slurm_job_id:
             exit_code = self._scontrol_exit_code(trial.slurm_job_id)
         trial.state = "DONE"
         self._emit(TrialExited(trial.job.trial_job_id, time.time(), status, exit_code, text))
 
     def _read_metrics(self, trial: _Trial) -> None:
-        located, trial.metrics_offset, errors = trial_channel.read_new_metrics(trial.trial_dir,
-                                                                               trial.metrics_offset)
+        events, trial.metrics_offset, errors = read_metric_events(trial.job.trial_job_id, trial.trial_dir,
+                                                                  trial.metrics_offset)
         for error in errors:
             _logger.warning("trial %s: %s", trial.job.trial_job_id, error)
-        if located:
+        if events:
             self._mark_started(trial)  # a short job can report and end between two squeue rounds
-        for record, end in located:
-            self._emit(TrialMetric(trial.job.trial_job_id, record, end))
+        for event in events:
+            self._emit(event)
 
     def _read_exit_code(self, trial: _Trial) -> int | None:
         try:

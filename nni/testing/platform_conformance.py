@@ -18,7 +18,8 @@ this pid still be seen on the trial machine; ``None`` = the suite cannot tell, s
 ``timeout`` (seconds to wait for any event) and ``supports_max_duration``.
 
 Checked: started, metrics in order and exactly once with growing offsets, exit SUCCEEDED / FAILED with
-the exit code; NNI's environment variables and ``parameter.cfg`` as the trial sees them; ``read_file``;
+the exit code; NNI's environment variables and ``parameter.cfg`` as the trial sees them, NNI's variables
+winning over a job ``env`` entry of the same name; ``read_file``;
 kill with the status given and no process left; ``stop`` leaves no process; ``reattach`` after a
 "manager restart" goes on from ``metrics_offset`` without repeating a metric, and refuses what is gone.
 """
@@ -48,7 +49,7 @@ mode = sys.argv[1]
 params = nni.get_next_parameter()
 out = os.environ.get("NNI_OUTPUT_DIR", ".")
 names = ["NNI_PLATFORM", "NNI_EXP_ID", "NNI_TRIAL_JOB_ID", "NNI_SYS_DIR", "NNI_OUTPUT_DIR", "NNI_TRIAL_SEQ_ID",
-         "NNI_CODE_DIR", "CUDA_VISIBLE_DEVICES"]
+         "NNI_CODE_DIR", "CUDA_VISIBLE_DEVICES", "NNI_CONFORMANCE_EXTRA"]
 with open(os.path.join(out, "seen.json"), "w") as f:
     json.dump({"env": {n: os.environ.get(n) for n in names}, "params": params, "cwd": os.getcwd(),
                "pid": os.getpid()}, f)
@@ -211,6 +212,30 @@ class PlatformConformance:
             assert cfg["parameter_id"] == job.parameter_id and cfg["parameters"] == {"x": 0.5, "lr": 0.01}
             assert b"conformance trial says hello" in platform.read_file(job.trial_job_id, "stdout")
             assert b"conformance trial writes stderr" in platform.read_file(job.trial_job_id, "stderr")
+        finally:
+            platform.stop()
+
+    def test_nni_variables_win_over_the_job_env(self, tmp_path: Path) -> None:
+        """One precedence rule on every platform: a job ``env`` entry reaches the trial, except where it names
+        one of NNI's own variables (or CUDA_VISIBLE_DEVICES): NNI's value wins there."""
+        code, exp = self._setup(tmp_path)
+        platform, log = self.make_platform(exp), EventLog()
+        platform.start(log)
+        try:
+            job = self._job(code, "ok", sequence_id=3)
+            job.env = {"NNI_TRIAL_JOB_ID": "wrong", "NNI_SYS_DIR": "/wrong", "NNI_OUTPUT_DIR": "/wrong",
+                       "NNI_EXP_ID": "wrongexp", "NNI_TRIAL_SEQ_ID": "99", "CUDA_VISIBLE_DEVICES": "7",
+                       "NNI_CONFORMANCE_EXTRA": "from the job"}
+            platform.submit(job)
+            assert log.exited(job.trial_job_id, self.timeout).status == "SUCCEEDED"
+            env = self._seen(platform, job.trial_job_id)["env"]
+            assert env["NNI_TRIAL_JOB_ID"] == job.trial_job_id
+            assert env["NNI_EXP_ID"] == self.experiment_id
+            assert env["NNI_TRIAL_SEQ_ID"] == "3"
+            assert env["NNI_SYS_DIR"] != "/wrong" and env["NNI_OUTPUT_DIR"] != "/wrong"
+            assert env["CUDA_VISIBLE_DEVICES"] is None  # no GPU asked: none, whatever the job's env says
+            assert env["NNI_CONFORMANCE_EXTRA"] == "from the job"
+            assert len(log.of(job.trial_job_id, TrialMetric)) == 4  # its metrics went to its own folder
         finally:
             platform.stop()
 

@@ -19,6 +19,11 @@ class _WrongSeqEnv(LocalPlatform):
         return env
 
 
+class _JobEnvWins(LocalPlatform):
+    def _env(self, trial: Any) -> dict[str, str]:
+        return {**super()._env(trial), **trial.job.env}  # the job's env over NNI's variables
+
+
 class _RereadsMetrics(LocalPlatform):
     def reattach(self, job: TrialJob, handle: dict[str, Any]) -> bool:
         job.metrics_offset = 0  # ignores what the manager already has
@@ -54,6 +59,11 @@ def _suite(cls: type[LocalPlatform]) -> PlatformConformance:
 def test_wrong_environment_is_caught(tmp_path: Path) -> None:
     with pytest.raises(AssertionError):
         _suite(_WrongSeqEnv).test_environment_parameter_file_and_read_file(tmp_path)
+
+
+def test_job_env_over_nni_variables_is_caught(tmp_path: Path) -> None:
+    with pytest.raises(AssertionError):
+        _suite(_JobEnvWins).test_nni_variables_win_over_the_job_env(tmp_path)
 
 
 def test_repeated_metrics_after_reattach_are_caught(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ def _skip_reason() -> str | None:
     try:
         import asyncssh  # noqa: F401
     except ImportError:
-        return "asyncssh is not installed (pip install 'nni[remote]')"
+        return "asyncssh (a dependency of nni) is not installed (pip install -e .)"
     return None
 
 

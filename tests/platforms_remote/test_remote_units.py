@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 import tarfile
@@ -139,16 +138,21 @@ def test_place_gpus() -> None:
 
 
 # machine configs --------------------------------------------------------------------------------------
-def test_machines_from_v1_and_v2_mappings() -> None:
+def test_machines_from_v2_mappings(tmp_path: Path) -> None:
     v2 = machines_from_config({"machineList": [
         {"host": "10.0.0.2", "port": 2222, "user": "me", "password": "s3cret", "gpuIndices": "0,1",
          "maxTrialNumberPerGpu": 2, "useActiveGpu": True, "pythonPath": "/opt/py/bin"}]})
     assert v2 == [MachineSpec(host="10.0.0.2", port=2222, user="me", password="s3cret", gpu_indices=(0, 1),
                               max_trial_number_per_gpu=2, use_active_gpu=True, python_path="/opt/py/bin")]
-    v1 = machines_from_config([{"ip": "10.0.0.3", "username": "u", "sshKeyPath": "~/.ssh/id", "passphrase": "pp-secret-2"}])
-    assert v1[0].host == "10.0.0.3" and v1[0].user == "u" and v1[0].port == 22
-    assert v1[0].ssh_key_file == os.path.expanduser("~/.ssh/id")
-    for spec in v2 + v1:
+    key = tmp_path / "id"
+    key.write_text("not really a key")
+    keyed = machines_from_config([{"host": "10.0.0.3", "user": "u", "sshKeyFile": str(key), "passphrase": "pp-secret-2"}])
+    assert keyed[0].host == "10.0.0.3" and keyed[0].user == "u" and keyed[0].port == 22
+    assert keyed[0].ssh_key_file == str(key)
+    # v1 key names are nni.config's business (a v1 file is converted when loaded), not the platform's
+    with pytest.raises(ConfigError, match="'ip' is the legacy v1 name"):
+        machines_from_config([{"ip": "10.0.0.3", "username": "u", "password": "x"}])
+    for spec in v2 + keyed:
         assert "s3cret" not in repr(spec) and "pp-secret-2" not in repr(spec)
         assert "s3cret" not in json.dumps(spec.public()) and "pp-secret-2" not in json.dumps(spec.public())
 
@@ -184,10 +188,10 @@ def test_machines_from_v1_config_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("entry,message", [
-    ({"user": "me", "password": "x"}, "needs a host"),
-    ({"host": "h", "password": "x"}, "needs a user"),
+    ({"user": "me", "password": "x"}, r"machineList\[0\]\.host': missing"),
+    ({"host": "h", "password": "x"}, r"machineList\[0\]\.user': missing"),
     ({"host": "h", "user": "me"}, "password or sshKeyFile"),
-    ({"host": "h", "user": "me", "password": "x", "port": "ssh"}, "port must be an integer"),
+    ({"host": "h", "user": "me", "password": "x", "port": "ssh"}, r"port': expected an integer"),
     ({"host": "h", "user": "me", "password": "x", "gpuIndices": "a,b"}, "gpuIndices"),
 ])
 def test_machine_config_errors(entry: dict, message: str) -> None:
@@ -335,3 +339,19 @@ def test_platform_options_from_the_config_object(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="'trainingService.onMachineLost': expected one of fail, resubmit"):
         RemoteConfig.from_json({"platform": "remote", "machineList": machines, "onMachineLost": "retry"},
                                path="trainingService")
+
+
+def test_requirements_asyncssh_and_readable_key_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nni.platforms.remote import RemotePlatform
+
+    key = tmp_path / "id_ed25519"
+    key.write_text("not really a key")
+    config = RemoteConfig.from_json({"platform": "remote", "machineList": [
+        {"host": "h1", "user": "me", "password": "pw1"}, {"host": "h2", "user": "me", "sshKeyFile": str(key)}]})
+    RemotePlatform.check_requirements(config)
+    key.unlink()  # gone since the config was loaded
+    with pytest.raises(ConfigError, match=r"machineList\[1\]\.sshKeyFile': the SSH key file .* cannot be read"):
+        RemotePlatform.check_requirements(config)
+    monkeypatch.setitem(sys.modules, "asyncssh", None)  # as if it were not installed
+    with pytest.raises(ConfigError, match="needs the asyncssh package"):
+        RemotePlatform.check_requirements(config)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
+from nni.config.training_services.slurm import SlurmConfig
 from nni.platforms.slurm import SlurmPlatform
 from nni.testing.platform_conformance import PlatformConformance
 
@@ -21,9 +21,7 @@ class TestSlurmConformance(PlatformConformance):
     supports_max_duration = False
 
     def make_platform(self, experiment_dir: Path) -> SlurmPlatform:
-        config = SimpleNamespace(partition=None, account=None, qos=None, time_limit=None, cpus_per_trial=None,
-                                 memory_per_trial=None, gpu_request="gres", sbatch_options=[], setup_script=None,
-                                 shared_directory=None, poll_interval=0.5)
+        config = SlurmConfig(poll_interval=0.5)
         return SlurmPlatform(config, experiment_id=self.experiment_id, experiment_dir=experiment_dir,
                              trial_code_directory=self._code)
 

@@ -6,22 +6,18 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
+from nni.config.training_services.slurm import SlurmConfig
 from nni.platforms import TrialExited, TrialJob, TrialMetric, TrialStarted, TrialWaiting
 from nni.platforms.slurm import SlurmPlatform, slurm_time_limit
 
 pytestmark = pytest.mark.slurm
 
 
-def _config(**overrides):
-    base = dict(partition="debug", account=None, qos=None, time_limit=None, cpus_per_trial=1,
-                memory_per_trial=None, gpu_request="gres", sbatch_options=[], setup_script=None,
-                shared_directory=None)
-    base.update(overrides)
-    return SimpleNamespace(**base)
+def _config(**overrides) -> SlurmConfig:
+    return SlurmConfig(**{"partition": "debug", "cpus_per_trial": 1, **overrides})
 
 
 def _job(trial_id: str, seq: int, code: Path, gpus: int = 0, **params) -> TrialJob:
@@ -224,3 +220,16 @@ def test_stop_cancels_every_job(slurm_cluster, event_log, tmp_path, trial_code):
     out = subprocess.run(["squeue", "--me", "-h", "-t", "PENDING,RUNNING", "-o", "%j"], capture_output=True,
                          text=True, check=True).stdout
     assert "nni-slurmstop-" not in out
+
+
+def test_requirements_sbatch_on_path_and_a_writable_shared_folder(tmp_path, monkeypatch):
+    from nni.errors import ConfigError
+
+    SlurmPlatform.check_requirements(_config(shared_directory=str(tmp_path / "new" / "folder")))  # created later
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ConfigError, match=r"needs the Slurm client commands sbatch, squeue, scancel on PATH"):
+        SlurmPlatform.check_requirements(_config())
+    monkeypatch.undo()
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(ConfigError, match=r"sharedDirectory.*cannot be written"):
+        SlurmPlatform.check_requirements(_config(shared_directory=str(tmp_path / "a_file" / "sub")))

@@ -44,6 +44,8 @@ LOG_CHUNK = 1 << 20  # bytes of one log file sent per round while the trial runs
 LOG_FINAL = 16 << 20  # bytes of one log file sent at most once the trial is over
 
 
+# This script runs on the remote host without nni installed there, so it keeps its own /proc reader
+# rather than importing nni.platforms._common.process_alive (the same check, for this machine).
 def _proc_stat(pid):
     """(state, pgrp, starttime) of a live process from /proc, or None when it does not exist."""
     try:

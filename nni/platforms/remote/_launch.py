@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import shlex
 
+from nni.platforms._common import trial_environment
 from nni.platforms.base import TrialJob
 from nni.runtime.trial_channel import PARAMETER_FILE
 
-__all__ = ["trial_env", "trial_files", "shell_path"]
+__all__ = ["trial_files", "shell_path"]
 
 
 def shell_path(path: str) -> str:
@@ -18,23 +19,6 @@ def shell_path(path: str) -> str:
     if path.startswith("~/"):
         return '"$HOME"' + shlex.quote(path[1:])
     return shlex.quote(path)
-
-
-def trial_env(job: TrialJob, *, experiment_id: str, trial_dir: str, code_dir: str,
-              gpus: tuple[int, ...]) -> dict[str, str]:
-    env = dict(job.env)
-    env.update({
-        "NNI_PLATFORM": "remote",
-        "NNI_EXP_ID": experiment_id,
-        "NNI_TRIAL_JOB_ID": job.trial_job_id,
-        "NNI_SYS_DIR": trial_dir,
-        "NNI_OUTPUT_DIR": trial_dir,
-        "NNI_TRIAL_SEQ_ID": str(job.sequence_id),
-        "NNI_CODE_DIR": code_dir,
-    })
-    if gpus:
-        env["CUDA_VISIBLE_DEVICES"] = ",".join(str(g) for g in gpus)
-    return env
 
 
 def _parameter_text(job: TrialJob) -> str:
@@ -78,7 +62,8 @@ def _run_script(job: TrialJob, env: dict[str, str], trial_dir: str, code_dir: st
 def trial_files(job: TrialJob, *, experiment_id: str, trial_dir: str, code_dir: str,
                 gpus: tuple[int, ...], python_path: str | None) -> dict[str, str]:
     """Files the agent writes into the trial folder before starting ``run.sh``."""
-    env = trial_env(job, experiment_id=experiment_id, trial_dir=trial_dir, code_dir=code_dir, gpus=gpus)
+    env = trial_environment(job, platform="remote", experiment_id=experiment_id, trial_dir=trial_dir,
+                            code_dir=code_dir, gpus=gpus)
     return {
         PARAMETER_FILE: _parameter_text(job),
         "run.sh": _run_script(job, env, trial_dir, code_dir, python_path),

@@ -1,35 +1,22 @@
-"""One remote machine as the platform sees it, built from the experiment config.
+"""One remote machine as the platform sees it, built from the typed experiment config.
 
-The config engineer's ``RemoteConfig`` (``machine_list`` of ``RemoteMachineConfig``) is read by
-attribute; plain mappings in either NNI dialect (v2 camelCase / snake_case, v1 ``ip``/``username``/
-``passwd``/``sshKeyPath``) are accepted too, so scripts and tests can pass a dict.
+The machines come from a ``RemoteConfig`` (``machine_list`` of ``RemoteMachineConfig``), read by its
+attributes. A mapping (a ``trainingService`` section as a config file or script writes it) is parsed
+by ``RemoteConfig.from_json`` first: ``nni.config`` alone knows the key names, v1 ones included.
 Secrets (``password``, ``passphrase``) never appear in ``repr``, logs, handles or exports.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from nni.config.training_services.remote import RemoteConfig, RemoteMachineConfig
 from nni.errors import ConfigError
 
-__all__ = ["MachineSpec", "machines_from_config"]
-
-# config attribute -> accepted spellings in a mapping (snake_case, v2 camelCase, v1)
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "host": ("host", "ip"),
-    "port": ("port",),
-    "user": ("user", "username"),
-    "password": ("password", "passwd"),
-    "ssh_key_file": ("ssh_key_file", "sshKeyFile", "sshKeyPath", "ssh_key_path"),
-    "passphrase": ("passphrase",),
-    "use_active_gpu": ("use_active_gpu", "useActiveGpu"),
-    "max_trial_number_per_gpu": ("max_trial_number_per_gpu", "maxTrialNumberPerGpu"),
-    "gpu_indices": ("gpu_indices", "gpuIndices"),
-    "python_path": ("python_path", "pythonPath"),
-}
+__all__ = ["MachineSpec", "machines_from_config", "remote_config"]
 
 
 @dataclass(frozen=True)
@@ -67,75 +54,40 @@ class MachineSpec:
         }
 
 
-def _get(item: Any, name: str) -> Any:
-    if isinstance(item, Mapping):
-        for alias in _ALIASES[name]:
-            if alias in item and item[alias] is not None:
-                return item[alias]
-        return None
-    return getattr(item, name, None)
+def remote_config(config: RemoteConfig | Mapping[str, Any]) -> RemoteConfig:
+    """``config`` as a typed ``RemoteConfig`` (a mapping is parsed, v2 keys in camelCase or snake_case)."""
+    if isinstance(config, RemoteConfig):
+        return config
+    return RemoteConfig.from_json({"platform": "remote", **config}, path="trainingService")
 
 
-def _gpu_indices(value: Any, where: str) -> tuple[int, ...] | None:
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value,)
-    if isinstance(value, str):
-        parts = [p.strip() for p in value.split(",") if p.strip()]
-    elif isinstance(value, Iterable):
-        parts = list(value)
-    else:
-        parts = [value]
-    try:
-        return tuple(int(p) for p in parts)
-    except (TypeError, ValueError):
-        raise ConfigError(f"gpuIndices must be a list of integers or a string like '0,1'; got {value!r}",
-                          key=f"{where}.gpuIndices") from None
-
-
-def _one(item: Any, index: int) -> MachineSpec:
-    where = f"trainingService.machineList[{index}]"
-    host = _get(item, "host")
-    user = _get(item, "user")
-    if not host:
-        raise ConfigError("each machine needs a host (v1: ip); got none", key=f"{where}.host")
-    if not user:
-        raise ConfigError("each machine needs a user (v1: username); got none", key=f"{where}.user")
-    password = _get(item, "password")
-    key_file = _get(item, "ssh_key_file")
-    if not password and not key_file:
-        raise ConfigError("give either password or sshKeyFile (v1: passwd or sshKeyPath) to log in",
-                          key=where)
-    port = _get(item, "port")
-    try:
-        port = 22 if port is None else int(port)
-    except (TypeError, ValueError):
-        raise ConfigError(f"port must be an integer; got {port!r}", key=f"{where}.port") from None
-    per_gpu = _get(item, "max_trial_number_per_gpu")
-    python_path = _get(item, "python_path")
+def _one(item: RemoteMachineConfig, index: int) -> MachineSpec:
+    if not item.password and not item.ssh_key_file:
+        raise ConfigError("give either password or sshKeyFile to log in",
+                          key=f"trainingService.machineList[{index}]")
     return MachineSpec(
-        host=str(host),
-        user=str(user),
-        port=port,
-        password=str(password) if password else None,
-        ssh_key_file=os.path.expanduser(str(key_file)) if key_file else None,
-        passphrase=str(_get(item, "passphrase")) if _get(item, "passphrase") else None,
-        use_active_gpu=bool(_get(item, "use_active_gpu") or False),
-        max_trial_number_per_gpu=int(per_gpu) if per_gpu is not None else 1,
-        gpu_indices=_gpu_indices(_get(item, "gpu_indices"), where),
-        python_path=str(python_path) if python_path else None,
+        host=str(item.host),
+        user=str(item.user),
+        port=int(item.port),
+        password=item.password or None,
+        ssh_key_file=os.path.expanduser(item.ssh_key_file) if item.ssh_key_file else None,
+        passphrase=item.passphrase or None,
+        use_active_gpu=bool(item.use_active_gpu),
+        max_trial_number_per_gpu=int(item.max_trial_number_per_gpu),
+        gpu_indices=tuple(item.gpu_indices) if item.gpu_indices is not None else None,
+        python_path=item.python_path or None,
     )
 
 
-def machines_from_config(config: Any) -> list[MachineSpec]:
-    """The machines of a ``RemoteConfig`` (or of a mapping / a list of machine entries)."""
-    if isinstance(config, Mapping):
-        items = config.get("machine_list", config.get("machineList"))
-    elif isinstance(config, Sequence) and not isinstance(config, str):
-        items = config
+def machines_from_config(config: RemoteConfig | Mapping[str, Any] | Sequence[MachineSpec]) -> list[MachineSpec]:
+    """The machines of a ``RemoteConfig`` (or of its mapping, see :func:`remote_config`), or of a list of
+    machine entries (``MachineSpec``, ``RemoteMachineConfig`` or their mappings)."""
+    if isinstance(config, Sequence) and not isinstance(config, str):
+        items: list[Any] = list(config)
+        if not all(isinstance(item, (MachineSpec, RemoteMachineConfig)) for item in items):
+            items = list(remote_config({"machineList": items}).machine_list)  # machine entries as mappings
     else:
-        items = getattr(config, "machine_list", None)
+        items = list(remote_config(config).machine_list)
     if not items:
         raise ConfigError("the remote platform needs at least one machine in machineList; got none",
                           key="trainingService.machineList")

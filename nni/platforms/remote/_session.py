@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from nni.errors import NNIError
+from nni.errors import ConfigError
 
 from ._launch import shell_path
 from ._machine import MachineSpec
@@ -33,8 +33,9 @@ def import_asyncssh() -> Any:
     try:
         import asyncssh
     except ImportError:
-        raise NNIError("the remote platform needs the asyncssh package, which is not installed; "
-                       "install it with: pip install 'nni[remote]' (or pip install asyncssh)") from None
+        raise ConfigError("the remote platform needs the asyncssh package (a dependency of nni), which is not "
+                          "installed here; reinstall nni, or: pip install 'asyncssh[bcrypt]>=2.14'",
+                          key="trainingService.platform") from None
     return asyncssh
 
 

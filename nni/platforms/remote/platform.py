@@ -17,32 +17,36 @@ import posixpath
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from nni.config.training_services.remote import RemoteConfig
 from nni.errors import ConfigError, NNIError
+from nni.platforms._common import metric_events, trial_file_name, trial_file_path
 from nni.platforms.base import (
     EventSink,
     Platform,
     PlatformEvent,
     TrialExited,
     TrialJob,
-    TrialMetric,
     TrialStarted,
     TrialWaiting,
 )
-from nni.runtime.trial_channel import METRICS_FILE, PARAMETER_FILE, decode_metrics
+from nni.runtime.trial_channel import METRICS_FILE, PARAMETER_FILE
 from nni.status import TrialStatus
 
 from ._ignore import pack_code
 from ._launch import trial_files
-from ._machine import MachineSpec, machines_from_config
+from ._machine import MachineSpec, machines_from_config, remote_config
 from ._scheduler import MachineState, place
 from ._session import MachineSession, SessionOptions, import_asyncssh
 
 __all__ = ["RemotePlatform"]
+
+if TYPE_CHECKING:
+    from nni.platforms._registry import PlatformContext
 
 _log = logging.getLogger("nni.platforms.remote")
 
@@ -80,11 +84,6 @@ class _Machine:
     lost_timer: asyncio.TimerHandle | None = None
 
 
-def _option(config: Any, name: str, default: Any) -> Any:
-    value = config.get(name) if isinstance(config, Mapping) else getattr(config, name, None)
-    return default if value is None else value
-
-
 class RemotePlatform(Platform):
     """Runs trials on the machines of a ``RemoteConfig`` (``machine_list``; see :func:`machines_from_config`).
 
@@ -104,31 +103,43 @@ class RemotePlatform(Platform):
     name = "remote"
 
     @classmethod
-    def from_config(cls, config: Any, context: Any) -> RemotePlatform:
+    def from_config(cls, config: RemoteConfig, context: PlatformContext) -> RemotePlatform:
         return cls(config, experiment_id=context.experiment_id, trial_code_directory=context.trial_code_directory,
                    experiment_dir=str(context.experiment_dir))
 
-    def __init__(self, config: Any, *, experiment_id: str, trial_code_directory: str,
+    @classmethod
+    def check_requirements(cls, config: RemoteConfig) -> None:
+        import_asyncssh()
+        for index, machine in enumerate(config.machine_list):
+            key_file = os.path.expanduser(machine.ssh_key_file) if machine.ssh_key_file else None
+            if key_file and not os.access(key_file, os.R_OK):
+                raise ConfigError(f"the SSH key file {key_file} cannot be read by this user; give a key file "
+                                  "you can read", key=f"trainingService.machineList[{index}].sshKeyFile")
+
+    def __init__(self, config: RemoteConfig | Mapping[str, Any] | Sequence[MachineSpec], *, experiment_id: str, trial_code_directory: str,
                  experiment_dir: str | None = None,
                  remote_root: str | Callable[[MachineSpec], str] = "~/nni-experiments",
                  max_trials_per_machine: int | None = None, unreachable_timeout: float | None = None,
                  on_machine_lost: str | None = None, kill_grace: float = 5.0, reattach_timeout: float = 30.0,
                  gpu_recheck_interval: float = 10.0,
                  session_options: SessionOptions | None = None) -> None:
-        import_asyncssh()  # fail early, with the install hint, when the extra is missing
+        import_asyncssh()  # fail early, with a clear message, when the package is missing
         self.machines = machines_from_config(config)
+        # a list of machines has no options of its own; a config (or its mapping) has them, typed
+        typed = None if isinstance(config, Sequence) else remote_config(config)
         if not os.path.isdir(trial_code_directory):
             raise ConfigError(f"trial code folder {trial_code_directory!r} does not exist; "
                               "set trialCodeDirectory to an existing folder", key="trialCodeDirectory")
-        # not NNI config keys: taken from the config object when it has them (snake_case), else defaults
-        if max_trials_per_machine is None:
-            max_trials_per_machine = _option(config, "max_trials_per_machine", None)
-        unreachable_timeout = float(unreachable_timeout if unreachable_timeout is not None
-                                    else _option(config, "unreachable_timeout", 60.0))
-        on_machine_lost = on_machine_lost or _option(config, "on_machine_lost", "fail")
+        # the keyword arguments win over the config's keys (maxTrialsPerMachine, unreachableTimeout, onMachineLost)
+        if max_trials_per_machine is None and typed is not None:
+            max_trials_per_machine = typed.max_trials_per_machine
+        if unreachable_timeout is None:
+            unreachable_timeout = typed.unreachable_timeout if typed is not None else 60.0
+        unreachable_timeout = float(unreachable_timeout)
+        on_machine_lost = on_machine_lost or (typed.on_machine_lost if typed is not None else "fail")
         if on_machine_lost not in ("fail", "resubmit"):
             raise ConfigError(f"on_machine_lost must be 'fail' or 'resubmit'; got {on_machine_lost!r}")
-        if getattr(config, "reuse_mode", None) or (isinstance(config, Mapping) and config.get("reuseMode")):
+        if typed is not None and typed.reuse_mode:
             _log.info("remote: reuseMode is accepted; every trial still runs in its own folder")
         self.experiment_id = experiment_id
         self.experiment_dir = experiment_dir
@@ -165,7 +176,7 @@ class RemotePlatform(Platform):
     def submit(self, job: TrialJob) -> None:
         self._loop_required().call_soon_threadsafe(self._enqueue, job)
 
-    def kill(self, trial_job_id: str, status: str = "USER_CANCELED") -> None:
+    def kill(self, trial_job_id: str, status: str = TrialStatus.USER_CANCELED) -> None:
         if status not in TrialStatus.kill():
             raise ValueError(f"kill status must be one of {', '.join(TrialStatus.kill())}; got {status!r}")
         self._loop_required().call_soon_threadsafe(self._kill, trial_job_id, status)
@@ -174,18 +185,15 @@ class RemotePlatform(Platform):
         return self._call(self._reattach(job, handle)).result(self.reattach_timeout + 5)
 
     def read_file(self, trial_job_id: str, name: str) -> bytes:
-        rel = posixpath.normpath(name.replace("\\", "/"))
-        if rel.startswith("/") or rel == ".." or rel.startswith("../"):
-            raise NNIError(f"trial file name {name!r} leaves the trial folder; give a name inside it, "
-                           "such as 'stdout' or 'stderr'")
+        rel = trial_file_name(trial_job_id, name)
         try:
             return self._call(self._read_file(trial_job_id, rel)).result(30)
         except Exception as exc:
             # the machine is unreachable (or the platform stopped): the local copy, when there is one
-            local = os.path.join(self.experiment_dir or "", "trials", trial_job_id, rel)
-            if self.experiment_dir and os.path.isfile(local):
-                with open(local, "rb") as f:
-                    return f.read()
+            if self.experiment_dir:
+                local = trial_file_path(os.path.join(self.experiment_dir, "trials", trial_job_id), trial_job_id, rel)
+                if local.is_file():
+                    return local.read_bytes()
             if isinstance(exc, FutureTimeout):
                 raise NNIError(f"reading {name!r} of trial {trial_job_id} timed out; the machine may be "
                                "unreachable") from None
@@ -325,7 +333,7 @@ class RemotePlatform(Platform):
             if placement.machine is None:
                 if placement.impossible:
                     self._queue.remove(tid)
-                    self._finish(trial, "FAILED", None, placement.reason)
+                    self._finish(trial, TrialStatus.FAILED, None, placement.reason)
                 elif placement.reason != trial.reason:
                     trial.reason = placement.reason
                     self._emit(TrialWaiting(tid, placement.reason))
@@ -442,7 +450,7 @@ class RemotePlatform(Platform):
         trial = self._trials.get(tid)
         if trial is not None and trial.state == "running":
             _log.info("remote: trial %s ran past maxTrialDuration; killing it", tid)
-            self._kill(tid, "SYS_CANCELED")
+            self._kill(tid, TrialStatus.SYS_CANCELED)
 
     # ----------------------------------------------------------------- agent events
     def _on_agent_event(self, session: MachineSession, event: dict[str, Any]) -> None:
@@ -462,7 +470,7 @@ class RemotePlatform(Platform):
             if trial.watch_reply is not None and not trial.watch_reply.done():
                 trial.watch_reply.set_result(event)
             elif trial.state == "running" and event.get("pid") is None and event.get("exit") is None:
-                self._finish(trial, trial.kill_status or "FAILED", None,
+                self._finish(trial, trial.kill_status or TrialStatus.FAILED, None,
                              f"the trial folder {trial.trial_dir} on {session.key} is gone")
                 self._schedule()
             return
@@ -471,7 +479,7 @@ class RemotePlatform(Platform):
         if kind == "started":
             self._on_started(machine, trial, int(event["pid"]))
         elif kind == "launch_failed":
-            self._finish(trial, "FAILED", None, f"cannot start the trial on {session.key}: {event.get('error')}")
+            self._finish(trial, TrialStatus.FAILED, None, f"cannot start the trial on {session.key}: {event.get('error')}")
             self._schedule()
         elif kind == "metrics":
             self._on_metrics(trial, int(event["offset"]), str(event["data"]).encode("latin-1"))
@@ -482,14 +490,14 @@ class RemotePlatform(Platform):
             if trial.kill_status is not None:
                 self._finish(trial, trial.kill_status, code)
             elif code is None:
-                self._finish(trial, "FAILED", None, f"the trial process on {session.key} ended without an exit "
+                self._finish(trial, TrialStatus.FAILED, None, f"the trial process on {session.key} ended without an exit "
                              "record (killed from outside the experiment?)")
             else:
-                self._finish(trial, "SUCCEEDED" if code == 0 else "FAILED", int(code),
+                self._finish(trial, TrialStatus.SUCCEEDED if code == 0 else TrialStatus.FAILED, int(code),
                              "" if code == 0 else f"the trial command exited with code {code}")
             self._schedule()
         elif kind == "killed":
-            self._finish(trial, trial.kill_status or "USER_CANCELED", None)
+            self._finish(trial, trial.kill_status or TrialStatus.USER_CANCELED, None)
             self._schedule()
 
     def _on_started(self, machine: _Machine, trial: _Trial, pid: int) -> None:
@@ -514,15 +522,12 @@ class RemotePlatform(Platform):
             _log.warning("remote: trial %s metrics jump from byte %d to %d", trial.job.trial_job_id,
                          trial.offset, offset)
         self._mirror(trial, METRICS_FILE, offset, data)
-        pos = offset
-        for line in data.splitlines(keepends=True):
-            pos += len(line)
-            records, _, errors = decode_metrics(line)
-            for err in errors:
-                _log.warning("remote: trial %s: %s", trial.job.trial_job_id, err)
-            for record in records:
-                self._emit(TrialMetric(trial.job.trial_job_id, record, pos))
-        trial.offset = max(trial.offset, pos)
+        events, _end, errors = metric_events(trial.job.trial_job_id, data, offset)  # the agent sends whole lines
+        for err in errors:
+            _log.warning("remote: trial %s: %s", trial.job.trial_job_id, err)
+        for event in events:
+            self._emit(event)
+        trial.offset = max(trial.offset, offset + len(data))
 
     def _mirror(self, trial: _Trial, name: str, offset: int, data: bytes) -> None:
         """Write what the agent sent of a remote file at the same offset of its local copy."""
@@ -590,7 +595,7 @@ class RemotePlatform(Platform):
                 _log.warning("remote: trial %s runs again on another machine", trial.job.trial_job_id)
                 self._requeue(trial, front=True)
             else:
-                self._finish(trial, trial.kill_status or "FAILED", None,
+                self._finish(trial, trial.kill_status or TrialStatus.FAILED, None,
                              f"machine {key} unreachable for {self.unreachable_timeout:.0f}s ({why})")
         self._schedule()
 
@@ -650,17 +655,17 @@ class RemotePlatform(Platform):
     async def _stop(self) -> None:
         for tid in list(self._queue):
             self._queue.remove(tid)
-            self._finish(self._trials[tid], "USER_CANCELED", None, "the experiment stopped")
+            self._finish(self._trials[tid], TrialStatus.USER_CANCELED, None, "the experiment stopped")
         pending = [t for t in self._trials.values() if not t.over]
         for trial in pending:
-            self._kill(trial.job.trial_job_id, "USER_CANCELED")
+            self._kill(trial.job.trial_job_id, TrialStatus.USER_CANCELED)
         deadline = time.monotonic() + self.kill_grace + 5
         while time.monotonic() < deadline and (
                 any(t.state != "done" for t in pending)
                 or any(m.orphans and m.session.connected for m in self._machines.values())):
             await asyncio.sleep(0.05)
         for trial in pending:
-            self._finish(trial, trial.kill_status or "USER_CANCELED", None, "the experiment stopped")
+            self._finish(trial, trial.kill_status or TrialStatus.USER_CANCELED, None, "the experiment stopped")
         await self._close_sessions()
 
     async def _close_sessions(self) -> None:
