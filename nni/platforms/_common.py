@@ -86,8 +86,8 @@ class TrialFileError(NNIError, PermissionError):
 
 
 def _outside(trial_job_id: str, name: str) -> TrialFileError:
-    return TrialFileError(f"{name!r} is outside the folder of trial {trial_job_id}; give a name inside it, "
-                          "such as 'stdout' or 'stderr'")
+    return TrialFileError(f"{name!r} is outside the trial's folder (trial {trial_job_id}); only the trial's own "
+                          "files are given: use a name inside it, such as 'stdout' or 'stderr'")
 
 
 def trial_file_name(trial_job_id: str, name: str) -> str:
@@ -99,12 +99,14 @@ def trial_file_name(trial_job_id: str, name: str) -> str:
     return rel
 
 
-def trial_file_path(trial_dir: str | os.PathLike[str], trial_job_id: str, name: str) -> Path:
+def trial_file_path(trial_dir: str | os.PathLike[str], trial_job_id: str, name: str, *,
+                    within: str | os.PathLike[str] | None = None) -> Path:
     """The path of file ``name`` of a trial's folder on this machine; anything that resolves outside
-    the folder (``..``, an absolute name, a symbolic link leading out) raises :class:`TrialFileError`."""
+    the folder (``..``, an absolute name, a symbolic link leading out), or outside ``within`` when given
+    (the experiment's folder, for files served over HTTP), raises :class:`TrialFileError`."""
     folder = Path(trial_dir).resolve()
     path = (folder / trial_file_name(trial_job_id, name)).resolve()
-    if folder not in path.parents:
+    if folder not in path.parents or (within is not None and not path.is_relative_to(Path(within).resolve())):
         raise _outside(trial_job_id, name)
     return path
 

@@ -1,7 +1,7 @@
 """JSON errors for the REST app and the web UI: ``{"error": "<what was wrong and what to do>"}`` (NNI's shape).
 
 The one place errors become status codes: ``nni.errors.RequestError`` carries its own (404 not found,
-409 read-only...), any other ``NNIError`` (a bad config, search space, query) is the request's fault: 400.
+409 read-only...), a refused file access 403, any other ``NNIError`` (a bad config, search space, query) is the request's fault: 400.
 """
 
 from __future__ import annotations
@@ -19,7 +19,11 @@ __all__ = ["install_error_handlers", "status_code_of"]
 
 
 def status_code_of(exc: NNIError) -> int:
-    return (exc.status_code or 400) if isinstance(exc, RequestError) else 400
+    """``RequestError``: its own status; a refused file access (a ``PermissionError``, e.g. a name outside
+    a trial's folder): 403; any other ``NNIError``: 400."""
+    if isinstance(exc, RequestError):
+        return exc.status_code or 400
+    return 403 if isinstance(exc, PermissionError) else 400
 
 
 def _describe_validation(errors: list[dict[str, Any]]) -> str:

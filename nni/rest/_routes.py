@@ -23,6 +23,7 @@ from nni.manager.commands import (
     ManagerControl,
     StopExperiment,
 )
+from nni.platforms._common import trial_file_path
 from nni.status import TrialStatus
 from nni.storage import StoreReader, TrialRecord
 
@@ -232,11 +233,8 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
     def trial_file(request: Request, trial_job_id: str, filename: str) -> FileResponse:
         ctx = _ctx(request)
         trial = _trial_or_404(ctx, trial_job_id)
-        folder = _trial_folder(ctx, trial).resolve()
-        target = (folder / filename).resolve()
-        root = ctx.experiment_dir.resolve()
-        if not (target.is_relative_to(folder) and target.is_relative_to(root)):
-            raise RequestError(f"{filename!r} is outside trial {trial_job_id}'s folder; only its own files are served", 403)
+        folder = _trial_folder(ctx, trial)
+        target = trial_file_path(folder, trial_job_id, filename, within=ctx.experiment_dir)
         if not target.is_file():
             raise RequestError(f"trial {trial_job_id} has no file {filename!r} (in {folder})", 404)
         media = "text/plain; charset=utf-8" if target.suffix in ("", ".log", ".txt", ".cfg") else None

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from nni.errors import RequestError
+from nni.platforms._common import trial_file_path
 
 from ._state import state_for
 
@@ -32,14 +33,11 @@ def list_files(folder: Path, limit: int = 200) -> list[dict[str, Any]]:
     return out
 
 
-def safe_trial_file(folder: Path, experiment_folder: Path, name: str) -> Path:
-    """The file ``name`` inside a trial's folder; refuses anything that resolves outside it."""
-    root = folder.resolve()
-    target = (root / name).resolve()
-    if not (target.is_relative_to(root) and target.is_relative_to(experiment_folder.resolve())):
-        raise RequestError(f"{name!r} is outside the trial's folder {root}; only the trial's own files are shown", 403)
+def safe_trial_file(folder: Path, experiment_folder: Path, trial_id: str, name: str) -> Path:
+    """The file ``name`` inside a trial's folder; refuses anything that resolves outside it (403)."""
+    target = trial_file_path(folder, trial_id, name, within=experiment_folder)
     if not target.is_file():
-        raise RequestError(f"the trial has no file {name!r} (looked in {root})", 404)
+        raise RequestError(f"the trial has no file {name!r} (looked in {folder})", 404)
     return target
 
 
@@ -48,7 +46,7 @@ def trial_file(request: Request, trial_id: str, path: str, tail: int = Query(256
                exp: str | None = None) -> Any:
     state = state_for(request.app, exp)
     state.trial(trial_id)
-    target = safe_trial_file(state.trial_folder(trial_id), state.folder, path)
+    target = safe_trial_file(state.trial_folder(trial_id), state.folder, trial_id, path)
     size = target.stat().st_size
     with open(target, "rb") as handle:
         if size > tail:
