@@ -78,3 +78,8 @@ class ExperimentStatus(_Status):
     @classmethod
     def final(cls) -> tuple[ExperimentStatus, ...]:
         return tuple(member for member in cls if member.is_final())
+
+    @classmethod
+    def managed(cls) -> tuple[ExperimentStatus, ...]:
+        """The statuses of an experiment whose manager is still at work on it (not ended, not only viewed)."""
+        return tuple(member for member in cls if not member.is_final() and member is not cls.VIEWED)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from nni.errors import NNIError
+from nni.status import ExperimentStatus
 
 from ._paths import DEFAULT_PORT, experiments_home, new_experiment_id
 from ._registry import Registry
@@ -227,7 +228,7 @@ def create_experiment(config: Any, *, port: int = DEFAULT_PORT, debug: bool = Fa
         json.dump(launch_json, f)
     registry.add(experiment_id, {
         "experimentName": config_json.get("experimentName") or "",
-        "port": port, "pid": None, "status": "INITIALIZED",
+        "port": port, "pid": None, "status": ExperimentStatus.INITIALIZED,
         "platform": _platform_name(config_json), "startTime": int(time.time() * 1000), "endTime": None,
         "logDir": str(experiment_dir), "tag": [], "webuiUrl": None,
     })
@@ -236,7 +237,7 @@ def create_experiment(config: Any, *, port: int = DEFAULT_PORT, debug: bool = Fa
     try:
         return _launch(options, registry, on_tick)
     except LaunchError:
-        registry.update(experiment_id, status="ERROR", pid=None)
+        registry.update(experiment_id, status=ExperimentStatus.ERROR, pid=None)
         raise
 
 
@@ -272,7 +273,7 @@ def resume_experiment(experiment_id: str, *, port: int = DEFAULT_PORT, debug: bo
     if entry is None:
         registry.add(experiment_id, {"experimentName": "", "platform": "local", "tag": [], "logDir": str(folder),
                                      "startTime": int(time.time() * 1000)})
-    registry.update(experiment_id, port=port, status="RUNNING", endTime=None, logDir=str(folder))
+    registry.update(experiment_id, port=port, status=ExperimentStatus.RUNNING, endTime=None, logDir=str(folder))
     options = ServeOptions(experiment_id, folder, port, "resume", host, url_prefix, _token_for(host, token),
                            foreground, debug)
     return _launch(options, registry, on_tick)
@@ -321,7 +322,7 @@ def _entry_from_store(folder: Path, experiment_id: str) -> dict[str, Any]:
     config = p.config if p else {}
     return {
         "experimentName": (p.name if p else None) or config.get("experimentName") or "",
-        "platform": _platform_name(config), "status": p.status if p else "STOPPED",
+        "platform": _platform_name(config), "status": p.status if p else ExperimentStatus.STOPPED,
         "startTime": int(p.start_time * 1000) if p and p.start_time else None,
         "endTime": int(p.end_time * 1000) if p and p.end_time else None,
         "logDir": str(folder), "tag": [], "pid": None,
@@ -335,8 +336,8 @@ def stop_experiment(experiment_id: str, *, timeout: float = 30.0) -> dict[str, A
     pid = entry.get("pid")
     if not is_alive(pid):
         status = entry.get("status")
-        if status in ("RUNNING", "INITIALIZED", "VIEWED", "NO_MORE_TRIAL", "STOPPING"):
-            registry.update(experiment_id, status="STOPPED", pid=None)
+        if status in (*ExperimentStatus.managed(), ExperimentStatus.VIEWED):
+            registry.update(experiment_id, status=ExperimentStatus.STOPPED, pid=None)
         raise LaunchError(f"experiment {experiment_id} is not running (status {entry.get('status')})")
     port = entry.get("port")
     import httpx
@@ -358,8 +359,9 @@ def stop_experiment(experiment_id: str, *, timeout: float = 30.0) -> dict[str, A
             _signal_group(pid, signal.SIGKILL)
             _wait_gone(pid, 5)
     entry = registry.get(experiment_id) or entry
-    if entry.get("status") in ("RUNNING", "INITIALIZED", "NO_MORE_TRIAL", "STOPPING") or entry.get("pid"):
-        registry.update(experiment_id, status="STOPPED" if entry.get("status") != "VIEWED" else _entry_status(entry),
+    if entry.get("status") in ExperimentStatus.managed() or entry.get("pid"):
+        registry.update(experiment_id, status=ExperimentStatus.STOPPED if entry.get("status") != ExperimentStatus.VIEWED
+                        else _entry_status(entry),
                         pid=None, endTime=int(time.time() * 1000))
     return registry.get(experiment_id) or entry
 
@@ -367,9 +369,9 @@ def stop_experiment(experiment_id: str, *, timeout: float = 30.0) -> dict[str, A
 def _entry_status(entry: dict[str, Any]) -> str:
     folder = entry.get("logDir")
     try:
-        return _entry_from_store(Path(folder), entry["id"])["status"] if folder else "STOPPED"
+        return _entry_from_store(Path(folder), entry["id"])["status"] if folder else ExperimentStatus.STOPPED
     except Exception:  # noqa: BLE001
-        return "STOPPED"
+        return ExperimentStatus.STOPPED
 
 
 def _signal_group(pid: int, sig: int) -> None:
@@ -406,8 +408,8 @@ def list_experiments(*, refresh: bool = True) -> list[dict[str, Any]]:
         entry = {"id": experiment_id, **entry}
         if refresh and entry.get("pid") and not is_alive(entry.get("pid")):
             status = _entry_status(entry)
-            if status in ("RUNNING", "INITIALIZED", "NO_MORE_TRIAL", "STOPPING", "VIEWED"):
-                status = "STOPPED"
+            if status in (*ExperimentStatus.managed(), ExperimentStatus.VIEWED):
+                status = ExperimentStatus.STOPPED
             registry.update(experiment_id, pid=None, status=status)
             entry.update(pid=None, status=status)
         out.append(entry)

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nni.status import ExperimentStatus
+
 from ._registry import Registry
 from ._secrets import restore_secrets
 
@@ -221,7 +223,7 @@ def serve(options: ServeOptions, on_tick: Callable[[Any], None] | None = None,
     try:
         _wait_until_serving(server, server_thread)
         registry.update(options.experiment_id, pid=os.getpid(), port=options.port,
-                        status="VIEWED" if manager is None else "RUNNING")
+                        status=ExperimentStatus.VIEWED if manager is None else ExperimentStatus.RUNNING)
         if manager is not None and control is not None:
             def _run() -> None:
                 try:
@@ -292,11 +294,11 @@ def _safe_status(reader: Any) -> tuple[str | None, float | None]:
 
 
 def _final_status(options: ServeOptions, ran: bool, stopped: bool) -> str:
-    stored = _stored_status(options.experiment_dir) or "STOPPED"
+    stored = _stored_status(options.experiment_dir) or ExperimentStatus.STOPPED
     if not ran:  # a view ends; the experiment keeps what the store says
         return stored
-    if stored in ("RUNNING", "NO_MORE_TRIAL", "INITIALIZED", "STOPPING"):
-        return "STOPPED"
+    if stored in ExperimentStatus.managed():
+        return ExperimentStatus.STOPPED
     return stored
 
 
@@ -332,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     except BaseException:
         _log.error("manager process failed:\n%s", traceback.format_exc())
-        Registry().update(options.experiment_id, status="ERROR", pid=None, endTime=int(time.time() * 1000))
+        Registry().update(options.experiment_id, status=ExperimentStatus.ERROR, pid=None, endTime=int(time.time() * 1000))
         return 1
     _log.info("experiment %s ended: %s", options.experiment_id, status)
     return 0
