@@ -22,7 +22,7 @@ from typing import Any
 
 from nni.search_space import ParameterSpec, quantize
 
-__all__ = ["finite_values", "progressive_configs", "enumerate_configs", "is_finite", "canonical"]
+__all__ = ["finite_values", "progressive_configs", "enumerate_configs", "is_finite", "canonical", "imported_keys"]
 
 Flat = dict[tuple[Any, ...], Any]
 
@@ -35,6 +35,14 @@ _MAX_LEVEL = 48
 def canonical(params: Any) -> str:
     """A string that is equal for equal configurations (keys sorted)."""
     return json.dumps(params, sort_keys=True, default=str)
+
+
+def imported_keys(data: Any) -> set[str]:
+    """The :func:`canonical` keys of the configurations in NNI's import data (``[{"parameter": {...},
+    "value": ...}, ...]``); items of another shape are passed over. The tuners that never repeat a
+    configuration count these as given out."""
+    return {canonical(record["parameter"]) for record in data
+            if isinstance(record, dict) and isinstance(record.get("parameter"), dict)}
 
 
 def finite_values(spec: ParameterSpec) -> list[Any] | None:

@@ -18,7 +18,7 @@ from typing import Any
 from nni.errors import NoMoreTrialError, SearchSpaceError
 from nni.tuner import Tuner
 
-from ._grid import canonical
+from ._grid import canonical, imported_keys
 
 __all__ = ["BatchTuner", "validate_batch_space"]
 
@@ -89,6 +89,4 @@ class BatchTuner(Tuner):
         pass
 
     def import_data(self, data: list[dict[str, Any]]) -> None:
-        for record in data:
-            if isinstance(record, dict) and isinstance(record.get("parameter"), dict):
-                self._seen.add(canonical(record["parameter"]))
+        self._seen.update(imported_keys(data))

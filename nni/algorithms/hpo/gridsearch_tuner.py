@@ -20,7 +20,7 @@ from nni import search_space as ss
 from nni.errors import NoMoreTrialError
 from nni.tuner import Tuner
 
-from ._grid import Flat, canonical, progressive_configs
+from ._grid import Flat, canonical, imported_keys, progressive_configs
 
 __all__ = ["GridSearchTuner"]
 
@@ -61,6 +61,4 @@ class GridSearchTuner(Tuner):
         pass
 
     def import_data(self, data: list[dict[str, Any]]) -> None:
-        for record in data:
-            if isinstance(record, dict) and isinstance(record.get("parameter"), dict):
-                self._seen.add(canonical(record["parameter"]))
+        self._seen.update(imported_keys(data))

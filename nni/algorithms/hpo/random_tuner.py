@@ -16,7 +16,7 @@ from nni.errors import NoMoreTrialError
 from nni.tuner import Tuner
 from nni.utils import ClassArgsValidator
 
-from ._grid import canonical, enumerate_configs, finite_values, is_finite
+from ._grid import canonical, enumerate_configs, finite_values, imported_keys, is_finite
 
 __all__ = ["RandomTuner", "RandomClassArgsValidator"]
 
@@ -93,9 +93,7 @@ class RandomTuner(Tuner):
         pass
 
     def import_data(self, data: list[dict[str, Any]]) -> None:
-        for record in data:
-            if isinstance(record, dict) and isinstance(record.get("parameter"), dict):
-                self._seen.add(canonical(record["parameter"]))
+        self._seen.update(imported_keys(data))
 
     def _draw(self) -> dict[str, Any]:
         return ss.format_parameters(ss.sample(self._specs, self.rng), self._specs)
