@@ -6,18 +6,16 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
+
+from nni.testing import Nnictl, Workspace, free_port, wait_until
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
+_NOT_UP = (httpx.HTTPError, KeyError, ValueError)  # the resumed manager's REST server is not up yet
 
 TRIAL = r'''
 import json, os, time
@@ -35,83 +33,31 @@ with open(os.path.join(os.environ["E2E_SHARED"], "ended.jsonl"), "a") as f:
 '''
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class _World:
+class _World(Workspace):
     def __init__(self, tmp: Path, cluster: Any) -> None:
-        self.tmp = tmp
-        self.shared = tmp / "shared"
-        self.shared.mkdir()
-        self.code = tmp / "code"
-        self.code.mkdir()
-        (self.code / "trial.py").write_text(TRIAL)
-        self.home = tmp / "nni-experiments"
-        self.env = {**os.environ, **cluster.env, "NNI_EXPERIMENTS_HOME": str(self.home),
-                    "E2E_SHARED": str(self.shared)}
-        self.port = _free_port()
-
-    def config(self, **fields: Any) -> Path:
-        data = {
+        super().__init__(tmp, TRIAL, {
             "experimentName": "slurm-e2e",
-            "searchSpace": {"x": {"_type": "uniform", "_value": [0, 1]}},
-            "trialCommand": f"{sys.executable} trial.py",
-            "trialCodeDirectory": str(self.code),
-            "trialConcurrency": 1,
-            "maxTrialNumber": 3,
             "tuner": {"name": "Random", "classArgs": {"seed": 3}},
-            "trainingService": {"platform": "slurm", "partition": "debug", "timeLimit": "10m",
-                                "pollInterval": "1s"},
-        }
-        data.update(fields)
-        path = self.tmp / "config.yml"
-        path.write_text(yaml.safe_dump(data))
-        return path
+            "trainingService": {"platform": "slurm", "partition": "debug", "timeLimit": "10m", "pollInterval": "1s"},
+        }, env=cluster.env, timeout=180)
+        self.port = free_port()
 
-    def nnictl(self, *args: Any, timeout: float = 180, env: dict[str, str] | None = None
-               ) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "-m", "nni.cli", *map(str, args)], env={**self.env, **(env or {})},
-                                text=True, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
-        assert result.returncode == 0, f"nnictl {args} failed:\n{result.stdout}\n{result.stderr}"
-        return result
+    nnictl = Nnictl.run
 
-    def rest(self, path: str) -> Any:
-        return httpx.get(f"http://127.0.0.1:{self.port}/api/v1/nni{path}", timeout=10, trust_env=False).json()
-
-    def records(self, name: str) -> list[dict[str, Any]]:
-        path = self.shared / name
-        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-    def wait_for(self, predicate: Any, timeout: float = 120, what: str = "condition") -> Any:
-        deadline = time.monotonic() + timeout
-        delay = 0.1
-        while time.monotonic() < deadline:
-            try:
-                value = predicate()
-            except (httpx.HTTPError, KeyError, ValueError):
-                value = None
-            if value:
-                return value
-            time.sleep(delay)
-            delay = min(delay * 1.5, 1.0)
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    def get(self, path: str) -> Any:
+        """GET ``/api/v1/nni<path>`` of this world's experiment."""
+        return self.rest(self.port, path)
 
 
 def test_foreground_experiment_keeps_the_queue_at_trial_concurrency(slurm_cluster, tmp_path):
     world = _World(tmp_path, slurm_cluster)
-    out = world.nnictl("create", "--config", world.config(maxTrialNumber=3), "--port", world.port,
-                       "--foreground", env={"E2E_SLEEP": "2"}).stdout
-    assert "DONE" in out
+    exp_id = world.foreground(world.config(maxTrialNumber=3), port=world.port, env={"E2E_SLEEP": "2"}).experiment_id
     started, ended = world.records("started.jsonl"), world.records("ended.jsonl")
     assert len(started) == 3 and len({r["job"] for r in started}) == 3  # three different Slurm jobs
     # trialConcurrency 1 on a two-CPU node: Slurm could run two at once, but NNI never queued a second job.
     spans = sorted((s["start"], next(e["end"] for e in ended if e["trial"] == s["trial"])) for s in started)
     for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
         assert start >= end
-    exp_id = out.split("Experiment ")[1].split()[0]
     world.nnictl("experiment", "export", exp_id, "--type", "json", "--filename", tmp_path / "out.json")
     exported = json.loads((tmp_path / "out.json").read_text())
     assert len(exported) == 3
@@ -120,20 +66,18 @@ def test_foreground_experiment_keeps_the_queue_at_trial_concurrency(slurm_cluste
 def test_resume_after_manager_sigkill_reattaches_running_jobs(slurm_cluster, tmp_path):
     world = _World(tmp_path, slurm_cluster)
     env = {"E2E_SLEEP": "8"}
-    out = world.nnictl("create", "--config", world.config(trialConcurrency=2, maxTrialNumber=3), "--port",
-                       world.port, env=env).stdout
-    exp_id = out.split("The experiment id is ")[1].split()[0]
-    world.wait_for(lambda: len(world.records("started.jsonl")) >= 2, what="two jobs running")
-    registry = json.loads((world.home / ".experiment").read_text())
-    os.kill(registry[exp_id]["pid"], signal.SIGKILL)
+    exp_id = world.create(world.config(trialConcurrency=2, maxTrialNumber=3), world.port, env=env)
+    wait_until(lambda: len(world.records("started.jsonl")) >= 2, timeout=120, what="two jobs running")
+    os.kill(world.registry()[exp_id]["pid"], signal.SIGKILL)
     running_jobs = {r["trial"]: r["job"] for r in world.records("started.jsonl")}
 
     world.nnictl("resume", exp_id, "--port", world.port, env=env)
     try:  # the resumed manager is stopped whatever happens, so no process outlives the test
-        world.wait_for(lambda: world.rest("/check-status")["status"] in ("DONE", "NO_MORE_TRIAL")
-                       and len(world.records("ended.jsonl")) == 3, timeout=180, what="experiment done")
-        world.wait_for(lambda: world.rest("/check-status")["status"] == "DONE", what="DONE")
-        trials = world.rest("/trial-jobs")
+        wait_until(lambda: world.get("/check-status")["status"] in ("DONE", "NO_MORE_TRIAL")
+                       and len(world.records("ended.jsonl")) == 3, timeout=180, what="experiment done",
+                   errors=_NOT_UP)
+        wait_until(lambda: world.get("/check-status")["status"] == "DONE", timeout=120, what="DONE", errors=_NOT_UP)
+        trials = world.get("/trial-jobs")
         assert len(trials) == 3 and all(t["status"] == "SUCCEEDED" for t in trials)
         # The jobs that were running when the manager died were followed, not submitted again.
         started = world.records("started.jsonl")
@@ -141,7 +85,7 @@ def test_resume_after_manager_sigkill_reattaches_running_jobs(slurm_cluster, tmp
         for trial_id, job in running_jobs.items():
             assert [r["job"] for r in started if r["trial"] == trial_id] == [job]
         for trial in trials:
-            finals = [m for m in world.rest(f"/metric-data/{trial['trialJobId'] if 'trialJobId' in trial else trial['id']}")
+            finals = [m for m in world.get(f"/metric-data/{trial['trialJobId'] if 'trialJobId' in trial else trial['id']}")
                       if m["type"] == "FINAL"]
             assert len(finals) == 1  # no metric counted twice
     finally:
