@@ -30,13 +30,12 @@ import json
 import secrets
 import string
 import sys
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from nni.platforms.base import Platform, TrialExited, TrialJob, TrialMetric, TrialStarted
+from nni.platforms.base import Platform, TrialJob, TrialMetric, TrialStarted
+from nni.testing._events import EventLog
+from nni.testing._net import wait_until
 from nni.testing._process import pid_alive
 
 __all__ = ["PlatformConformance", "EventLog", "TRIAL_SCRIPT"]
@@ -73,39 +72,6 @@ elif mode == "hang":
     nni.report_intermediate_result(1.0)
     time.sleep(600)
 '''
-
-
-class EventLog:
-    """A thread-safe event sink that tests can wait on."""
-
-    def __init__(self) -> None:
-        self.events: list[Any] = []
-        self._cond = threading.Condition()
-
-    def __call__(self, event: Any) -> None:
-        with self._cond:
-            self.events.append(event)
-            self._cond.notify_all()
-
-    def of(self, trial_job_id: str, kind: type | None = None) -> list[Any]:
-        with self._cond:
-            return [e for e in self.events
-                    if e.trial_job_id == trial_job_id and (kind is None or isinstance(e, kind))]
-
-    def wait(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not predicate():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"timed out after {timeout:g}s waiting for {what}; events: {self.events}")
-                self._cond.wait(left)
-
-    def exited(self, trial_job_id: str, timeout: float) -> TrialExited:
-        self.wait(lambda: bool(self.of(trial_job_id, TrialExited)), timeout, f"trial {trial_job_id} to exit")
-        exits = self.of(trial_job_id, TrialExited)
-        assert len(exits) == 1, f"trial {trial_job_id} reported {len(exits)} exits: {exits}"
-        return exits[0]
 
 
 def _trial_id() -> str:
@@ -156,15 +122,11 @@ class PlatformConformance:
         return json.loads(platform.read_file(trial_job_id, "seen.json"))
 
     def _assert_gone(self, pids: list[int]) -> None:
-        deadline = time.monotonic() + 10
-        for pid in pids:
-            while True:
-                alive = self.process_alive(pid)
-                if alive is None or not alive:
-                    break
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"process {pid} is still running after the trial ended")
-                time.sleep(0.05)
+        try:
+            wait_until(lambda: not any(self.process_alive(pid) for pid in pids), 10, f"processes {pids} to end")
+        except AssertionError:
+            left = [pid for pid in pids if self.process_alive(pid)]
+            raise AssertionError(f"processes {left} are still running after the trial ended") from None
 
     # -- the suite ------------------------------------------------------------------------------------
     def test_trial_runs_reports_metrics_in_order_and_succeeds(self, tmp_path: Path) -> None:

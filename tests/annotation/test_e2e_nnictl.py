@@ -3,40 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import re
 import shutil
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from nni.annotation import generate_search_space
 from nni.storage import open_reader
+from nni.testing import Nnictl, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "annotation_sklearn"
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _nnictl(home: Path, *args: str, timeout: float = 400) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NNI_")}
-    env.update(NNI_EXPERIMENTS_HOME=str(home), PYTHONPATH=str(REPO))
-    return subprocess.run(
-        [sys.executable, "-m", "nni.cli", *args],
-        env=env,
-        text=True,
-        capture_output=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
+def _nnictl(home: Path) -> Nnictl:
+    return Nnictl(home, env={"PYTHONPATH": str(REPO)}, timeout=400)
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -57,14 +38,9 @@ def _run(tmp_path: Path, config_name: str, edits: dict[str, str]) -> tuple[Path,
     (code / config_name).write_text(config)
     before = _digest(code)
     home = tmp_path / "home"
-    result = _nnictl(
-        home, "create", "--config", str(code / config_name), "--port", str(_port()), "--foreground"
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    match = re.search(r"Experiment (\w{8}) ", result.stdout)
-    assert match, result.stdout
+    folder = _nnictl(home).foreground(code / config_name).folder
     assert _digest(code) == before  # the user's files are never written
-    return home / match.group(1), code
+    return folder, code
 
 
 @pytest.mark.slow
@@ -112,9 +88,8 @@ def test_annotation_mistake_fails_create_with_file_and_line(tmp_path: Path) -> N
     trial.write_text(text)
     line = next(i for i, ln in enumerate(text.splitlines(), 1) if "momentum_typo" in ln)
     home = tmp_path / "home"
-    result = _nnictl(
-        home, "create", "--config", str(code / "config.yml"), "--port", str(_port()), timeout=120
-    )
+    result = _nnictl(home).run("create", "--config", code / "config.yml", "--port", free_port(), check=False,
+                               timeout=120)
     assert result.returncode != 0
     assert f"{trial}:{line}:" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr

@@ -5,24 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import os
-import socket
-import time
 
 import httpx
 import pytest
 
 from nni.launcher import Registry
+from nni.testing import pid_alive, port_free, wait_until
 
-EXP_ID = "view1234"  # the id of conftest's stored experiment
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+from .conftest import EXP_ID  # the id of the stored experiment
 
 
 @pytest.mark.slow
@@ -43,11 +33,8 @@ def test_view_copied_folder_then_stop(nnictl, stored, home, port) -> None:
     busy = nnictl("view", EXP_ID, "--experiment_dir", stored.parent, "--port", port, check=False)
     assert busy.returncode != 0 and busy.stderr.startswith("ERROR: ") and busy.stderr.count("\n") == 1
     nnictl("stop", EXP_ID)
-    deadline = time.monotonic() + 5
-    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not os.path.exists(f"/proc/{pid}")
-    assert _port_free(port)
+    wait_until(lambda: not pid_alive(pid), 5, f"the view server (pid {pid}) to exit")
+    assert port_free(port)
     assert Registry().get(EXP_ID)["status"] == "DONE"
 
 
@@ -68,10 +55,12 @@ def test_export_without_a_server(nnictl, stored, tmp_path) -> None:
     Registry().add(EXP_ID, {"logDir": str(stored), "status": "DONE", "port": 8080, "pid": None})
     nnictl("experiment", "export", EXP_ID, "-f", tmp_path / "out.csv", "-t", "csv")
     rows = list(csv.DictReader((tmp_path / "out.csv").open()))
-    assert len(rows) >= 1 and any("0.75" in ",".join(r.values()) for r in rows)
+    assert [(r["trialJobId"], r["status"], r["default"], r["loss"]) for r in rows] == [
+        ("aaaaa", "SUCCEEDED", "0.75", "1.5"), ("bbbbb", "WAITING", "", ""), ("ccccc", "WAITING", "", "")]
     nnictl("experiment", "export", EXP_ID, "-f", tmp_path / "out.json", "-t", "json")
     data = json.loads((tmp_path / "out.json").read_text())
-    assert any(json.dumps(d).find("0.75") >= 0 for d in data)
+    assert [(d["trial_job_id"], d["final_metric"]) for d in data] == [
+        ("aaaaa", {"default": 0.75, "loss": 1.5}), ("bbbbb", None), ("ccccc", None)]
 
 
 def test_status_shows_error_and_traceback(nnictl, tmp_path, make_store) -> None:

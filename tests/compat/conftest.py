@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -17,14 +15,10 @@ from typing import Any
 
 import pytest
 
+from nni.testing import Nnictl
+
 ARTIFACTS = Path(__file__).parent / "artifacts"
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -64,18 +58,14 @@ class Project:
             shim = bin_dir / name
             shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
             shim.chmod(0o755)
-        self.env = {
-            **os.environ,
-            "NNI_EXPERIMENTS_HOME": str(self.home),
+        self.cli = Nnictl(self.home, cwd=tmp, timeout=180, env={
             "XDG_CONFIG_HOME": str(tmp / "xdg"),  # nnictl algo register writes here, not in ~/.config
             "COMPAT_TUNER_LOG": str(self.tuner_log),
             "COMPAT_ASSESSOR_LOG": str(self.assessor_log),
             "PATH": str(bin_dir) + os.pathsep + os.environ.get("PATH", ""),
             "PYTHONPATH": os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p),
-            "PYTHONUNBUFFERED": "1",
-        }
-        for key in ("NNI_PLATFORM", "NNI_EXP_ID", "NNI_TRIAL_JOB_ID", "NNI_SYS_DIR", "NNI_OUTPUT_DIR"):
-            self.env.pop(key, None)
+        })
+        self.env = self.cli.env
 
     def copy(self, name: str) -> Path:
         target = self.tmp / name
@@ -83,11 +73,10 @@ class Project:
             shutil.copytree(ARTIFACTS / name, target)
         return target
 
-    def nnictl(self, *args: Any, cwd: Path | None = None, timeout: float = 180,
+    def nnictl(self, *args: Any, cwd: Path | None = None, timeout: float | None = None,
                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "nni.cli", *map(str, args)], env={**self.env, **(env or {})},
-                              cwd=cwd or self.tmp, text=True, capture_output=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+        """``nnictl`` from ``cwd`` (default: the project's folder); the caller checks the exit code."""
+        return self.cli.run(*args, check=False, cwd=cwd, timeout=timeout, env=env)
 
     def python(self, script: Path, *, env: dict[str, str] | None = None,
                timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -99,22 +88,13 @@ class Project:
             cwd: Path | None = None) -> Outcome:
         """``nnictl create --config <config> --foreground``, from ``cwd`` (default: the config's folder;
         a relative ``config`` is taken relative to ``cwd``)."""
-        where = cwd or config.parent
-        result = self.nnictl("create", "--config", config, "--port", free_port(), "--foreground",
-                             cwd=where, env=env)
-        text = result.stdout + result.stderr
-        found = re.search(r"Experiment (\w+) ended: (\w+)", text)
-        if found is None or found.group(2) != expect:
-            raise AssertionError(f"nnictl create --config {config.name} --foreground: expected the experiment to "
-                                 f"end {expect}, got rc={result.returncode}:\n{text}")
-        exp_id = found.group(1)
+        ended = self.cli.foreground(config, expect=expect, env=env, cwd=cwd or config.parent)
         from nni.storage import open_reader
 
-        exp_dir = self.home / exp_id
-        reader = open_reader(exp_dir)
+        reader = open_reader(ended.folder)
         try:
-            outcome = Outcome(exp_id, found.group(2), exp_dir, text, reader.profile(), reader.trials(),
-                              reader.metrics())
+            outcome = Outcome(ended.experiment_id, ended.status, ended.folder, ended.output, reader.profile(),
+                              reader.trials(), reader.metrics())
         finally:
             reader.close()
         outcome.tuner_calls = _jsonl(self.tuner_log)

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from nni import search_space
-
-from .conftest import free_port
+from nni.testing import free_port
 
 pytestmark = pytest.mark.slow
 

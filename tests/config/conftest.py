@@ -11,23 +11,33 @@ import yaml
 SPACE = {"lr": {"_type": "loguniform", "_value": [0.0001, 0.1]}, "bs": {"_type": "choice", "_value": [16, 32]}}
 
 
+def write_file(path: Path, content: Any) -> Path:
+    """``content`` into ``path`` (its folders made): a string as it is, anything else as JSON or YAML by the
+    file's extension."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, str):
+        path.write_text(content)
+    elif path.suffix == ".json":
+        path.write_text(json.dumps(content))
+    else:
+        path.write_text(yaml.safe_dump(content, sort_keys=False))
+    return path
+
+
 @pytest.fixture
 def write(tmp_path: Path) -> Callable[..., Path]:
     """write(name, content): a file in tmp_path (dicts as YAML or JSON by extension), with space.json beside."""
-    (tmp_path / "space.json").write_text(json.dumps(SPACE))
+    write_file(tmp_path / "space.json", SPACE)
+    return lambda name, content: write_file(tmp_path / name, content)
 
-    def _write(name: str, content: Any) -> Path:
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, str):
-            path.write_text(content)
-        elif name.endswith(".json"):
-            path.write_text(json.dumps(content))
+
+def _override(config: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    for key, value in overrides.items():
+        if value is None:
+            config.pop(key, None)
         else:
-            path.write_text(yaml.safe_dump(content, sort_keys=False))
-        return path
-
-    return _write
+            config[key] = value
+    return config
 
 
 def _v2(**overrides: Any) -> dict[str, Any]:
@@ -38,12 +48,7 @@ def _v2(**overrides: Any) -> dict[str, Any]:
         "tuner": {"name": "Random", "classArgs": {"seed": 1}},
         "trainingService": {"platform": "local"},
     }
-    for key, value in overrides.items():
-        if value is None:
-            config.pop(key, None)
-        else:
-            config[key] = value
-    return config
+    return _override(config, overrides)
 
 
 def _v1(**overrides: Any) -> dict[str, Any]:
@@ -59,12 +64,7 @@ def _v1(**overrides: Any) -> dict[str, Any]:
         "tuner": {"builtinTunerName": "Random", "classArgs": {"seed": 2}},
         "trial": {"command": "python3 trial.py", "codeDir": ".", "gpuNum": 0},
     }
-    for key, value in overrides.items():
-        if value is None:
-            config.pop(key, None)
-        else:
-            config[key] = value
-    return config
+    return _override(config, overrides)
 
 
 @pytest.fixture

@@ -11,18 +11,20 @@ import sys
 
 import pytest
 
+from nni.testing import free_port, pid_alive, port_free, wait_until
+
 pytestmark = pytest.mark.slow
 
 
-def test_resume_after_kill_9_keeps_every_metric_and_counts_no_trial_twice(e2e, port, helpers) -> None:
+def test_resume_after_kill_9_keeps_every_metric_and_counts_no_trial_twice(e2e, port) -> None:
     config = e2e.config(trialConcurrency=2, maxTrialNumber=6)
     exp_id = e2e.create(config, port, env={"E2E_SLEEP": "1.5"})
-    e2e.wait_for(lambda: len(e2e.trial_records("ended.jsonl")) >= 2, what="two finished trials")
+    wait_until(lambda: len(e2e.records("ended.jsonl")) >= 2, what="two finished trials")
     before = e2e.rest(port, "/metric-data")
     manager_pid = e2e.registry()[exp_id]["pid"]
     os.kill(manager_pid, signal.SIGKILL)
-    e2e.wait_for(lambda: not helpers.alive(manager_pid), timeout=10, what="manager gone")
-    port2 = helpers.free_port()
+    wait_until(lambda: not pid_alive(manager_pid), timeout=10, what="manager gone")
+    port2 = free_port()
     e2e.nnictl("resume", exp_id, "--port", port2, env={"E2E_SLEEP": "1.5"})
     assert e2e.wait_status(port2, ("DONE",), timeout=120) == "DONE"
     after = e2e.rest(port2, "/metric-data")
@@ -36,7 +38,7 @@ def test_resume_after_kill_9_keeps_every_metric_and_counts_no_trial_twice(e2e, p
     assert len([m for m in after if m["type"] == "FINAL" and m["trialJobId"] in {j["id"] for j in counted}]) == 6
     assert len({j["sequenceId"] for j in jobs}) == len(jobs)
     e2e.nnictl("stop", exp_id)
-    assert not any(helpers.alive(r["pid"]) for r in e2e.trial_records())
+    assert not any(pid_alive(r["pid"]) for r in e2e.records())
 
 
 def test_gpu_waiting_with_a_fixed_gpu_set(e2e, port) -> None:
@@ -49,36 +51,36 @@ def test_gpu_waiting_with_a_fixed_gpu_set(e2e, port) -> None:
         return [j for j in jobs if j["status"] == "WAITING" and "GPU" in (j["message"] or "")] and \
             [j for j in jobs if j["status"] == "RUNNING"] and jobs
 
-    jobs = e2e.wait_for(waiting, timeout=60, what="one trial running and one waiting for a GPU")
+    jobs = wait_until(waiting, timeout=60, what="one trial running and one waiting for a GPU")
     reason = next(j["message"] for j in jobs if j["status"] == "WAITING")
     table = e2e.nnictl("trial", "ls", exp_id).stdout
     assert reason in table.replace("\n", "") or "GPU" in table
     assert e2e.wait_status(port, ("DONE",), timeout=90) == "DONE"
-    records = e2e.trial_records()
+    records = e2e.records()
     assert [r["cuda"] for r in records] == ["0", "0"]
-    ended = {r["trial"]: r["end"] for r in e2e.trial_records("ended.jsonl")}
+    ended = {r["trial"]: r["end"] for r in e2e.records("ended.jsonl")}
     first, second = sorted(records, key=lambda r: r["start"])
     assert second["start"] >= ended[first["trial"]] - 0.05, "the second trial started before the GPU was free"
     e2e.nnictl("stop", exp_id)
 
 
-def test_foreground_runs_to_done_and_exits(e2e, port, helpers) -> None:
+def test_foreground_runs_to_done_and_exits(e2e, port) -> None:
     config = e2e.config(trialConcurrency=2, maxTrialNumber=3)
     result = e2e.nnictl("create", "--config", config, "--port", port, "--foreground", timeout=120)
     assert f"http://127.0.0.1:{port}" in result.stdout
     assert "ended: DONE" in result.stdout and "nnictl view" in result.stdout
-    assert helpers.port_free(port)
+    assert port_free(port)
     (entry,) = e2e.registry().values()
     assert entry["status"] == "DONE" and not entry.get("pid")
 
 
-def test_foreground_ctrl_c_stops_cleanly(e2e, port, helpers) -> None:
+def test_foreground_ctrl_c_stops_cleanly(e2e, port) -> None:
     config = e2e.config(trialConcurrency=2, maxTrialNumber=5)
     proc = subprocess.Popen([sys.executable, "-m", "nni.cli", "create", "--config", str(config), "--port", str(port),
                              "--foreground"], env={**e2e.env, "E2E_SLEEP": "60"}, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
-        running = e2e.wait_for(lambda: len(e2e.trial_records()) == 2 and e2e.trial_records(), what="two trials")
+        running = wait_until(lambda: len(e2e.records()) == 2 and e2e.records(), what="two trials")
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=40)
     finally:
@@ -86,8 +88,8 @@ def test_foreground_ctrl_c_stops_cleanly(e2e, port, helpers) -> None:
             proc.kill()
     assert proc.returncode == 0, out
     assert "ended: STOPPED" in out
-    assert not any(helpers.alive(r["pid"]) for r in running)
-    assert helpers.port_free(port)
+    assert not any(pid_alive(r["pid"]) for r in running)
+    assert port_free(port)
     (entry,) = e2e.registry().values()
     assert entry["status"] == "STOPPED"
 
@@ -136,7 +138,7 @@ def test_python_api_resume_of_a_stopped_experiment(e2e, port, monkeypatch) -> No
     monkeypatch.setenv("NNI_EXPERIMENTS_HOME", str(e2e.home))
     monkeypatch.setenv("E2E_SHARED", str(e2e.shared))
     exp_id = e2e.create(e2e.config(trialConcurrency=1, maxTrialNumber=4), port, env={"E2E_SLEEP": "1.5"})
-    e2e.wait_for(lambda: len(e2e.trial_records("ended.jsonl")) >= 1, what="a finished trial")
+    wait_until(lambda: len(e2e.records("ended.jsonl")) >= 1, what="a finished trial")
     e2e.nnictl("stop", exp_id)
     assert e2e.registry()[exp_id]["status"] == "STOPPED"
     monkeypatch.setenv("E2E_SLEEP", "0.2")

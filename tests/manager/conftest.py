@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import pytest
 from nni.errors import NoMoreTrialError
 from nni.manager import ExperimentManager
 from nni.storage import ExperimentStore
+from nni.testing import experiment_config
 from nni.testing.fake_platform import FakePlatform
 from nni.tuner import Tuner
 
@@ -52,20 +52,9 @@ class RecordingTuner(Tuner):
 
 
 def make_config(**overrides: Any) -> dict[str, Any]:
-    config: dict[str, Any] = {
-        "experimentName": "test",
-        "trialCommand": "true",
-        "trialCodeDirectory": ".",
-        "trialConcurrency": 2,
-        "maxTrialNumber": 4,
-        "searchSpace": {"x": {"_type": "uniform", "_value": [0, 1]}},
-        "tuner": {"name": "Random"},
-        "trainingService": {"platform": "local"},
-    }
     if "tunerConfig" in overrides:  # the config's tuner section (``tuner`` is the instance in harnesses)
-        config["tuner"] = overrides.pop("tunerConfig")
-    config.update(overrides)
-    return config
+        overrides["tuner"] = overrides.pop("tunerConfig")
+    return experiment_config(**{"trialCommand": "true", "trialConcurrency": 2, "maxTrialNumber": 4, **overrides})
 
 
 class Harness:
@@ -103,15 +92,6 @@ class Harness:
         return open_reader(self.dir)
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.01)
-    raise AssertionError("condition not reached in time")
-
-
 @pytest.fixture
 def harness(tmp_path: Path) -> Callable[..., Harness]:
     made: list[Harness] = []
@@ -131,8 +111,3 @@ def harness(tmp_path: Path) -> Callable[..., Harness]:
 @pytest.fixture
 def tuner_cls() -> type[RecordingTuner]:
     return RecordingTuner
-
-
-@pytest.fixture
-def until() -> Callable[..., None]:
-    return wait_for

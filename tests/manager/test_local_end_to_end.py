@@ -11,7 +11,7 @@ from nni.config import load_config
 from nni.manager import ExperimentManager
 from nni.platforms.local import FixedGpus, LocalPlatform
 from nni.storage import ExperimentStore, open_reader
-from nni.testing import pid_alive
+from nni.testing import pid_alive, wait_until
 
 _TRIAL = '''
 import os, time
@@ -123,7 +123,6 @@ def _pids(folder: Path) -> list[int]:
 @pytest.mark.slow
 def test_stop_and_duration_limits_leave_no_process(tmp_path: Path) -> None:
     import threading
-    import time
 
     folder = tmp_path / "stop"
     platform = LocalPlatform(folder, "stoptest", kill_grace=1.0)
@@ -132,9 +131,7 @@ def test_stop_and_duration_limits_leave_no_process(tmp_path: Path) -> None:
     result: list[str] = []
     thread = threading.Thread(target=lambda: result.append(manager.run()))
     thread.start()
-    deadline = time.monotonic() + 30
-    while len(_pids(folder)) < 4 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: len(_pids(folder)) >= 4, 30, "two trials and their children to record their pids")
     manager.request_stop()
     thread.join(30)
     assert result == ["STOPPED"]

@@ -17,16 +17,8 @@ from nni.manager import (
     UpdateMaxTrialNumber,
     UpdateSearchSpace,
 )
+from nni.testing import max_overlap, wait_until
 from nni.testing.fake_platform import Exit, FakePlatform, Final, Gate, Metric, Sleep
-
-
-def _overlap(trials: list[Any]) -> int:
-    points = sorted([(t.start_time, 1) for t in trials] + [(t.end_time, -1) for t in trials], key=lambda p: (p[0], p[1]))
-    now = most = 0
-    for _t, d in points:
-        now += d
-        most = max(most, now)
-    return most
 
 
 def test_runs_to_done_within_limits(harness, tuner_cls) -> None:
@@ -38,7 +30,7 @@ def test_runs_to_done_within_limits(harness, tuner_cls) -> None:
     assert [t.sequence_id for t in trials] == list(range(6))
     assert all(t.status == "SUCCEEDED" and len(t.trial_job_id) == 5 and t.trial_job_id.isalnum() for t in trials)
     assert sorted(t.parameter_id for t in trials) == list(range(6))
-    assert _overlap(trials) <= 2
+    assert max_overlap((t.start_time, t.end_time) for t in trials) <= 2
     recv = h.tuner.of("recv")
     assert sorted(r[1] for r in recv) == list(range(6))
     assert all(r[3] is False and len(r[4]) == 5 for r in recv)
@@ -147,15 +139,15 @@ def test_wait_for_results_asks_again_after_a_result(harness, tuner_cls) -> None:
     assert all(t.submit_time >= first_two_end - 0.001 for t in trials[2:])
 
 
-def test_kill_and_runtime_concurrency(harness, tuner_cls, until) -> None:
+def test_kill_and_runtime_concurrency(harness, tuner_cls) -> None:
     platform = FakePlatform(lambda job: [Gate(), Final(1), Exit(0)])
     h = harness(platform, tuner_cls(), maxTrialNumber=4, trialConcurrency=1).start()
-    until(lambda: len(platform.running()) == 1)
+    wait_until(lambda: len(platform.running()) == 1, 10)
     first = platform.running()[0]
     assert h.manager.control.send(UpdateConcurrency(3)).result(5) == 3
-    until(lambda: len(platform.running()) == 3)
+    wait_until(lambda: len(platform.running()) == 3, 10)
     h.manager.control.send(KillTrial(first)).result(5)
-    until(lambda: h.reader().trial(first).status == "USER_CANCELED")
+    wait_until(lambda: h.reader().trial(first).status == "USER_CANCELED", 10)
     with pytest.raises(NNIError, match="already ended"):
         h.manager.control.send(KillTrial(first)).result(5)
     with pytest.raises(NNIError, match="no trial"):
@@ -204,10 +196,10 @@ def test_max_trial_duration_and_experiment_duration(harness, tuner_cls) -> None:
     assert h2.reader().trial_count() == 2
 
 
-def test_customized_trial_import_data_and_search_space(harness, tuner_cls, until) -> None:
+def test_customized_trial_import_data_and_search_space(harness, tuner_cls) -> None:
     platform = FakePlatform(lambda job: [Gate(), Final(job.parameters.get("x", 7)), Exit(0)])
     h = harness(platform, tuner_cls(), maxTrialNumber=3, trialConcurrency=1).start()
-    until(lambda: len(platform.running()) == 1)
+    wait_until(lambda: len(platform.running()) == 1, 10)
     trial_id = h.manager.control.send(AddCustomizedTrial({"x": 0.25})).result(5)
     assert h.reader().trial(trial_id).parameter_source == "customized"
     assert h.manager.control.send(ImportData([{"parameter": {"x": 0.5}, "value": 0.9}])).result(5) == 1
@@ -226,10 +218,10 @@ def test_customized_trial_import_data_and_search_space(harness, tuner_cls, until
     assert h.reader().trial_count() == 3
 
 
-def test_stop_cancels_running_trials(harness, tuner_cls, until) -> None:
+def test_stop_cancels_running_trials(harness, tuner_cls) -> None:
     platform = FakePlatform(lambda job: [Gate()])
     h = harness(platform, tuner_cls(), maxTrialNumber=10).start()
-    until(lambda: len(platform.running()) == 2)
+    wait_until(lambda: len(platform.running()) == 2, 10)
     h.manager.request_stop()
     assert h.join() == "STOPPED"
     assert h.reader().status_counts() == {"USER_CANCELED": 2}
@@ -238,12 +230,12 @@ def test_stop_cancels_running_trials(harness, tuner_cls, until) -> None:
         h.manager.control.send(UpdateConcurrency(2)).result(5)
 
 
-def test_waiting_reason_is_stored(harness, tuner_cls, until) -> None:
+def test_waiting_reason_is_stored(harness, tuner_cls) -> None:
     platform = FakePlatform(lambda job: [Gate(), Exit(0)], waiting_reason="no free GPU: needs 1, 0 free")
     h = harness(platform, tuner_cls(), maxTrialNumber=1).start()
-    until(lambda: len(platform.running()) == 1)
+    wait_until(lambda: len(platform.running()) == 1, 10)
     trial_id = platform.running()[0]
-    until(lambda: h.reader().trial(trial_id).status == "RUNNING")
+    wait_until(lambda: h.reader().trial(trial_id).status == "RUNNING", 10)
     events = h.reader().trial_events(trial_id)
     assert [e.event for e in events[:3]] == ["CREATED", "WAITING", "RUNNING"]
     assert events[1].data["reason"] == "no free GPU: needs 1, 0 free"
@@ -266,10 +258,10 @@ def test_sets_nni_env_for_the_tuner(harness, tuner_cls, tmp_path: Path) -> None:
     assert seen == {"exp": "abcdefgh", "ckpt": str(h.dir / "checkpoint")}
 
 
-def test_kill_of_a_queued_customized_trial(harness, tuner_cls, until) -> None:
+def test_kill_of_a_queued_customized_trial(harness, tuner_cls) -> None:
     platform = FakePlatform(lambda job: [Gate(), Final(1), Exit(0)])
     h = harness(platform, tuner_cls(), maxTrialNumber=3, trialConcurrency=1).start()
-    until(lambda: len(platform.running()) == 1)
+    wait_until(lambda: len(platform.running()) == 1, 10)
     queued = h.manager.control.send(AddCustomizedTrial({"x": 0.3})).result(5)
     assert h.reader().trial(queued).status == "WAITING"
     h.manager.control.send(KillTrial(queued)).result(5)
@@ -314,14 +306,14 @@ def test_numpy_parameters_are_stored_as_plain_json(harness, tuner_cls) -> None:
     assert type(trial.parameters["n"]) is int and trial.final_metric == 0.25
 
 
-def test_no_more_trial_when_all_are_submitted_and_back_when_raised(harness, tuner_cls, until) -> None:
+def test_no_more_trial_when_all_are_submitted_and_back_when_raised(harness, tuner_cls) -> None:
     platform = FakePlatform(lambda job: [Gate(), Final(1), Exit(0)])
     h = harness(platform, tuner_cls(), maxTrialNumber=2, trialConcurrency=4).start()
-    until(lambda: len(platform.running()) == 2)
-    until(lambda: h.reader().profile().status == "NO_MORE_TRIAL")
+    wait_until(lambda: len(platform.running()) == 2, 10)
+    wait_until(lambda: h.reader().profile().status == "NO_MORE_TRIAL", 10)
     h.manager.control.send(UpdateMaxTrialNumber(3)).result(5)
-    until(lambda: len(platform.running()) == 3)
-    until(lambda: h.reader().profile().status == "NO_MORE_TRIAL")
+    wait_until(lambda: len(platform.running()) == 3, 10)
+    wait_until(lambda: h.reader().profile().status == "NO_MORE_TRIAL", 10)
     platform.open_all()
     assert h.join() == "DONE"
     assert h.reader().trial_count() == 3

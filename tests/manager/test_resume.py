@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from nni.testing import wait_until
 from nni.testing.fake_platform import FakePlatform, Final, Gate, Metric, Sleep
 
 
-def test_resume_replays_tuner_and_never_counts_twice(harness, tuner_cls, until) -> None:
+def test_resume_replays_tuner_and_never_counts_twice(harness, tuner_cls) -> None:
     frozen = threading.Event()
 
     class Freezing(tuner_cls):  # type: ignore[misc, valid-type]
@@ -27,8 +28,8 @@ def test_resume_replays_tuner_and_never_counts_twice(harness, tuner_cls, until) 
 
     platform1 = FakePlatform(script)
     h1 = harness(platform1, Freezing(seed=5), maxTrialNumber=7, trialConcurrency=3).start()
-    until(lambda: frozen.is_set())
-    until(lambda: len(platform1.running()) >= 2)
+    wait_until(lambda: frozen.is_set(), 10)
+    wait_until(lambda: len(platform1.running()) >= 2, 10)
     calls_before = list(h1.tuner.calls)
     running = [t for t in h1.store.trials(status="RUNNING")]
     h1.abandoned = True

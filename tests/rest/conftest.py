@@ -12,34 +12,21 @@ from fastapi.testclient import TestClient
 from nni.errors import NNIError
 from nni.launcher import experiment_app
 from nni.manager.commands import KillTrial
-from nni.storage import ExperimentStore, NewMetric, StoreReader
+from nni.storage import NewMetric, StoreReader
+from nni.testing import T0, experiment_config, store_with_trials
 
 EXP_ID = "abcd1234"
-T0 = 1_700_000_000.0
-CONFIG = {
-    "experimentName": "rest-test",
-    "searchSpace": {"x": {"_type": "uniform", "_value": [0, 1]}},
-    "trialCommand": "python3 trial.py",
-    "trialCodeDirectory": ".",
-    "trialConcurrency": 2,
-    "maxTrialNumber": 10,
-    "maxExperimentDuration": "1h",
-    "tuner": {"name": "Random"},
-    "trainingService": {"platform": "remote", "machineList": [{"host": "h", "user": "u", "password": "hunter2"}]},
-}
+CONFIG = experiment_config(
+    experimentName="rest-test", trialConcurrency=2, maxTrialNumber=10, maxExperimentDuration="1h",
+    trainingService={"platform": "remote", "machineList": [{"host": "h", "user": "u", "password": "hunter2"}]})
 
 
 def fill_store(folder: Path) -> None:
-    store = ExperimentStore(folder)
+    store = store_with_trials(folder, EXP_ID, CONFIG,
+                              {"trialConcurrency": 2, "maxTrialNumber": 10, "maxExperimentDuration": 3600.0},
+                              [("aaaaa", {"x": 0.1}), ("bbbbb", {"x": 0.2}), ("ccccc", {"x": 0.3}), ("ddddd", {"x": 0.4})],
+                              created={"parameter_source": "algorithm"})
     try:
-        store.init_profile(EXP_ID, "rest-test", CONFIG, CONFIG["searchSpace"],
-                           {"trialConcurrency": 2, "maxTrialNumber": 10, "maxExperimentDuration": 3600.0},
-                           status="RUNNING", start_time=T0)
-        for seq, (tid, x) in enumerate([("aaaaa", 0.1), ("bbbbb", 0.2), ("ccccc", 0.3), ("ddddd", 0.4)]):
-            store.add_trial_event(tid, "CREATED", {"sequence_id": seq, "parameter_id": seq, "parameters": {"x": x},
-                                                   "parameter_source": "algorithm"}, timestamp=T0 + seq)
-            (folder / "trials" / tid).mkdir(parents=True)
-            (folder / "trials" / tid / "stdout").write_text(f"stdout of {tid}\n")
         for tid in ("aaaaa", "bbbbb", "ccccc"):
             store.add_trial_event(tid, "RUNNING", {"handle": {"pid": 1}}, timestamp=T0 + 10)
         store.add_trial_event("ddddd", "WAITING", {"reason": "no free GPU: needs 1, 0 free"})

@@ -7,17 +7,14 @@ Screenshots go to ``<repo>/test-artifacts/webui/`` (printed at the end of the se
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+
+from nni.testing import Nnictl, Workspace, free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "webui"
@@ -47,22 +44,6 @@ SEARCH_SPACE = {
         {"_name": "adam"},
     ]},
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_until(predicate: Any, timeout: float = 60.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 _SHOTS: list[Path] = []
@@ -103,19 +84,23 @@ def page(browser: Any) -> Iterator[Any]:
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
-class RealExperiment:
-    """An experiment started with ``nnictl create`` in a private experiments home."""
+class RealExperiment(Workspace):
+    """An experiment started with ``nnictl create`` in a private experiments home (``nnictl(...)`` runs nnictl
+    there)."""
 
     def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
-        self.home = tmp / "nni-experiments"
-        self.code = tmp / "code"
-        self.code.mkdir(parents=True)
-        (self.code / "trial.py").write_text(TRIAL)
-        self.env = {**os.environ, "NNI_EXPERIMENTS_HOME": str(self.home), "PYTHONUNBUFFERED": "1",
-                    "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        super().__init__(tmp, TRIAL, {
+            "experimentName": "webui e2e",
+            "searchSpace": SEARCH_SPACE,
+            "trialConcurrency": 2,
+            "maxTrialNumber": 10,
+            "maxExperimentDuration": "1h",
+            "tuner": {"name": "Random", "classArgs": {"seed": 7, "optimize_mode": "maximize"}},
+        }, env={"PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")})
         self.port = free_port()
         self.id = ""
+
+    nnictl = Nnictl.run
 
     @property
     def url(self) -> str:
@@ -125,29 +110,8 @@ class RealExperiment:
     def folder(self) -> Path:
         return self.home / self.id
 
-    def nnictl(self, *args: Any, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "-m", "nni.cli", *map(str, args)], env=self.env, text=True,
-                                capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
-        if check and result.returncode != 0:
-            raise AssertionError(f"nnictl {' '.join(map(str, args))} failed:\n{result.stdout}\n{result.stderr}")
-        return result
-
     def start(self) -> None:
-        config = {
-            "experimentName": "webui e2e",
-            "searchSpace": SEARCH_SPACE,
-            "trialCommand": f"{sys.executable} trial.py",
-            "trialCodeDirectory": str(self.code),
-            "trialConcurrency": 2,
-            "maxTrialNumber": 10,
-            "maxExperimentDuration": "1h",
-            "tuner": {"name": "Random", "classArgs": {"seed": 7, "optimize_mode": "maximize"}},
-            "trainingService": {"platform": "local"},
-        }
-        path = self.tmp / "config.yml"
-        path.write_text(yaml.safe_dump(config))
-        out = self.nnictl("create", "--config", path, "--port", self.port).stdout
-        self.id = out.split("The experiment id is ")[1].split()[0]
+        self.id = self.create(self.config(), self.port)
 
     def reader(self) -> Any:
         from nni.storage import open_reader
@@ -220,11 +184,6 @@ def shoot(artifacts: Path) -> Any:
         return path
 
     return _shot
-
-
-@pytest.fixture(scope="session")
-def waiter() -> Any:
-    return wait_until
 
 
 @pytest.fixture(scope="session")

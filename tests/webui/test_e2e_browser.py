@@ -9,6 +9,8 @@ import json
 
 import pytest
 
+from nni.testing import free_port, wait_until
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
@@ -20,13 +22,13 @@ def _default(value):
     return value["default"] if isinstance(value, dict) else value
 
 
-def test_overview_shows_the_store_and_edits_concurrency(experiment, page, shoot, waiter) -> None:
+def test_overview_shows_the_store_and_edits_concurrency(experiment, page, shoot) -> None:
     page.goto(experiment.url + "#/overview")
     page.wait_for_selector("[data-test=best-metric]")
     assert page.inner_text("[data-test=experiment-id]") == experiment.id
     trials = experiment.trials()
     done = sum(t.finished for t in trials)
-    waiter(lambda: page.inner_text("[data-test=trials-done]") == str(sum(t.finished for t in experiment.trials())),
+    wait_until(lambda: page.inner_text("[data-test=trials-done]") == str(sum(t.finished for t in experiment.trials())),
            30, "trials done to match the store")
     assert int(page.inner_text("[data-test=trials-done]")) >= done
     best = max(_default(t.final_metric) for t in _finished_with_metric(experiment.trials()))
@@ -47,7 +49,7 @@ def test_overview_shows_the_store_and_edits_concurrency(experiment, page, shoot,
     with experiment.reader() as r:
         assert r.profile().limits["trialConcurrency"] == 3
     # the third slot is used: three trials run at once
-    waiter(lambda: sum(t.status == "RUNNING" for t in experiment.trials()) == 3, 60, "a third running trial")
+    wait_until(lambda: sum(t.status == "RUNNING" for t in experiment.trials()) == 3, 60, "a third running trial")
 
     page.click("[data-test=max-trials-edit]")
     page.fill("[data-test=max-trials-input]", "12")
@@ -65,11 +67,11 @@ def test_overview_shows_the_store_and_edits_concurrency(experiment, page, shoot,
     shoot(page, "overview-edited")
 
 
-def test_trials_table_sort_filter_kill_and_customized_trial(experiment, page, shoot, waiter) -> None:
+def test_trials_table_sort_filter_kill_and_customized_trial(experiment, page, shoot) -> None:
     page.goto(experiment.url + "#/trials")
     page.wait_for_selector("[data-test=trials-table] tr[data-trial]")
     stored = experiment.trials()
-    waiter(lambda: page.inner_text("[data-test=table-info]") == f"{len(experiment.trials())} trials", 30,
+    wait_until(lambda: page.inner_text("[data-test=table-info]") == f"{len(experiment.trials())} trials", 30,
            "the table to count every stored trial")
     rows = page.locator("[data-test=trials-table] tbody tr[data-trial]")
     assert rows.count() == len(experiment.trials())
@@ -103,7 +105,7 @@ def test_trials_table_sort_filter_kill_and_customized_trial(experiment, page, sh
     victim = next(t.trial_job_id for t in experiment.trials() if t.status == "RUNNING")
     page.click(f"tr[data-trial='{victim}'] [data-test=kill]")
     page.click("[data-test=modal-ok]")
-    waiter(lambda: next(t for t in experiment.trials() if t.trial_job_id == victim).status == "USER_CANCELED", 60,
+    wait_until(lambda: next(t for t in experiment.trials() if t.trial_job_id == victim).status == "USER_CANCELED", 60,
            f"trial {victim} to be USER_CANCELED")
     page.wait_for_selector(f"tr[data-trial='{victim}'] [data-status=USER_CANCELED]", timeout=20000)
 
@@ -114,7 +116,7 @@ def test_trials_table_sort_filter_kill_and_customized_trial(experiment, page, sh
     page.fill("[data-test=customized-form] input[data-param=x]", "0.123")
     shoot(page, "customized-trial")
     page.click("[data-test=modal-ok]")
-    new = waiter(lambda: [t for t in experiment.trials() if t.trial_job_id not in before], 60, "the customized trial")
+    new = wait_until(lambda: [t for t in experiment.trials() if t.trial_job_id not in before], 60, "the customized trial")
     assert new[0].parameter_source == "customized"
     assert new[0].parameters["x"] == pytest.approx(0.123)
     assert new[0].parameters["opt"] == best.parameters["opt"]
@@ -192,7 +194,7 @@ def test_experiments_page_lists_this_machine(experiment, page, shoot) -> None:
     shoot(page, "experiments")
 
 
-def test_live_update_without_reload(experiment, page, waiter) -> None:
+def test_live_update_without_reload(experiment, page) -> None:
     page.goto(experiment.url + "#/trials")
     page.wait_for_selector("[data-test=trials-table] tr[data-trial]")
     requests: list[str] = []
@@ -232,13 +234,9 @@ def test_a_stopped_experiment_of_this_machine_opens_read_only(experiment, page, 
 
 def test_nnictl_view_after_stop_under_a_url_prefix(experiment, page, shoot) -> None:
     """Last in this module: stops the experiment, then serves it read-only with `nnictl view --url_prefix`."""
-    import socket
-
     experiment.nnictl("stop", experiment.id)
     trials = experiment.trials()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     experiment.nnictl("view", experiment.id, "--port", port, "--url_prefix", "nni/ui")
     try:
         url = f"http://127.0.0.1:{port}/nni/ui/"

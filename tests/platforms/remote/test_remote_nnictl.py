@@ -4,77 +4,29 @@ machines; secrets must not reach the store, the logs or the exports."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from nni.testing import Nnictl, free_port, wait_until
+
 from .remote_helpers import make_code_dir
 
 pytestmark = [pytest.mark.ssh, pytest.mark.slow]
 
 
-class _Nnictl:
-    def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
-        self.home = tmp / "home"
-        self.env = {**os.environ, "NNI_EXPERIMENTS_HOME": str(self.home), "PYTHONUNBUFFERED": "1"}
-        self.ids: list[str] = []
-
-    def __call__(self, *args: Any, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "-m", "nni.cli", *map(str, args)], env=self.env, text=True,
-                                capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
-        if check and result.returncode != 0:
-            raise AssertionError(f"nnictl {args} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-        return result
-
-    def create(self, config: Path, port: int) -> str:
-        out = self("create", "--config", config, "--port", port).stdout
-        exp_id = out.split("The experiment id is ")[1].split()[0]
-        self.ids.append(exp_id)
-        return exp_id
-
-    def rest(self, port: int, path: str) -> Any:
-        import httpx
-
-        return httpx.get(f"http://127.0.0.1:{port}/api/v1/nni{path}", timeout=10, trust_env=False).json()
-
-    def wait_status(self, port: int, statuses: tuple[str, ...], timeout: float = 120) -> str:
-        deadline = time.monotonic() + timeout
-        status = None
-        while time.monotonic() < deadline:
-            try:
-                status = self.rest(port, "/check-status")["status"]
-            except Exception:  # noqa: BLE001 - not up yet
-                status = None
-            if status in statuses:
-                return status
-            time.sleep(0.2)
-        raise AssertionError(f"experiment did not reach {statuses} in {timeout}s (last: {status})")
-
-
 @pytest.fixture
 def nnictl(tmp_path: Path) -> Any:
-    runner = _Nnictl(tmp_path)
+    runner = Nnictl(tmp_path / "home")
     yield runner
-    for exp_id in runner.ids:
-        runner("stop", exp_id, check=False)
+    runner.stop_all()
+    for exp_id in runner.registry():  # root's remote folders (this machine's sshd)
         shutil.rmtree(Path("/root/nni-experiments") / exp_id, ignore_errors=True)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _grep_tree(root: Path, needle: bytes) -> list[str]:
@@ -85,8 +37,8 @@ def _grep_tree(root: Path, needle: bytes) -> list[str]:
     return hits
 
 
-def _check_run(nnictl: _Nnictl, exp_id: str, port: int, password: str) -> None:
-    assert nnictl.wait_status(port, ("DONE", "ERROR")) == "DONE"
+def _check_run(nnictl: Nnictl, exp_id: str, port: int, password: str, tmp: Path) -> None:
+    assert nnictl.wait_status(port, ("DONE", "ERROR"), 120) == "DONE"
     jobs = nnictl.rest(port, "/trial-jobs")
     assert len(jobs) == 6 and {j["status"] for j in jobs} == {"SUCCEEDED"}, jobs
     metrics = nnictl.rest(port, "/metric-data")
@@ -97,13 +49,13 @@ def _check_run(nnictl: _Nnictl, exp_id: str, port: int, password: str) -> None:
 
     stdout = httpx.get(f"http://127.0.0.1:{port}/api/v1/nni/trial-file/{some}/stdout", trust_env=False)
     assert "hello from trial" in stdout.text
-    nnictl("experiment", "export", exp_id, "-f", nnictl.tmp / "out.json", "-t", "json")
-    assert len(json.loads((nnictl.tmp / "out.json").read_text())) == 6
+    nnictl("experiment", "export", exp_id, "-f", tmp / "out.json", "-t", "json")
+    assert len(json.loads((tmp / "out.json").read_text())) == 6
     nnictl("stop", exp_id)
     # secrets nowhere: experiment folder (store, logs, config copy), exports, nnictl output
     needle = password.encode()
     assert _grep_tree(nnictl.home, needle) == []
-    assert needle not in (nnictl.tmp / "out.json").read_bytes()
+    assert needle not in (tmp / "out.json").read_bytes()
     shown = nnictl("config", "show", exp_id, check=False)
     assert password not in shown.stdout + shown.stderr
 
@@ -126,9 +78,9 @@ def test_v2_remote_experiment_through_nnictl(ssh_world, machine_a, machine_b, tm
              "password": ssh_world.password, "pythonPath": str(ssh_world.user_python)},
         ]},
     }))
-    port = _free_port()
+    port = free_port()
     exp_id = nnictl.create(config, port)
-    _check_run(nnictl, exp_id, port, ssh_world.password)
+    _check_run(nnictl, exp_id, port, ssh_world.password, tmp_path)
 
 
 def test_v1_remote_experiment_through_nnictl(ssh_world, machine_b, tmp_path, nnictl):
@@ -143,9 +95,9 @@ def test_v1_remote_experiment_through_nnictl(ssh_world, machine_b, tmp_path, nni
         "machineList:\n"
         f"  - ip: {machine_b.host}\n    port: {machine_b.port}\n    username: {ssh_world.user}\n"
         f"    passwd: {ssh_world.password}\n")
-    port = _free_port()
+    port = free_port()
     exp_id = nnictl.create(config, port)
-    _check_run(nnictl, exp_id, port, ssh_world.password)
+    _check_run(nnictl, exp_id, port, ssh_world.password, tmp_path)
 
 
 def test_nnictl_platform_clean(ssh_world, machine_b, tmp_path, nnictl):
@@ -186,7 +138,7 @@ def test_password_machine_experiment_resumes_after_stop(ssh_world, machine_b, tm
             {"host": machine_b.host, "port": machine_b.port, "user": ssh_world.user,
              "password": ssh_world.password, "pythonPath": str(ssh_world.user_python)}]},
     }))
-    port = _free_port()
+    port = free_port()
     exp_id = nnictl.create(config, port)
     secret_file = tmp_path / "xdg" / "nni" / "secrets" / f"{exp_id}.json"
     assert secret_file.stat().st_mode & 0o777 == 0o600
@@ -196,16 +148,12 @@ def test_password_machine_experiment_resumes_after_stop(ssh_world, machine_b, tm
         return {j["trialJobId"] if "trialJobId" in j else j["id"] for j in nnictl.rest(p, "/trial-jobs")
                 if j["status"] == "SUCCEEDED"}
 
-    deadline = time.monotonic() + 120
-    while not succeeded(port) and time.monotonic() < deadline:
-        time.sleep(0.3)
-    before = succeeded(port)
-    assert before
+    before = wait_until(lambda: succeeded(port), 120, "a trial to succeed")
     nnictl("stop", exp_id)
 
-    port2 = _free_port()
+    port2 = free_port()
     nnictl("resume", exp_id, "--port", port2)
-    assert nnictl.wait_status(port2, ("DONE", "ERROR")) == "DONE"
+    assert nnictl.wait_status(port2, ("DONE", "ERROR"), 120) == "DONE"
     jobs = nnictl.rest(port2, "/trial-jobs")
     assert not [j for j in jobs if j["status"] == "FAILED"], jobs
     assert succeeded(port2) > before  # trials ran on the password machine after the resume

@@ -13,6 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from nni.testing import wait_until
+
 __all__ = ["SlurmCluster", "slurm_available"]
 
 _BINARIES = ("/usr/sbin/slurmctld", "/usr/sbin/slurmd", "/usr/sbin/munged")
@@ -93,9 +95,7 @@ class SlurmCluster:
         pid_file = Path("/run/munge/nni-test-munged.pid")
         subprocess.run(["runuser", "-u", "munge", "--", "/usr/sbin/munged", f"--pid-file={pid_file}",
                         "--force"], check=True)
-        deadline = time.monotonic() + 20
-        while not pid_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(pid_file.exists, 20, f"munged to write {pid_file}")
         self._munged_pid = int(pid_file.read_text().strip())
 
     def _write_config(self) -> None:

@@ -30,7 +30,7 @@ from nni.platforms.remote._session import _parse_gpus, _probe_fields
 
 from .remote_helpers import job, make_code_dir
 
-AGENT = Path(__file__).resolve().parents[2] / "nni" / "platforms" / "remote" / "_agent_script.py"
+AGENT = Path(__file__).resolve().parents[3] / "nni" / "platforms" / "remote" / "_agent_script.py"
 
 
 # .nniignore -------------------------------------------------------------------------------------------

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,31 +99,3 @@ def platform(machines: list[MachineSpec], code: Path, tmp: Path, **kwargs: Any) 
         kwargs["remote_root"] = _root
     return RemotePlatform(machines, experiment_id=kwargs.pop("experiment_id", new_experiment_id()),
                           trial_code_directory=str(code), experiment_dir=str(tmp / "exp"), **kwargs)
-
-
-class Events:
-    """A thread-safe sink that records platform events and lets a test wait for them."""
-
-    def __init__(self) -> None:
-        self.items: list[Any] = []
-        self._cond = threading.Condition()
-
-    def __call__(self, event: Any) -> None:
-        with self._cond:
-            self.items.append(event)
-            self._cond.notify_all()
-
-    def wait(self, predicate: Callable[[list[Any]], bool], timeout: float = 30.0) -> list[Any]:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not predicate(self.items):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"timed out after {timeout}s; events so far: {self.items!r}")
-                self._cond.wait(min(left, 0.05))  # predicates may also look at platform state
-            return list(self.items)
-
-    def of(self, kind: type, trial_id: str | None = None) -> list[Any]:
-        with self._cond:
-            return [e for e in self.items if isinstance(e, kind)
-                    and (trial_id is None or e.trial_job_id == trial_id)]

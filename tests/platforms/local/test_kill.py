@@ -6,7 +6,7 @@ from pathlib import Path
 
 from nni.platforms.base import TrialJob
 from nni.platforms.local import LocalPlatform
-from nni.testing.platform_conformance import EventLog
+from nni.testing import EventLog, wait_until
 
 
 def test_kill_escalates_to_sigkill_when_sigterm_is_ignored(tmp_path: Path) -> None:
@@ -19,9 +19,7 @@ def test_kill_escalates_to_sigkill_when_sigterm_is_ignored(tmp_path: Path) -> No
     try:
         platform.submit(job)
         pid_file = tmp_path / "trials" / "stubb" / "pid"
-        deadline = time.monotonic() + 10
-        while not pid_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(pid_file.exists, 10, "the trial to write its pid (its TERM trap is set)")
         t0 = time.monotonic()
         platform.kill("stubb", "USER_CANCELED")
         exit_event = log.exited("stubb", 10)

@@ -9,7 +9,7 @@ import pytest
 from nni.platforms._gpu import GpuScheduler, NvmlInventory, parse_gpu_indices
 from nni.platforms.base import TrialJob, TrialStarted, TrialWaiting
 from nni.platforms.local import FixedGpus, LocalPlatform
-from nni.testing.platform_conformance import EventLog
+from nni.testing import EventLog
 
 _CMD = 'echo "${CUDA_VISIBLE_DEVICES-unset}" > "$NNI_OUTPUT_DIR/cvd"; sleep 0.6'
 

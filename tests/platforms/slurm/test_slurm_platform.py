@@ -12,6 +12,7 @@ import pytest
 from nni.config.training_services.slurm import SlurmConfig
 from nni.platforms import TrialExited, TrialJob, TrialMetric, TrialStarted, TrialWaiting
 from nni.platforms.slurm import SlurmPlatform, slurm_time_limit
+from nni.testing import EventLog
 
 pytestmark = pytest.mark.slurm
 
@@ -30,10 +31,6 @@ def _platform(tmp_path: Path, code: Path, exp_id: str, **config) -> SlurmPlatfor
                          trial_code_directory=code, poll_interval=0.5)
 
 
-def _exited(log, trial_id: str, timeout: float = 90):
-    return log.wait_for(lambda e: isinstance(e, TrialExited) and e.trial_job_id == trial_id, timeout)
-
-
 def test_slurm_time_limit_rounds_up_to_whole_minutes():
     assert slurm_time_limit(1) == "0-00:01:00"
     assert slurm_time_limit(61) == "0-00:02:00"
@@ -48,9 +45,9 @@ def test_trials_run_as_jobs_with_metrics_params_env_and_queueing(slurm_cluster, 
         for seq in range(3):
             platform.submit(_job(f"trl{seq}a", seq, trial_code, x=seq + 1, sleep=3))
         for seq in range(3):
-            exited = _exited(event_log, f"trl{seq}a")
+            exited = event_log.exited(f"trl{seq}a", 90)
             assert exited.status == "SUCCEEDED" and exited.exit_code == 0
-        waiting = [e for e in event_log.drain() if isinstance(e, TrialWaiting)]
+        waiting = event_log.of(kind=TrialWaiting)
         assert any("pending" in e.reason and "Resources" in e.reason for e in waiting), waiting
         # Submitted together with the same resources: one sbatch, one job array, a task per trial.
         job_ids = [event_log.of(f"trl{seq}a", TrialStarted)[0].handle["slurm_job_id"] for seq in range(3)]
@@ -85,11 +82,11 @@ def test_gpu_trial_gets_the_generic_resource_and_oversized_request_fails(slurm_c
         platform.submit(_job("gpu1a", 0, trial_code, gpus=1, x=1))
         platform.submit(_job("gpu2b", 1, trial_code, gpus=2, x=1))
         platform.submit(_job("gpu9c", 2, trial_code, gpus=9, x=1))
-        assert _exited(event_log, "gpu1a").status == "SUCCEEDED"
-        assert _exited(event_log, "gpu2b").status == "SUCCEEDED"
+        assert event_log.exited("gpu1a", 90).status == "SUCCEEDED"
+        assert event_log.exited("gpu2b", 90).status == "SUCCEEDED"
         assert "gpus=0\n" in platform.read_file("gpu1a", "stdout").decode()
         assert "gpus=0,1\n" in platform.read_file("gpu2b", "stdout").decode()
-        refused = _exited(event_log, "gpu9c")
+        refused = event_log.exited("gpu9c", 90)
         assert refused.status == "FAILED" and "sbatch refused" in refused.reason
     finally:
         platform.stop()
@@ -101,18 +98,18 @@ def test_failing_trial_and_cancellations(slurm_cluster, event_log, tmp_path, tri
     try:
         platform.submit(_job("fail1", 0, trial_code, x=1, exit=7))
         platform.submit(_job("kill1", 1, trial_code, x=1, sleep=120))
-        failed = _exited(event_log, "fail1")
+        failed = event_log.exited("fail1", 90)
         assert failed.status == "FAILED" and failed.exit_code == 7 and "exit code 7" in failed.reason
 
         started = event_log.wait_for(lambda e: isinstance(e, TrialStarted) and e.trial_job_id == "kill1")
         platform.kill("kill1", "USER_CANCELED")
-        assert _exited(event_log, "kill1").status == "USER_CANCELED"
+        assert event_log.exited("kill1", 90).status == "USER_CANCELED"
 
         # A job cancelled behind NNI's back (scancel by the user or an admin) is SYS_CANCELED with the reason.
         platform.submit(_job("scan1", 2, trial_code, x=1, sleep=120))
         started = event_log.wait_for(lambda e: isinstance(e, TrialStarted) and e.trial_job_id == "scan1")
         subprocess.run(["scancel", started.handle["slurm_job_id"]], check=True)
-        outside = _exited(event_log, "scan1")
+        outside = event_log.exited("scan1", 90)
         assert outside.status == "SYS_CANCELED" and "outside NNI" in outside.reason
     finally:
         platform.stop()
@@ -129,15 +126,13 @@ def test_reattach_after_restart_sees_the_rest_of_the_trial(slurm_cluster, event_
     first._stopping.set()
     first._wake.set()
 
-    from .conftest import EventLog
-
     second_log = EventLog()
     second = _platform(tmp_path, trial_code, "slurmresm")
     second.start(second_log)
     try:
         job.metrics_offset = first_metric.offset
         assert second.reattach(job, started.handle)
-        exited = _exited(second_log, "resm1")
+        exited = second_log.exited("resm1", 90)
         assert exited.status == "SUCCEEDED"
         metrics = second_log.of("resm1", TrialMetric)
         assert [m.record.type for m in metrics] == ["FINAL"]  # the intermediate one is not read twice
@@ -160,8 +155,6 @@ def test_queued_jobs_and_array_tasks_are_found_on_reattach(slurm_cluster, event_
     first._stopping.set()  # the manager dies; the held jobs stay queued
     first._wake.set()
 
-    from .conftest import EventLog
-
     second_log = EventLog()
     second = _platform(tmp_path, trial_code, exp_id)
     second.start(second_log)
@@ -172,7 +165,7 @@ def test_queued_jobs_and_array_tasks_are_found_on_reattach(slurm_cluster, event_
         assert len(set(found)) == count and (count == 1 or all("_" in j for j in found))
         subprocess.run(["scontrol", "release", found[0].split("_")[0]], check=True)
         for i, job in enumerate(jobs):
-            assert _exited(second_log, job.trial_job_id).status == "SUCCEEDED"
+            assert second_log.exited(job.trial_job_id, 90).status == "SUCCEEDED"
             final = [m for m in second_log.of(job.trial_job_id, TrialMetric) if m.record.type == "FINAL"]
             assert final[0].record.value["default"] == (i + 1) * 10  # each task ran its own trial
     finally:
@@ -186,11 +179,11 @@ def test_kill_before_submission_and_one_array_task(slurm_cluster, event_log, tmp
         for i in range(3):
             platform.submit(_job(f"kil{i}a", i, trial_code, x=1, sleep=60 if i == 1 else 0))
         platform.kill("kil2a", "USER_CANCELED")  # right after submit: maybe before sbatch ran
-        assert _exited(event_log, "kil2a").status == "USER_CANCELED"
+        assert event_log.exited("kil2a", 90).status == "USER_CANCELED"
         event_log.wait_for(lambda e: isinstance(e, TrialStarted) and e.trial_job_id == "kil1a")
         platform.kill("kil1a", "EARLY_STOPPED")
-        assert _exited(event_log, "kil1a").status == "EARLY_STOPPED"
-        assert _exited(event_log, "kil0a").status == "SUCCEEDED"  # its sibling task is untouched
+        assert event_log.exited("kil1a", 90).status == "EARLY_STOPPED"
+        assert event_log.exited("kil0a", 90).status == "SUCCEEDED"  # its sibling task is untouched
     finally:
         platform.stop()
 
@@ -202,7 +195,7 @@ def test_job_over_its_time_limit_is_a_failed_trial_with_slurms_reason(slurm_clus
     platform.start(event_log)
     try:
         platform.submit(_job("time1", 0, trial_code, x=1, sleep=600))
-        exited = _exited(event_log, "time1", timeout=240)
+        exited = event_log.exited("time1", timeout=240)
         assert exited.status == "FAILED" and "time limit" in exited.reason and "TIMEOUT" in exited.reason
     finally:
         platform.stop()
@@ -215,7 +208,7 @@ def test_stop_cancels_every_job(slurm_cluster, event_log, tmp_path, trial_code):
     platform.submit(_job("stop2", 1, trial_code, x=1, sleep=300))
     event_log.wait_for(lambda e: isinstance(e, TrialStarted) and e.trial_job_id == "stop1")
     platform.stop()
-    statuses = {e.trial_job_id: e.status for e in event_log.drain() if isinstance(e, TrialExited)}
+    statuses = {e.trial_job_id: e.status for e in event_log.events if isinstance(e, TrialExited)}
     assert statuses == {"stop1": "SYS_CANCELED", "stop2": "SYS_CANCELED"}
     out = subprocess.run(["squeue", "--me", "-h", "-t", "PENDING,RUNNING", "-o", "%j"], capture_output=True,
                          text=True, check=True).stdout

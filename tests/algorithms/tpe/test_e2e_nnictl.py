@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import re
-import socket
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from nni.storage import open_reader
+from nni.testing import Workspace
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 TRIAL = '''
 import math, os
@@ -43,42 +38,16 @@ SPACE = {
 }
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _run(tmp_path: Path, tuner: dict[str, Any], trials: int, concurrency: int, env_extra: dict[str, str] | None = None):
-    code = tmp_path / "code"
-    code.mkdir()
-    (code / "trial.py").write_text(TRIAL)
-    config = {
-        "searchSpace": SPACE,
-        "trialCommand": f"{sys.executable} trial.py",
-        "trialCodeDirectory": str(code),
-        "trialConcurrency": concurrency,
-        "maxTrialNumber": trials,
-        "tuner": tuner,
-        "trainingService": {"platform": "local"},
-    }
-    (tmp_path / "config.yml").write_text(yaml.safe_dump(config))
-    home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NNI_")}
-    env.update(NNI_EXPERIMENTS_HOME=str(home), PYTHONPATH=str(REPO), HOME=str(tmp_path), **(env_extra or {}))
-    result = subprocess.run(
-        [sys.executable, "-m", "nni.cli", "create", "--config", str(tmp_path / "config.yml"),
-         "--port", str(_port()), "--foreground"],
-        env=env, text=True, capture_output=True, timeout=280, stdin=subprocess.DEVNULL, cwd=code,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    match = re.search(r"Experiment (\w{8}) ", result.stdout)
-    assert match, result.stdout
-    with open_reader(home / match.group(1)) as reader:
+    project = Workspace(tmp_path, TRIAL, {"searchSpace": SPACE}, timeout=280,
+                        env={"PYTHONPATH": str(REPO), "HOME": str(tmp_path), **(env_extra or {})})
+    config = project.config(trialConcurrency=concurrency, maxTrialNumber=trials, tuner=tuner)
+    ended = project.foreground(config, cwd=project.code)
+    with open_reader(ended.folder) as reader:
         profile = reader.profile()
         trials_done = reader.trials()
     assert profile is not None and profile.status == "DONE", profile
-    return match.group(1), trials_done
+    return ended.experiment_id, trials_done
 
 
 @pytest.mark.slow

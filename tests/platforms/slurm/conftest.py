@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import queue
 import shutil
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from nni.testing import EventLog
 
 from ._cluster import SlurmCluster, slurm_available
 
@@ -28,45 +27,6 @@ def slurm_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlurmClu
     finally:
         cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
-
-
-class EventLog:
-    """A platform event sink that tests can wait on (no fixed sleeps)."""
-
-    def __init__(self) -> None:
-        self._queue: queue.Queue[Any] = queue.Queue()
-        self.events: list[Any] = []
-
-    def __call__(self, event: Any) -> None:
-        self._queue.put(event)
-
-    def wait_for(self, predicate: Callable[[Any], bool], timeout: float = 60) -> Any:
-        for event in self.events:
-            if predicate(event):
-                return event
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"no matching event within {timeout} s; got {self.events}")
-            try:
-                event = self._queue.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            self.events.append(event)
-            if predicate(event):
-                return event
-
-    def drain(self) -> list[Any]:
-        """Every event received so far, including those no wait_for has looked at yet."""
-        while True:
-            try:
-                self.events.append(self._queue.get_nowait())
-            except queue.Empty:
-                return self.events
-
-    def of(self, trial_id: str, kind: type) -> list[Any]:
-        return [e for e in self.drain() if isinstance(e, kind) and e.trial_job_id == trial_id]
 
 
 @pytest.fixture

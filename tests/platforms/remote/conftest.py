@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from nni.testing import free_port
+
+REPO = Path(__file__).resolve().parents[3]
 SSHD = "/usr/sbin/sshd"
 # one test user per test session (two sessions at once on one machine must not reset each other's password)
 TEST_USER = f"nnir{os.getpid()}"
@@ -38,12 +40,6 @@ def _skip_reason() -> str | None:
     except ImportError:
         return "asyncssh (a dependency of nni) is not installed (pip install -e .)"
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _children(pid: int) -> list[int]:
@@ -161,7 +157,7 @@ class SshWorld:
 
     def sshd(self, *, host: str = "127.0.0.1", port: int | None = None, netns: str | None = None,
              max_sessions: int = 50, sftp: bool = True) -> Sshd:
-        port = port or _free_port()
+        port = port or free_port()
         name = f"sshd-{len(self.started)}-{port}"
         config = self.root / f"{name}.conf"
         config.write_text("\n".join([

@@ -4,15 +4,13 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+
+from nni.testing import Workspace
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +21,7 @@ import nni
 params = nni.get_next_parameter()
 budget = params["TRIAL_BUDGET"]
 value = (params["x"] - 0.3) ** 2 + {"a": 0.0, "b": 0.2}[params["k"]] + 1.0 / budget
-with open(os.environ["MF_RECORDS"], "a") as f:
+with open(os.path.join(os.environ["E2E_SHARED"], "records.jsonl"), "a") as f:
     f.write(json.dumps({"trial": nni.get_trial_id(), "params": params, "value": value}) + "\n")
 nni.report_final_result(value)
 '''
@@ -31,38 +29,12 @@ nni.report_final_result(value)
 SPACE = {"x": {"_type": "uniform", "_value": [0, 1]}, "k": {"_type": "choice", "_value": ["a", "b"]}}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _run(tmp_path: Path, section: str, algorithm: dict[str, Any], concurrency: int) -> list[dict[str, Any]]:
-    code = tmp_path / "code"
-    code.mkdir()
-    (code / "trial.py").write_text(TRIAL)
-    records = tmp_path / "records.jsonl"
-    config = {
-        "experimentName": "multifidelity",
-        "searchSpace": SPACE,
-        "trialCommand": f"{sys.executable} trial.py",
-        "trialCodeDirectory": str(code),
-        "trialConcurrency": concurrency,
-        "maxTrialNumber": 100,
-        section: algorithm,
-        "trainingService": {"platform": "local"},
-    }
-    path = tmp_path / "config.yml"
-    path.write_text(yaml.safe_dump(config))
-    env = {"NNI_EXPERIMENTS_HOME": str(tmp_path / "home"), "MF_RECORDS": str(records), "PYTHONUNBUFFERED": "1",
-           "PATH": "/usr/local/bin:/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    result = subprocess.run(
-        [sys.executable, "-m", "nni.cli", "create", "--config", str(path), "--port", str(_free_port()), "--foreground"],
-        env=env, text=True, capture_output=True, timeout=300, stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
-    assert "ended: DONE" in result.stdout, result.stdout
-    return [json.loads(line) for line in records.read_text().splitlines()]
+    project = Workspace(tmp_path, TRIAL, {"experimentName": "multifidelity", "searchSpace": SPACE, "tuner": None},
+                        base_env={"PATH": "/usr/local/bin:/usr/bin:/bin"}, timeout=300,
+                        env={"PYTHONPATH": str(Path(__file__).resolve().parents[3])})
+    project.foreground(project.config(trialConcurrency=concurrency, maxTrialNumber=100, **{section: algorithm}))
+    return project.records("records.jsonl")
 
 
 def _plain(params: dict[str, Any]) -> str:

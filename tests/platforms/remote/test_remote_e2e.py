@@ -17,15 +17,15 @@ import pytest
 from nni.errors import NNIError
 from nni.platforms.base import TrialExited, TrialMetric, TrialStarted, TrialWaiting
 from nni.platforms.remote import MachineSpec, clean
-from nni.testing import pid_alive
+from nni.testing import EventLog, pid_alive
 
-from .remote_helpers import Events, job, make_code_dir, platform, root_machine, user_machine
+from .remote_helpers import job, make_code_dir, platform, root_machine, user_machine
 
 pytestmark = pytest.mark.ssh
 
 
-def _exited(events: Events, n: int):
-    return lambda items: sum(isinstance(e, TrialExited) for e in items) >= n
+def _exited(events: EventLog, n: int):
+    return lambda: len(events.of(kind=TrialExited)) >= n
 
 
 def _remote_path(plat, trial_id: str, name: str) -> Path:
@@ -34,7 +34,7 @@ def _remote_path(plat, trial_id: str, name: str) -> Path:
 
 
 def _handle(plat, trial_id: str) -> dict:
-    return next(e.handle for e in plat._test_events.of(TrialStarted, trial_id))
+    return next(e.handle for e in plat._test_events.of(trial_id, TrialStarted))
 
 
 def test_two_machines_key_and_password(ssh_world, machine_a, machine_b, tmp_path, caplog):
@@ -43,7 +43,7 @@ def test_two_machines_key_and_password(ssh_world, machine_a, machine_b, tmp_path
     a = root_machine(ssh_world, machine_a)
     b = user_machine(ssh_world, machine_b)
     plat = platform([a, b], code, tmp_path, max_trials_per_machine=2)
-    events = Events()
+    events = EventLog()
     plat._test_events = events
     plat.start(events)
     try:
@@ -51,8 +51,8 @@ def test_two_machines_key_and_password(ssh_world, machine_a, machine_b, tmp_path
         for i, tid in enumerate(ids):
             plat.submit(job(tid, i, steps=3, sleep=0.3, lr=0.1 * i))
         # while the first four run, stdout is readable over the same connection
-        events.wait(lambda items: any(isinstance(e, TrialMetric) for e in items), 30)
-        started = events.of(TrialMetric)[0].trial_job_id  # it printed before reporting
+        events.wait(lambda: events.of(kind=TrialMetric), 30, "a first metric")
+        started = events.of(kind=TrialMetric)[0].trial_job_id  # it printed before reporting
         assert b"hello from trial" in plat.read_file(started, "stdout")
         assert b"launching on" in plat.read_file(started, "trial.log")
         assert b"a warning" in plat.read_file(started, "stderr")
@@ -61,23 +61,23 @@ def test_two_machines_key_and_password(ssh_world, machine_a, machine_b, tmp_path
     finally:
         plat.stop()
 
-    waiting = events.of(TrialWaiting)
+    waiting = events.of(kind=TrialWaiting)
     full = [w for w in waiting if "full (2/2 trials)" in w.reason]
     assert full, f"six trials on two machines of two slots each: some must wait; got {waiting}"
-    machines_used = {e.handle["machine"] for e in events.of(TrialStarted)}
+    machines_used = {e.handle["machine"] for e in events.of(kind=TrialStarted)}
     assert machines_used == {a.key, b.key}
     for tid in ids:
-        exited = events.of(TrialExited, tid)
+        exited = events.of(tid, TrialExited)
         assert [e.status for e in exited] == ["SUCCEEDED"], exited
         assert exited[0].exit_code == 0
-        metrics = events.of(TrialMetric, tid)
+        metrics = events.of(tid, TrialMetric)
         assert [(m.record.type, m.record.sequence) for m in metrics] == [
             ("PERIODICAL", 0), ("PERIODICAL", 1), ("PERIODICAL", 2), ("FINAL", 0)]
         assert metrics[-1].record.value == {"default": 4.5, "other": 1}
         offsets = [m.offset for m in metrics]
         assert offsets == sorted(offsets) and len(set(offsets)) == 4
         # order: started, metrics, exited
-        kinds = [type(e).__name__ for e in events.items if getattr(e, "trial_job_id", None) == tid
+        kinds = [type(e).__name__ for e in events.events if getattr(e, "trial_job_id", None) == tid
                  and not isinstance(e, TrialWaiting)]
         assert kinds[0] == "TrialStarted" and kinds[-1] == "TrialExited"
     # logs, parameters and metrics were copied back into the local experiment folder before each exit
@@ -106,12 +106,12 @@ def test_two_machines_key_and_password(ssh_world, machine_a, machine_b, tmp_path
     # one connection per machine, reused for everything
     assert [m["connections"] for m in plat.machine_status()] == [1, 1]
     # .nniignore honoured on the remote copy (machine A's folder is readable here)
-    handle_a = next(e.handle for e in events.of(TrialStarted) if e.handle["machine"] == a.key)
+    handle_a = next(e.handle for e in events.of(kind=TrialStarted) if e.handle["machine"] == a.key)
     remote_code = Path(handle_a["code_dir"])
     files = sorted(str(p.relative_to(remote_code)) for p in remote_code.rglob("*") if p.is_file())
     assert files == [".nni_code_digest", ".nniignore", "keep.ckpt", "sub/top_only.txt", "trial.py"]
     # secrets never in logs, events or handles
-    everything = caplog.text + repr(events.items) + repr(plat.machine_status()) + repr(b)
+    everything = caplog.text + repr(events.events) + repr(plat.machine_status()) + repr(b)
     assert ssh_world.password not in everything
     assert "password" not in repr(b).lower() or ssh_world.password not in repr(b)
 
@@ -121,14 +121,14 @@ def test_passphrase_key_failure_exit_and_kill(ssh_world, machine_a, tmp_path):
     a = MachineSpec(host=machine_a.host, port=machine_a.port, user="root", ssh_key_file=str(ssh_world.pass_key),
                     passphrase=ssh_world.passphrase, python_path=str(ssh_world.root_python))
     plat = platform([a], code, tmp_path)
-    events = Events()
+    events = EventLog()
     plat._test_events = events
     plat.start(events)
     try:
         plat.submit(job("fail1", 0, steps=1, exit=3))
         plat.submit(job("kill1", 1, steps=1000, sleep=0.1, child=1))
         plat.submit(job("badcmd", 2, command="definitely-not-a-command-xyz"))
-        events.wait(lambda items: len(events.of(TrialMetric, "kill1")) >= 2, 30)
+        events.wait(lambda: len(events.of("kill1", TrialMetric)) >= 2, 30)
         child_pid = int(_remote_path(plat, "kill1", "child.pid").read_text())
         trial_pid = _handle(plat, "kill1")["pid"]
         assert pid_alive(child_pid) and pid_alive(trial_pid)
@@ -138,35 +138,35 @@ def test_passphrase_key_failure_exit_and_kill(ssh_world, machine_a, tmp_path):
         assert not pid_alive(child_pid) and not pid_alive(trial_pid)
     finally:
         plat.stop()
-    assert [(e.status, e.exit_code) for e in events.of(TrialExited, "fail1")] == [("FAILED", 3)]
-    assert len(events.of(TrialMetric, "fail1")) == 2  # its records still arrived
-    assert [e.status for e in events.of(TrialExited, "kill1")] == ["EARLY_STOPPED"]
-    bad = events.of(TrialExited, "badcmd")
+    assert [(e.status, e.exit_code) for e in events.of("fail1", TrialExited)] == [("FAILED", 3)]
+    assert len(events.of("fail1", TrialMetric)) == 2  # its records still arrived
+    assert [e.status for e in events.of("kill1", TrialExited)] == ["EARLY_STOPPED"]
+    bad = events.of("badcmd", TrialExited)
     assert [(e.status, e.exit_code) for e in bad] == [("FAILED", 127)]
 
 
 def test_max_duration_and_stop_leave_nothing_behind(ssh_world, machine_a, machine_b, tmp_path):
     code = make_code_dir(tmp_path)
     plat = platform([root_machine(ssh_world, machine_a), user_machine(ssh_world, machine_b)], code, tmp_path)
-    events = Events()
+    events = EventLog()
     plat._test_events = events
     plat.start(events)
     try:
         plat.submit(job("slow1", 0, steps=1000, sleep=0.1, max_duration=1.5))
         plat.submit(job("long1", 1, steps=1000, sleep=0.1, child=1))
         plat.submit(job("long2", 2, steps=1000, sleep=0.1))
-        events.wait(lambda items: len(events.of(TrialStarted)) == 3, 30)
-        events.wait(lambda items: bool(events.of(TrialExited, "slow1")), 20)
-        assert events.of(TrialExited, "slow1")[0].status == "SYS_CANCELED"
-        events.wait(lambda items: len(events.of(TrialMetric, "long1")) >= 1, 30)
+        events.wait(lambda: len(events.of(kind=TrialStarted)) == 3, 30)
+        events.wait(lambda: bool(events.of("slow1", TrialExited)), 20)
+        assert events.of("slow1", TrialExited)[0].status == "SYS_CANCELED"
+        events.wait(lambda: len(events.of("long1", TrialMetric)) >= 1, 30)
         pids = [_handle(plat, t)["pid"] for t in ("long1", "long2")]
         assert all(pid_alive(p) for p in pids)
     finally:
         t0 = time.monotonic()
         plat.stop()
         stop_s = time.monotonic() - t0
-    assert [e.status for e in events.of(TrialExited, "long1")] == ["USER_CANCELED"]
-    assert [e.status for e in events.of(TrialExited, "long2")] == ["USER_CANCELED"]
+    assert [e.status for e in events.of("long1", TrialExited)] == ["USER_CANCELED"]
+    assert [e.status for e in events.of("long2", TrialExited)] == ["USER_CANCELED"]
     assert not any(pid_alive(p) for p in pids)
     assert stop_s < 10
     # stopped: the local copies of the logs still answer
@@ -191,31 +191,31 @@ def test_gpu_scheduling_with_discovered_gpus(ssh_world, machine_a, tmp_path):
     a = MachineSpec(host=machine_a.host, port=machine_a.port, user="root", ssh_key_file=str(ssh_world.root_key),
                     python_path=f"{ssh_world.root_python}:{fake}", gpu_indices=(0, 1, 2))
     plat = platform([a], code, tmp_path, gpu_recheck_interval=0.3)
-    events = Events()
+    events = EventLog()
     plat._test_events = events
     plat.start(events)
     try:
         plat.submit(job("toomany", 9, gpu_number=4))
-        events.wait(lambda items: bool(events.of(TrialExited, "toomany")), 30)
+        events.wait(lambda: bool(events.of("toomany", TrialExited)), 30)
         for i in range(3):
             plat.submit(job(f"gpu{i}", i, gpu_number=1, steps=3, sleep=1.0))
-        events.wait(lambda items: any("0 of 3 GPUs free" in w.reason for w in events.of(TrialWaiting, "gpu2")), 30)
-        assert not events.of(TrialStarted, "gpu2")
+        events.wait(lambda: any("0 of 3 GPUs free" in w.reason for w in events.of("gpu2", TrialWaiting)), 30)
+        assert not events.of("gpu2", TrialStarted)
         apps.write_text("")  # GPU 2 is free now: the waiting trial gets it without waiting for the others
-        events.wait(lambda items: bool(events.of(TrialStarted, "gpu2")), 30)
-        assert not [e for e in events.of(TrialExited) if e.trial_job_id.startswith("gpu")]
+        events.wait(lambda: bool(events.of("gpu2", TrialStarted)), 30)
+        assert not [e for e in events.of(kind=TrialExited) if e.trial_job_id.startswith("gpu")]
         events.wait(_exited(events, 4), 60)
     finally:
         plat.stop()
-    toomany = events.of(TrialExited, "toomany")[0]
+    toomany = events.of("toomany", TrialExited)[0]
     assert toomany.status == "FAILED" and "needs 4 GPUs" in toomany.reason
     devices = {}
     for i in range(3):
         tid = f"gpu{i}"
-        assert events.of(TrialExited, tid)[0].status == "SUCCEEDED"
+        assert events.of(tid, TrialExited)[0].status == "SUCCEEDED"
         env = json.loads(_remote_path(plat, tid, "env.json").read_text())
         devices[tid] = env["CUDA_VISIBLE_DEVICES"]
-        assert events.of(TrialStarted, tid)[0].handle["gpus"] == [int(devices[tid])]
+        assert events.of(tid, TrialStarted)[0].handle["gpus"] == [int(devices[tid])]
     # GPU 2 was skipped while another process used it (useActiveGpu false), then taken once free
     assert devices == {"gpu0": "0", "gpu1": "1", "gpu2": "2"}
 
@@ -229,14 +229,14 @@ def test_many_trials_on_a_machine_allowing_two_sessions(ssh_world, tmp_path, sft
     try:
         code = make_code_dir(tmp_path)
         plat = platform([root_machine(ssh_world, server)], code, tmp_path)
-        events = Events()
+        events = EventLog()
         plat._test_events = events
         plat.start(events)
         try:
             ids = [f"m{i:04d}" for i in range(16)]
             for i, tid in enumerate(ids):
                 plat.submit(job(tid, i, steps=3, sleep=0.2))
-            events.wait(lambda items: len(events.of(TrialStarted)) == 16, 60)
+            events.wait(lambda: len(events.of(kind=TrialStarted)) == 16, 60)
             with ThreadPoolExecutor(8) as pool:  # many readers at once (web UI, nnictl) while they all run
                 # (without SFTP each read is a shell command, slow under root's pyenv .bashrc: read fewer)
                 logs = list(pool.map(lambda tid: plat.read_file(tid, "parameter.cfg"), ids if sftp else ids[:4]))
@@ -248,8 +248,8 @@ def test_many_trials_on_a_machine_allowing_two_sessions(ssh_world, tmp_path, sft
         server.stop()
         ssh_world.started.remove(server)
     assert all(json.loads(text)["parameters"]["steps"] == 3 for text in logs)
-    assert {e.status for e in events.of(TrialExited)} == {"SUCCEEDED"}
-    assert all(len(events.of(TrialMetric, tid)) == 4 for tid in ids)
+    assert {e.status for e in events.of(kind=TrialExited)} == {"SUCCEEDED"}
+    assert all(len(events.of(tid, TrialMetric)) == 4 for tid in ids)
     assert status["connections"] == 1
 
 
@@ -284,7 +284,7 @@ def test_same_trial_run_again_starts_clean(ssh_world, machine_a, tmp_path):
     """The manager runs a trial again under its id (reattach found it gone): a fresh run, fresh records."""
     code = make_code_dir(tmp_path)
     plat = platform([root_machine(ssh_world, machine_a)], code, tmp_path)
-    events = Events()
+    events = EventLog()
     plat._test_events = events
     plat.start(events)
     try:
@@ -295,8 +295,8 @@ def test_same_trial_run_again_starts_clean(ssh_world, machine_a, tmp_path):
         assert b"exit code 0" in plat.read_file("twice", "trial.log")
     finally:
         plat.stop()
-    assert [e.status for e in events.of(TrialExited, "twice")] == ["SUCCEEDED", "SUCCEEDED"]
-    keys = [(m.record.type, m.record.sequence) for m in events.of(TrialMetric, "twice")]
+    assert [e.status for e in events.of("twice", TrialExited)] == ["SUCCEEDED", "SUCCEEDED"]
+    keys = [(m.record.type, m.record.sequence) for m in events.of("twice", TrialMetric)]
     assert keys == [("PERIODICAL", 0), ("PERIODICAL", 1), ("FINAL", 0),
                     ("PERIODICAL", 0), ("PERIODICAL", 1), ("PERIODICAL", 2), ("FINAL", 0)]
     local = tmp_path / "exp" / "trials" / "twice"

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import re
 import shutil
-import socket
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,47 +11,18 @@ import pytest
 import yaml
 
 from nni.storage import open_reader
+from nni.testing import Nnictl
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 EXAMPLE = REPO / "examples" / "annotation_sklearn"
 CUSTOM = Path(__file__).parent / "custom"
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _create(tmp_path: Path, config: dict[str, Any], code: Path) -> Path:
     config_file = tmp_path / "config.yml"
     config_file.write_text(yaml.safe_dump(config))
-    home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NNI_")}
-    env.update(NNI_EXPERIMENTS_HOME=str(home), PYTHONPATH=str(REPO))
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nni.cli",
-            "create",
-            "--config",
-            str(config_file),
-            "--port",
-            str(_port()),
-            "--foreground",
-        ],
-        env=env,
-        text=True,
-        capture_output=True,
-        timeout=500,
-        stdin=subprocess.DEVNULL,
-        cwd=code,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    match = re.search(r"Experiment (\w{8}) ", result.stdout)
-    assert match, result.stdout
-    return home / match.group(1)
+    nnictl = Nnictl(tmp_path / "home", env={"PYTHONPATH": str(REPO)}, timeout=500)
+    return nnictl.foreground(config_file, cwd=code).folder
 
 
 def _check_early_stopped(folder: Path, epochs: int) -> list[str]:

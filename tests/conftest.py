@@ -1,0 +1,19 @@
+"""Suite-wide: every test that needs a real sshd, a real Slurm or Chromium (its fixture says so) is marked
+``slow`` and with its kind, so ``pytest -m "not slow"`` runs only the fast tests. Helpers shared by the
+tests live in ``nni.testing`` (``free_port``, ``wait_until``, ``EventLog``, ``Nnictl``, ...)."""
+
+from __future__ import annotations
+
+import pytest
+
+# fixture -> the marker of what it starts
+_STARTS = {"ssh_world": "ssh", "slurm_cluster": "slurm", "browser": "browser"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture, marker in _STARTS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)
+                item.add_marker("slow")
