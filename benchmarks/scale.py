@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -30,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from nni.testing import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 EXP_ID = "scale001"
@@ -81,10 +82,6 @@ def build(folder: Path, trials: int, intermediates: int) -> float:
     return time.perf_counter() - start
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _rss_mib(pid: int) -> float:
@@ -144,7 +141,7 @@ def main() -> None:
 
     home = Path(tempfile.mkdtemp(prefix="nni-scale-home-"))
     env = {**os.environ, "NNI_EXPERIMENTS_HOME": str(home), "PYTHONPATH": str(ROOT)}
-    port = _free_port()
+    port = free_port()
 
     def nnictl(*cmd: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "nni.cli", *cmd], env=env, capture_output=True, text=True,

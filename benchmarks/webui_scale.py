@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from nni.testing import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -79,10 +81,6 @@ def serve(folder: str, port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
@@ -160,7 +158,7 @@ def main() -> None:
     built = build(args.folder, args.trials, args.intermediates)
     print(f"store: {args.folder} ({args.trials} trials x {args.intermediates} intermediate results"
           + (f", built in {built:.0f}s" if built else ", reused") + ")")
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.Popen([sys.executable, __file__, "--serve", str(args.folder), str(port)], env=env)
     rows: list[dict[str, float]] = []

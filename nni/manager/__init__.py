@@ -10,7 +10,7 @@ Use::
     manager.control.send(UpdateConcurrency(4)).result()
     manager.request_stop()
 
-Parts (each takes the others it uses explicitly; ``tests/manager/test_structure.py`` keeps them acyclic):
+Parts (each takes the others it uses explicitly; ``tests/test_structure.py`` keeps them acyclic):
 ``_state`` (ManagerState: trials followed and queued, counters, limits, flags), ``_policy`` (scheduling,
 budget and deadline decisions from the state), ``_journal`` (AlgorithmJournal: writes the tuner calls to
 the store and replays them on resume), ``_trials`` (create, submit, kill), ``_commands`` (the command
