@@ -10,7 +10,15 @@ from nni.testing._nnictl import Ended, Nnictl, Workspace
 from nni.testing._process import pid_alive
 from nni.testing._spans import max_overlap
 from nni.testing._store import T0, experiment_config, store_with_trials
-from nni.testing.tuner_conformance import TunerConformance
-
 __all__ = ["T0", "Ended", "EventLog", "Nnictl", "TunerConformance", "Workspace", "experiment_config", "free_port",
            "max_overlap", "pid_alive", "port_free", "store_with_trials", "wait_until"]
+
+
+def __getattr__(name: str) -> object:
+    # The conformance suite needs pytest: imported only when asked for, so benchmarks and scripts can use
+    # the helpers above without it.
+    if name == "TunerConformance":
+        from nni.testing.tuner_conformance import TunerConformance
+
+        return TunerConformance
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
