@@ -10,6 +10,7 @@ from nni.testing._nnictl import Ended, Nnictl, Workspace
 from nni.testing._process import pid_alive
 from nni.testing._spans import max_overlap
 from nni.testing._store import T0, experiment_config, store_with_trials
+
 __all__ = ["T0", "Ended", "EventLog", "Nnictl", "TunerConformance", "Workspace", "experiment_config", "free_port",
            "max_overlap", "pid_alive", "port_free", "store_with_trials", "wait_until"]
 
