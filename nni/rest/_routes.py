@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 import nni
+from nni.analysis.objectives import ParetoCache
 from nni.errors import NNIError, RequestError
 from nni.manager.commands import (
     AddCustomizedTrial,
@@ -28,6 +29,7 @@ from nni.status import TrialStatus
 from nni.storage import StoreReader, TrialRecord
 
 from ._cache import TrialJobsCache
+from ._pareto import PARETO_RESPONSES, pareto_or_404
 from ._shapes import metric_fragment, metrics_json, profile_json, trial_dir, trial_json
 from ._updates import command_for_update
 
@@ -60,6 +62,7 @@ class AppContext:
     control: ManagerControl | None
     experiments: ExperimentLookup | None = None
     trial_jobs: TrialJobsCache = field(init=False)
+    pareto: ParetoCache = field(init=False, default_factory=ParetoCache)
 
     def __post_init__(self) -> None:
         self.trial_jobs = TrialJobsCache(self.reader, self.experiment_dir)
@@ -223,6 +226,24 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
                 response_model=list[dict[str, Any]])
     def export_data(request: Request) -> Any:
         return _json(_ctx(request).trial_jobs.export_json())
+
+    @router.get("/pareto-front", summary="Pareto set of an experiment with several objectives",
+                responses=PARETO_RESPONSES, response_model=None)
+    def pareto_front(
+        request: Request,
+        all: Annotated[bool, Query(description="every trial with a final result, not only the Pareto set")] = False,  # noqa: A002
+        reference: Annotated[str | None, Query(description="hypervolume reference point, one number per objective "
+                                                           "in its own units, e.g. 0.5,120 (default: see referenceRule)")] = None,
+    ) -> Any:
+        """The trials no feasible trial dominates (config ``objectives``, ``constraints``), each with its
+        objective vector, constraint values, feasibility and violation; the hypervolume of the set against a
+        reference point, and its history against the trials' sequence ids."""
+        ctx = _ctx(request)
+        revision, records = ctx.trial_jobs.records()
+        profile = ctx.reader.profile()
+        front = pareto_or_404(ctx.pareto, revision, profile.config if profile else None, lambda: records,
+                              ctx.experiment_id(), reference=reference)
+        return _json(json.dumps(front.as_json(every_trial=all)))
 
     @router.get("/experiments-info", summary="Every experiment of this machine's registry")
     def experiments_info(request: Request) -> list[dict[str, Any]]:

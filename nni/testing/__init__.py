@@ -2,16 +2,17 @@
 ports and polling (``free_port``, ``port_free``, ``wait_until``), a platform event sink (``EventLog``), the
 real ``nnictl`` over a private experiments home (``Nnictl``; ``Workspace`` adds a trial script and configs)
 ``max_overlap`` of time spans, ``experiment_config`` and ``store_with_trials`` (a store with a known
-history)."""
+history), ``expected_pareto_set`` (a Pareto set by plain loops, to check the readers' against)."""
 
 from nni.testing._events import EventLog
 from nni.testing._net import free_port, port_free, wait_until
 from nni.testing._nnictl import Ended, Nnictl, Workspace
+from nni.testing._pareto import expected_pareto_set
 from nni.testing._process import pid_alive
 from nni.testing._spans import max_overlap
 from nni.testing._store import T0, experiment_config, store_with_trials
 
-__all__ = ["T0", "Ended", "EventLog", "Nnictl", "TunerConformance", "Workspace", "experiment_config", "free_port",
+__all__ = ["T0", "Ended", "EventLog", "Nnictl", "TunerConformance", "Workspace", "expected_pareto_set", "experiment_config", "free_port",
            "max_overlap", "pid_alive", "port_free", "store_with_trials", "wait_until"]
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from nni.analysis.objectives import REFERENCE_RULE, ObjectiveSpec, ParetoCache, pareto_front
+from nni.testing import expected_pareto_set
 
 CONFIG = {
     "objectives": [{"name": "accuracy", "mode": "maximize"}, {"name": "latency_ms", "mode": "minimize"}],
@@ -19,22 +20,6 @@ CONFIG = {
 
 def _trial(seq: int, result: object, status: str = "SUCCEEDED") -> SimpleNamespace:
     return SimpleNamespace(trial_job_id=f"t{seq:04d}", sequence_id=seq, status=status, final_metric=result)
-
-
-def _brute_front(points: dict[str, tuple[float, ...]], maximize: list[bool]) -> set[str]:
-    """Trials no other is at least as good as in every objective and better in one (plain loops)."""
-    def better_or_equal(a: float, b: float, up: bool) -> bool:
-        return a >= b if up else a <= b
-
-    front = set()
-    for tid, p in points.items():
-        dominated = any(
-            all(better_or_equal(q[j], p[j], maximize[j]) for j in range(len(p))) and q != p
-            for other, q in points.items() if other != tid
-        )
-        if not dominated:
-            front.add(tid)
-    return front
 
 
 def test_no_objectives_is_no_spec() -> None:
@@ -95,7 +80,9 @@ def test_front_and_hypervolume_history_match_brute_force(k: int) -> None:
     front = pareto_front(spec, trials, history_points=50)
     feasible = {f"t{i:04d}": tuple(values[i]) for i in range(300) if 0.1 <= cons[i] <= 0.9}
     assert {p.trial_job_id for p in front.points if p.feasible} == set(feasible)
-    assert {p.trial_job_id for p in front.pareto_set} == _brute_front(feasible, spec.maximize)
+    results = {t.trial_job_id: t.final_metric for t in trials}
+    assert {p.trial_job_id for p in front.pareto_set} == expected_pareto_set(results, {
+        "objectives": spec.as_json()["objectives"], "constraints": [{"name": "c", "min": 0.1, "max": 0.9}]})
     # history: at most 50 points, non-decreasing, ending with the whole experiment's hypervolume
     volumes = [v for _, v in front.history]
     last_feasible = max(int(t[1:]) for t in feasible)
