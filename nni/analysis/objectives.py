@@ -39,6 +39,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from nni.errors import RequestError
+
 from .pareto import constraint_violation, hypervolume, non_dominated, to_minimized
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "ParetoCache",
     "ResultLike",
     "pareto_front",
+    "require_objectives",
     "REFERENCE_RULE",
 ]
 
@@ -136,6 +139,21 @@ class ObjectiveSpec:
         return {"objectives": [{"name": o.name, "mode": o.mode} for o in self.objectives],
                 "constraints": [c.as_json() for c in self.constraints]}
 
+    def parse_reference(self, text: str | None) -> list[float] | None:
+        """``"0.5,120"`` as a reference point, one number per objective (None when not given); anything
+        else raises ``RequestError`` (400) saying what is expected."""
+        if text is None or not text.strip():
+            return None
+        try:
+            values = [float(v) for v in text.split(",")]
+        except ValueError:
+            values = []
+        if len(values) != len(self.objectives) or not all(math.isfinite(v) for v in values):
+            raise RequestError(
+                f"reference={text!r}: expected {len(self.objectives)} finite numbers separated by commas, one per "
+                f"objective ({', '.join(self.names)}), in the objectives' own units")
+        return values
+
     def read(self, final_metric: Any) -> tuple[list[float | None], dict[str, float | None], str | None]:
         """``(objective values, constraint values, problem)`` of a final result; a value that is missing or
         not finite is None and ``problem`` says which (None when every objective is there)."""
@@ -152,6 +170,17 @@ class ObjectiveSpec:
             if bad:
                 problem = "objective " + ", ".join(bad) + " (a finite number is expected)"
         return values, constraints, problem
+
+
+def require_objectives(config: Mapping[str, Any] | None, experiment_id: str) -> ObjectiveSpec:
+    """The config's spec; ``RequestError`` (404) naming the experiment when it declares no objectives."""
+    spec = ObjectiveSpec.from_config(config)
+    if spec is None:
+        raise RequestError(
+            f"experiment {experiment_id} declares no objectives, so it has no Pareto front: its trials report one "
+            "number (the trials table, `nnictl trial ls` or GET trial-jobs list them); declare `objectives:` in the "
+            "config to tune several", 404)
+    return spec
 
 
 class ResultLike(Protocol):
@@ -320,8 +349,9 @@ def pareto_front(spec: ObjectiveSpec, trials: Iterable[ResultLike], *, reference
 class ParetoCache:
     """One experiment's :class:`ParetoFront`, recomputed only when its trials or its config changed.
 
-    ``get(revision, config, trials)``: ``revision`` is any number that changes when a trial does (the
-    store's, or the web UI table's); ``trials`` is called only when a new analysis is needed; ``history``:
+    ``get(revision, spec, trials)``: ``revision`` is any number that changes when a trial does (the
+    store's, or the web UI table's); ``spec`` is the experiment's :class:`ObjectiveSpec` (or its config: the
+    spec is read from it; None for no objectives); ``trials`` is called only when a new analysis is needed; ``history``:
     whether the hypervolume history is needed (an analysis with it also answers those without). Thread-safe."""
 
     def __init__(self) -> None:
@@ -330,9 +360,11 @@ class ParetoCache:
         self._with_history = False
         self._lock = threading.Lock()
 
-    def get(self, revision: int, config: Mapping[str, Any] | None, trials: Callable[[], Iterable[ResultLike]], *,
-            history: bool = True, reference: Sequence[float] | None = None) -> ParetoFront | None:
-        spec = ObjectiveSpec.from_config(config)
+    def get(self, revision: int, spec: ObjectiveSpec | Mapping[str, Any] | None,
+            trials: Callable[[], Iterable[ResultLike]], *, history: bool = True,
+            reference: Sequence[float] | None = None) -> ParetoFront | None:
+        if not isinstance(spec, ObjectiveSpec):
+            spec = ObjectiveSpec.from_config(spec)
         if spec is None:
             return None
         if reference is not None:  # a caller's own reference point is not kept (it would evict the default)
@@ -341,6 +373,8 @@ class ParetoCache:
         with self._lock:
             if self._key == key and self._value is not None and (self._with_history or not history):
                 return self._value
-            value = pareto_front(spec, trials(), history_points=_HISTORY_POINTS if history else 0)
+        # computed outside the lock: ``trials`` may take the caller's own locks (no lock-order cycle)
+        value = pareto_front(spec, trials(), history_points=_HISTORY_POINTS if history else 0)
+        with self._lock:
             self._key, self._value, self._with_history = key, value, history
-            return value
+        return value

@@ -7,15 +7,11 @@ directly (thousands of trials skip per-item validation).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from nni.analysis.objectives import ParetoCache, ParetoFront, ResultLike
-from nni.errors import RequestError
-
-__all__ = ["PARETO_RESPONSES", "parse_reference", "pareto_or_404"]
+__all__ = ["PARETO_RESPONSES"]
 
 
 class ObjectiveModel(BaseModel):
@@ -73,33 +69,3 @@ PARETO_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorModel, "description": "a reference point that is not one number per objective"},
     404: {"model": ErrorModel, "description": "the experiment declares no objectives (single objective)"},
 }
-
-
-def parse_reference(text: str | None, names: Sequence[str]) -> list[float] | None:
-    """``"0.5,120"`` as a reference point, one number per objective (None when not given)."""
-    if text is None or not text.strip():
-        return None
-    try:
-        values = [float(v) for v in text.split(",")]
-    except ValueError:
-        values = []
-    if len(values) != len(names) or not all(v == v and abs(v) != float("inf") for v in values):
-        raise RequestError(f"reference={text!r}: expected {len(names)} finite numbers separated by commas, one per "
-                           f"objective ({', '.join(names)}), in the objectives' own units")
-    return values
-
-
-def pareto_or_404(cache: ParetoCache, revision: int, config: Mapping[str, Any] | None,
-                  trials: Callable[[], Iterable[ResultLike]], experiment_id: str, *, history: bool = True,
-                  reference: str | None = None) -> ParetoFront:
-    """The experiment's analysis; 404 naming the experiment when it has a single objective."""
-    from nni.analysis.objectives import ObjectiveSpec
-
-    spec = ObjectiveSpec.from_config(config)
-    if spec is None:
-        raise RequestError(
-            f"experiment {experiment_id} declares no objectives, so it has no Pareto front: its trials report one "
-            "number (GET trial-jobs or export-data lists them); declare `objectives:` in the config for several", 404)
-    front = cache.get(revision, config, trials, history=history, reference=parse_reference(reference, spec.names))
-    assert front is not None
-    return front

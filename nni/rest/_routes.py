@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 import nni
-from nni.analysis.objectives import ParetoCache
+from nni.analysis.objectives import ParetoCache, require_objectives
 from nni.errors import NNIError, RequestError
 from nni.manager.commands import (
     AddCustomizedTrial,
@@ -29,7 +29,7 @@ from nni.status import TrialStatus
 from nni.storage import StoreReader, TrialRecord
 
 from ._cache import TrialJobsCache
-from ._pareto import PARETO_RESPONSES, pareto_or_404
+from ._pareto import PARETO_RESPONSES
 from ._shapes import metric_fragment, metrics_json, profile_json, trial_dir, trial_json
 from ._updates import command_for_update
 
@@ -241,8 +241,8 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
         ctx = _ctx(request)
         revision, records = ctx.trial_jobs.records()
         profile = ctx.reader.profile()
-        front = pareto_or_404(ctx.pareto, revision, profile.config if profile else None, lambda: records,
-                              ctx.experiment_id(), reference=reference)
+        spec = require_objectives(profile.config if profile else None, ctx.experiment_id())
+        front = ctx.pareto.get(revision, spec, lambda: records, reference=spec.parse_reference(reference))
         return _json(json.dumps(front.as_json(every_trial=all)))
 
     @router.get("/experiments-info", summary="Every experiment of this machine's registry")
