@@ -239,6 +239,11 @@ class ParetoFront:
         return {"results": len(self.points), "valid": valid, "feasible": feasible, "infeasible": valid - feasible,
                 "invalid": len(self.points) - valid, "pareto": sum(p.pareto for p in self.points)}
 
+    def labels(self) -> dict[str, str]:
+        """Each trial's place: ``pareto``, ``dominated`` (feasible), ``infeasible`` or ``invalid``."""
+        return {p.trial_job_id: "pareto" if p.pareto else "dominated" if p.feasible else
+                "infeasible" if p.valid else "invalid" for p in self.points}
+
     def point(self, trial_job_id: str) -> ParetoPoint | None:
         if not self._by_id:
             self._by_id.update((p.trial_job_id, p) for p in self.points)

@@ -13,7 +13,7 @@ from typing import Any
 from nni.errors import NNIError
 from nni.status import ExperimentStatus, TrialStatus
 
-from ._data import TrialJob, TrialMetricData, TrialResult
+from ._data import ParetoTrial, TrialJob, TrialMetricData, TrialResult
 
 __all__ = ["Experiment", "RunMode"]
 
@@ -156,6 +156,24 @@ class Experiment:
 
     def export_data(self) -> list[TrialResult]:
         return [TrialResult(r["parameter"], r["value"], r["trialJobId"]) for r in self._rest().export_data()]
+
+    def pareto_front(self, every_trial: bool = False, reference: list[float] | None = None) -> list[ParetoTrial]:
+        """The Pareto set of an experiment with several objectives (config ``objectives``), best first by the
+        first objective: the feasible trials no other feasible trial dominates. ``every_trial``: every trial
+        with a final result instead, each marked ``pareto``/``feasible``. For the hypervolume, its reference
+        point and history, read ``get_pareto_report()`` (GET /pareto-front). Works for a running experiment
+        and for a stopped one opened with ``view()``; one objective raises ``NNIError``."""
+        report = self.get_pareto_report(every_trial=every_trial, reference=reference)
+        names = [o["name"] for o in report["objectives"]]
+        return [ParetoTrial.from_rest(t, names) for t in report["trials"]]
+
+    def get_pareto_report(self, every_trial: bool = False, reference: list[float] | None = None) -> dict[str, Any]:
+        """GET /pareto-front as a dict: objectives, constraints, reference point, hypervolume and its
+        history, counts, the Pareto set's ids and its trials (every trial with ``every_trial``)."""
+        params: dict[str, Any] = {"all": "true"} if every_trial else {}
+        if reference is not None:
+            params["reference"] = ",".join(str(float(v)) for v in reference)
+        return self._rest().get("/pareto-front", **params)
 
     # -- changing -------------------------------------------------------------------------------------
     def update_trial_concurrency(self, value: int) -> None:

@@ -76,8 +76,7 @@ class WebuiState:
         front = self.pareto(history=False, refresh=False)
         if front is None:
             return {}
-        return {p.trial_job_id: "pareto" if p.pareto else ("dominated" if p.feasible else (
-            "infeasible" if p.valid else "invalid")) for p in front.points}
+        return front.labels()
 
     @property
     def read_only(self) -> bool:
