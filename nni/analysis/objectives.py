@@ -23,7 +23,8 @@ hypervolume is comparable only against the same reference: every figure of one a
 included) uses the same one, and callers may pass a fixed ``reference`` to compare experiments.
 
 The history is the hypervolume of the Pareto set of the trials up to each sequence id (trials in sequence
-order), at most ``history_points`` points (evenly spaced beyond that, the last trial always included);
+order), at most ``history_points`` points (200 for two objectives, 60 for more; evenly spaced beyond
+that, the last trial always included);
 ``history_points=0`` skips it (one point: the whole experiment). Fronts are merged chunk by chunk, so the
 Pareto set of 10,000 trials takes some tens of milliseconds; the history costs one hypervolume per change
 of the front (a few hundred milliseconds for 3 objectives and 10,000 trials): ask for it only to draw it.
@@ -59,7 +60,8 @@ __all__ = [
 REFERENCE_RULE = ("per objective: the worst feasible value plus 10% of the feasible range "
                   "(10% of its magnitude, at least 0.1, when the range is zero)")
 _REFERENCE_MARGIN = 0.1
-_HISTORY_POINTS = 200
+_HISTORY_POINTS = 200  # two objectives; each point costs a hypervolume, far dearer with three or more:
+_HISTORY_POINTS_3D = 60
 _MERGE_CHUNK = 64
 
 
@@ -192,7 +194,7 @@ class ResultLike(Protocol):
     final_metric: Any
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ParetoPoint:
     """One trial with a final result, as the analysis sees it."""
 
@@ -301,10 +303,13 @@ def _merged_front(sequence: np.ndarray, minimized: np.ndarray, reference: np.nda
 
 
 def pareto_front(spec: ObjectiveSpec, trials: Iterable[ResultLike], *, reference: Sequence[float] | None = None,
-                 history_points: int = _HISTORY_POINTS) -> ParetoFront:
+                 history_points: int | None = None) -> ParetoFront:
     """The analysis of the trials that have a final result (others are ignored). ``reference`` is a
     hypervolume reference point in the objectives' own units (maximised ones included, as reported);
-    ``history_points=0``: no hypervolume history (faster)."""
+    ``history_points``: at most that many points of hypervolume history (default: 200 for two objectives, 60
+    for more), 0 for none (faster)."""
+    if history_points is None:
+        history_points = _HISTORY_POINTS if len(spec.objectives) <= 2 else _HISTORY_POINTS_3D
     if reference is not None and len(reference) != len(spec.objectives):
         raise ValueError(f"the reference point has {len(reference)} values; expected one per objective "
                          f"({', '.join(spec.names)})")
@@ -373,13 +378,13 @@ class ParetoCache:
         if spec is None:
             return None
         if reference is not None:  # a caller's own reference point is not kept (it would evict the default)
-            return pareto_front(spec, trials(), reference=reference, history_points=_HISTORY_POINTS if history else 0)
+            return pareto_front(spec, trials(), reference=reference, history_points=None if history else 0)
         key = (revision, spec)
         with self._lock:
             if self._key == key and self._value is not None and (self._with_history or not history):
                 return self._value
         # computed outside the lock: ``trials`` may take the caller's own locks (no lock-order cycle)
-        value = pareto_front(spec, trials(), history_points=_HISTORY_POINTS if history else 0)
+        value = pareto_front(spec, trials(), history_points=None if history else 0)
         with self._lock:
             self._key, self._value, self._with_history = key, value, history
         return value

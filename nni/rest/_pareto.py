@@ -53,7 +53,7 @@ class ParetoFrontModel(BaseModel):
     referenceRule: str  # noqa: N815
     hypervolume: float = Field(description="volume the Pareto set dominates up to the reference point")
     history: list[HypervolumePointModel] = Field(description="hypervolume of the trials up to each sequence id "
-                                                             "(at most 200 points)")
+                                                             "(at most 200 points; 60 for 3 objectives or more)")
     counts: dict[str, int] = Field(description="results, valid, feasible, infeasible, invalid, pareto")
     paretoSet: list[str] = Field(description="trial ids of the Pareto set, best first by the first objective")  # noqa: N815
     trials: list[ParetoTrialModel] = Field(description="the Pareto set's trials (every trial with a final "
