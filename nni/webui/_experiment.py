@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from nni.analysis.results import maximizes
 from nni.config import parse_duration
 from nni.storage import ExperimentProfile
 
@@ -21,15 +22,7 @@ def _seconds(value: Any) -> float | None:
 
 def optimize_mode(profile: ExperimentProfile | None) -> str:
     """``"minimize"`` or ``"maximize"``, from the tuner's (or advisor's) ``optimize_mode``."""
-    config = (profile.config if profile is not None else None) or {}
-    for key in ("tuner", "advisor"):
-        algo = config.get(key)
-        if isinstance(algo, dict):
-            args = algo.get("classArgs") or {}
-            mode = args.get("optimize_mode") or args.get("optimizeMode")
-            if isinstance(mode, str):
-                return "minimize" if mode.lower().startswith("min") else "maximize"
-    return "maximize"
+    return "maximize" if maximizes(profile.config if profile is not None else None) else "minimize"
 
 
 def experiment_info(profile: ExperimentProfile | None, folder: Path, now: float, *, brief: bool) -> dict[str, Any]:

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from nni.analysis.results import default_metric
+
 __all__ = ["default_metric", "other_metrics"]
-
-
-def default_metric(value: Any) -> float | None:
-    """The number a metric stands for: itself, or its ``"default"`` key (None when there is none)."""
-    if isinstance(value, dict):
-        value = value.get("default")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
 
 
 def other_metrics(value: Any) -> dict[str, Any]:

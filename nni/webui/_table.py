@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from nni.analysis.results import flatten_parameters
 from nni.errors import RequestError
 from nni.storage import TrialChanges, TrialRecord
 
@@ -49,22 +50,6 @@ class ExtraColumns(Protocol):
     def values(self, column: str) -> dict[str, Any]:
         """The column's value of each trial that has one (trial id -> value), at the table's revision."""
         ...
-
-
-def flatten_parameters(parameters: Any, prefix: str = "") -> dict[str, Any]:
-    """Nested trial parameters as ``{"a/b": value}``; lists and other non-scalars become JSON text."""
-    flat: dict[str, Any] = {}
-    if not isinstance(parameters, dict):
-        return flat
-    for name, value in parameters.items():
-        key = f"{prefix}{name}"
-        if isinstance(value, dict):
-            flat.update(flatten_parameters(value, key + "/"))
-        elif value is None or isinstance(value, (bool, int, float, str)):
-            flat[key] = value
-        else:
-            flat[key] = json.dumps(value)
-    return flat
 
 
 @dataclass(frozen=True)
