@@ -23,10 +23,13 @@ def cli(debug: bool) -> None:
 
 
 def _register() -> None:
-    from . import _algo_cmds, _experiment_cmds, _manage_cmds
+    from . import _algo_cmds, _experiment_cmds, _manage_cmds, _results_cmds
 
     _experiment_cmds.register(cli)
     _manage_cmds.register(cli)
+    experiment = cli.commands["experiment"]
+    assert isinstance(experiment, click.Group)
+    _results_cmds.register(experiment)
     _algo_cmds.register(cli)
     try:
         annotation_cli = importlib.import_module("nni.annotation.cli")

@@ -2,8 +2,10 @@
 
 from ._data import ParetoTrial, TrialHyperParameters, TrialJob, TrialMetricData, TrialResult
 from ._experiment import Experiment, RunMode
+from ._results import best_trials, compare_experiments, load_results, trials_dataframe
 
-__all__ = ["Experiment", "ParetoTrial", "RunMode", "TrialJob", "TrialMetricData", "TrialResult", "TrialHyperParameters"]
+__all__ = ["Experiment", "ParetoTrial", "RunMode", "TrialJob", "TrialMetricData", "TrialResult", "TrialHyperParameters",
+           "best_trials", "compare_experiments", "load_results", "trials_dataframe"]
 
 
 def __getattr__(name: str):  # noqa: ANN202 - NNI's config classes re-exported from nni.config

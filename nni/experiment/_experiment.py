@@ -8,12 +8,15 @@ import atexit
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nni.errors import NNIError
 from nni.status import ExperimentStatus, TrialStatus
 
 from ._data import ParetoTrial, TrialJob, TrialMetricData, TrialResult
+
+if TYPE_CHECKING:
+    from nni.analysis import BestTrial
 
 __all__ = ["Experiment", "RunMode"]
 
@@ -51,6 +54,7 @@ class Experiment:
         self._pid: int | None = None
         self._owned = False
         self._client: Any = None
+        self._folder: Path | None = None
 
     # -- starting -------------------------------------------------------------------------------------
     def start(self, port: int = 8080, debug: bool = False, run_mode: str = RunMode.Background) -> None:
@@ -67,6 +71,7 @@ class Experiment:
         from nni.launcher import RestClient
 
         self.id, self.port, self.url, self._pid = launched.experiment_id, launched.port, launched.url, launched.pid
+        self._folder = Path(launched.experiment_dir)
         self._client = RestClient.from_url(launched.url)
         if owned and not self._owned:
             self._owned = True
@@ -80,10 +85,23 @@ class Experiment:
             return self._wait_completion()
         return None
 
-    def _wait_completion(self, poll: float = 1.0) -> bool:
+    def watch(self, poll: float = 1.0) -> bool:
+        """Wait until the experiment ends, showing its progress (in Jupyter: one display in the cell, updated in
+        place; elsewhere: a line whenever it changes). True when DONE, False on ERROR/STOPPED."""
+        return self._wait_completion(poll, show=True)
+
+    def _wait_completion(self, poll: float = 1.0, show: bool | None = None) -> bool:
+        from ._progress import ProgressReader, in_notebook
+
+        notebook = in_notebook()
+        show = notebook if show is None else show
+        progress = ProgressReader(folder=self._folder, url=self.url) if show and self._folder else None
+        display = _display(notebook) if progress else None
         idle = 0  # polls in NO_MORE_TRIAL with nothing running or waiting: nothing is left to finish
         try:
             while True:
+                if progress is not None:
+                    display(progress.read())
                 status = self.get_status()
                 if status == ExperimentStatus.DONE:
                     return True
@@ -99,6 +117,10 @@ class Experiment:
             _log.warning("KeyboardInterrupt: stopping experiment %s", self.id)
             self.stop()
             raise
+        finally:
+            if progress is not None:
+                display(progress.read())
+                progress.close()
 
     # -- stopping -------------------------------------------------------------------------------------
     def stop(self) -> None:
@@ -175,7 +197,41 @@ class Experiment:
             params["reference"] = ",".join(str(float(v)) for v in reference)
         return self._rest().get("/pareto-front", **params)
 
+    # -- results (read from the store: also once the experiment has stopped) ---------------------------
+    def _results_folder(self) -> Path:
+        if self._folder is not None:
+            return self._folder
+        if self.id is None:
+            raise NNIError("this experiment was never started; start() or run() it, or Experiment.view(id)")
+        from ._results import experiment_folder
+
+        return experiment_folder(self.id)
+
+    def best_trials(self, top: int = 1) -> list[BestTrial]:
+        """The ``top`` best trials by the default final metric, best first (``parameters``, ``value``,
+        ``trial_job_id``, ...). ``import_data([b.as_json() for b in best])`` warm-starts another experiment."""
+        from ._results import best_trials
+
+        return best_trials(self._results_folder(), top)
+
+    def trials_dataframe(self) -> Any:
+        """Every trial as a row of a pandas DataFrame (needs pandas): ids, status, value, a column per parameter."""
+        from ._results import trials_dataframe
+
+        return trials_dataframe(self._results_folder())
+
+    def export_to_mlflow(self, tracking_uri: str | None = None, mlflow_experiment: str | None = None) -> Any:
+        """Every trial as an MLflow run (parameters, intermediate results as steps, final result, status, files
+        as artifacts) in ``tracking_uri`` (MLflow's default when None); needs ``pip install nni[mlflow]``."""
+        from .mlflow import export_to_mlflow
+
+        return export_to_mlflow(self._results_folder(), tracking_uri=tracking_uri, mlflow_experiment=mlflow_experiment)
+
     # -- changing -------------------------------------------------------------------------------------
+    def add_customized_trial(self, parameters: dict[str, Any]) -> str:
+        """Run a trial with these parameters (as the web UI's customized trial); returns its id."""
+        return self._rest().request("POST", "/trial-jobs", json={"hyperParameters": parameters})["trialJobId"]
+
     def update_trial_concurrency(self, value: int) -> None:
         self._rest().update("TRIAL_CONCURRENCY", "trialConcurrency", value)
 
@@ -247,6 +303,22 @@ class Experiment:
     def __exit__(self, *exc: object) -> None:
         if self._owned:
             self.stop()
+
+
+def _display(notebook: bool) -> Any:
+    """Where progress goes: the cell's display in Jupyter, else a log line whenever it changes."""
+    if notebook:
+        from ._progress import NotebookDisplay
+
+        return NotebookDisplay().update
+    last: list[str] = []
+
+    def log(progress: Any) -> None:
+        text = repr(progress).rsplit(" · ", 1)[0] if progress.elapsed is not None else repr(progress)
+        if not last or last[-1] != text:
+            last[:] = [text]
+            print(text, flush=True)
+    return log
 
 
 def _experiments() -> list[dict[str, Any]]:
