@@ -31,6 +31,7 @@ from .pareto import (
 from .results import (
     BestTrial,
     ResultColumns,
+    best_first,
     best_so_far,
     best_trials,
     default_metric,
@@ -45,6 +46,7 @@ __all__ = [
     "BestTrial",
     "ResultColumns",
     "axes_of",
+    "best_first",
     "best_so_far",
     "best_trials",
     "compare",

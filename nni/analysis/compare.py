@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .results import ResultColumns, best_so_far, distribution
+from .results import ResultColumns, distribution
 from .space import slices
 
 __all__ = ["SUMMARY_COLUMNS", "compare", "config_diff", "flatten_config"]
@@ -84,7 +84,7 @@ def compare(experiments: Sequence[ResultColumns], *, max_points: int = 1000, see
     return {
         "experiments": [_summary(r) for r in experiments],
         "columns": list(SUMMARY_COLUMNS),
-        "bestSoFar": [best_so_far(r) for r in experiments],
+        "bestSoFar": [r.best_so_far() for r in experiments],
         "distributions": [distribution(r.value[r.with_result]) for r in experiments],
         "sharedParameters": shared,
         "parameters": per_parameter,

@@ -21,6 +21,7 @@ __all__ = [
     "BestTrial",
     "ResultColumns",
     "TrialLike",
+    "best_first",
     "best_so_far",
     "best_trials",
     "default_metric",
@@ -103,13 +104,18 @@ class ResultColumns:
     parameters: list[dict[str, Any]]
     final_metrics: list[Any]
     params: dict[str, list[Any]] = field(default_factory=dict)
+    _active: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_trials(cls, trials: Iterable[TrialLike], *, experiment_id: str = "", name: str = "",
                     status: str = "", config: Mapping[str, Any] | None = None,
-                    search_space: Mapping[str, Any] | None = None, start_time: float | None = None) -> ResultColumns:
-        rows = sorted(trials, key=lambda t: (t.sequence_id, t.trial_job_id))
-        flats = [flatten_parameters(t.parameters) for t in rows]
+                    search_space: Mapping[str, Any] | None = None, start_time: float | None = None,
+                    flats: Sequence[dict[str, Any]] | None = None) -> ResultColumns:
+        """``flats``: each trial's flattened parameters when the caller has them already (trials then come
+        in sequence order)."""
+        rows = list(trials) if flats is not None else sorted(trials, key=lambda t: (t.sequence_id, t.trial_job_id))
+        if flats is None:
+            flats = [flatten_parameters(t.parameters) for t in rows]
         names: dict[str, None] = {}
         for flat in flats:
             names.update(dict.fromkeys(flat))
@@ -146,6 +152,14 @@ class ResultColumns:
     def mode(self) -> str:
         return "maximize" if self.maximize else "minimize"
 
+    def active(self, name: str) -> np.ndarray:
+        """Per trial, whether it has parameter ``name`` (False where a conditional one is inactive)."""
+        mask = self._active.get(name)
+        if mask is None:
+            mask = np.fromiter((v is not None for v in self.params[name]), dtype=bool, count=len(self.ids))
+            self._active[name] = mask
+        return mask
+
     @property
     def with_result(self) -> np.ndarray:
         """Positions of the trials with a final metric."""
@@ -153,10 +167,19 @@ class ResultColumns:
 
     def order_best_first(self, positions: np.ndarray | None = None) -> np.ndarray:
         """Positions (default: every trial with a result) best first; ties by sequence."""
-        if positions is None:
-            positions = self.with_result
-        key = -self.value[positions] if self.maximize else self.value[positions]
-        return positions[np.lexsort((self.seq[positions], key))]
+        return best_first(self.value, self.with_result if positions is None else positions, maximize=self.maximize)
+
+    def best_so_far(self) -> dict[str, Any]:
+        """:func:`best_so_far` of these trials."""
+        return best_so_far(self.seq, self.value, self.end, maximize=self.maximize, start_time=self.start_time)
+
+
+def best_first(value: np.ndarray, positions: np.ndarray, *, maximize: bool) -> np.ndarray:
+    """``positions`` (in sequence order) best first by ``value``; ties keep sequence order; NaN last."""
+    positions = np.asarray(positions, dtype=np.int64)
+    key = value[positions]
+    key = np.where(np.isnan(key), np.inf, -key if maximize else key)
+    return positions[np.argsort(key, kind="stable")]
 
 
 def _finite(value: float | None) -> float:
@@ -196,25 +219,31 @@ def _running_best(values: np.ndarray, maximize: bool) -> np.ndarray:
     return np.maximum.accumulate(values) if maximize else np.minimum.accumulate(values)
 
 
-def best_so_far(results: ResultColumns) -> dict[str, Any]:
-    """The best value so far, as step curves: against the trial's sequence number, and against the time since
-    the experiment started (trials in the order they ended). Only the points where the best changes are
-    kept (plus the last trial), so the curves stay small at any size."""
-    have = results.with_result
+def best_so_far(seq: Sequence[int] | np.ndarray, value: Sequence[float | None] | np.ndarray,
+                end: Sequence[float | None] | np.ndarray | None = None, *, maximize: bool = True,
+                start_time: float | None = None) -> dict[str, Any]:
+    """The best value so far, as step curves: against the trial's sequence number (trials given in sequence
+    order), and against the time since the experiment started (``end``: each trial's end time in epoch seconds;
+    trials in the order they ended). Only the points where the best changes are kept (plus the last trial), so
+    the curves stay small at any size. A None or NaN value is no result."""
+    values = np.array([np.nan if v is None else v for v in value], dtype=float)
+    have = np.flatnonzero(np.isfinite(values))
     out: dict[str, Any] = {"bySeq": {"seq": [], "best": []}, "byTime": {"seconds": [], "best": []}}
     if not len(have):
         return out
-    values = results.value[have]
-    seq = results.seq[have]
-    best = _running_best(values, results.maximize)
+    seq = np.asarray(seq, dtype=np.int64)[have]
+    best = _running_best(values[have], maximize)
     keep = _changes(best)
     out["bySeq"] = {"seq": seq[keep].tolist(), "best": best[keep].tolist()}
-    ended = have[~np.isnan(results.end[have])]
+    if end is None:
+        return out
+    ends = np.array([np.nan if e is None else e for e in end], dtype=float)
+    ended = have[~np.isnan(ends[have])]
     if len(ended):
-        order = ended[np.argsort(results.end[ended], kind="stable")]
-        start = results.start_time if results.start_time is not None else float(np.nanmin(results.end))
-        seconds = np.maximum(results.end[order] - start, 0.0)
-        best_t = _running_best(results.value[order], results.maximize)
+        order = ended[np.argsort(ends[ended], kind="stable")]
+        start = start_time if start_time is not None else float(np.nanmin(ends))
+        seconds = np.maximum(ends[order] - start, 0.0)
+        best_t = _running_best(values[order], maximize)
         keep_t = _changes(best_t)
         out["byTime"] = {"seconds": np.round(seconds[keep_t], 3).tolist(), "best": best_t[keep_t].tolist()}
     return out

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .results import ResultColumns, best_so_far, distribution
+from .results import ResultColumns, best_first, distribution
 
 __all__ = ["Axis", "axes_of", "contour", "explore", "sample_positions", "slices"]
 
@@ -79,13 +79,11 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _inferred_axis(name: str, column: Sequence[Any]) -> Axis:
-    present = [v for v in column if v is not None]
-    conditional = len(present) < len(column)
-    if present and all(_is_number(v) for v in present):
-        lo, hi = min(present), max(present)
+def _inferred_axis(name: str, distinct: set[Any], conditional: bool) -> Axis:
+    if distinct and all(_is_number(v) for v in distinct):
+        lo, hi = min(distinct), max(distinct)
         return Axis(name, False, log=lo > 0 and hi / lo > 100, conditional=conditional, inferred=True)
-    categories = sorted({_label(v) for v in present})
+    categories = sorted({_label(v) for v in distinct})
     return Axis(name, True, conditional=conditional, categories=tuple(categories), inferred=True)
 
 
@@ -95,25 +93,28 @@ def axes_of(results: ResultColumns) -> list[Axis]:
     _space_axes(results.search_space, "", False, known)
     out = []
     for name, column in results.params.items():
+        distinct = set(column)  # flattened values are scalars
+        distinct.discard(None)
         axis = known.get(name)
-        if axis is None or (not axis.categorical and not all(v is None or _is_number(v) for v in column)):
-            axis = _inferred_axis(name, column)
+        if axis is None or (not axis.categorical and not all(_is_number(v) for v in distinct)):
+            axis = _inferred_axis(name, distinct, conditional=not results.active(name).all())
         elif axis.categorical:  # options a customized trial added are shown too
-            extra = sorted({_label(v) for v in column if v is not None} - set(axis.categories))
+            extra = sorted({_label(v) for v in distinct} - set(axis.categories))
             if extra:
                 axis = Axis(axis.name, True, conditional=axis.conditional, categories=axis.categories + tuple(extra))
         out.append(axis)
     return out
 
 
-def sample_positions(results: ResultColumns, positions: np.ndarray, max_points: int, *, seed: int = 0) -> np.ndarray:
-    """At most ``max_points`` of ``positions`` (sorted): the best fifth by the metric always, the rest drawn
-    evenly at random. All of them when they fit."""
+def sample_positions(value: np.ndarray, positions: np.ndarray, max_points: int, *, maximize: bool,
+                     seed: int = 0) -> np.ndarray:
+    """At most ``max_points`` of ``positions`` (sorted): the best fifth by ``value`` (NaN: no result) always,
+    the rest drawn evenly at random. All of them when they fit."""
     positions = np.asarray(positions, dtype=np.int64)
     if len(positions) <= max_points:
         return positions
-    with_value = positions[~np.isnan(results.value[positions])]
-    keep_best = results.order_best_first(with_value)[: int(max_points * _BEST_SHARE)]
+    with_value = positions[~np.isnan(value[positions])]
+    keep_best = best_first(value, with_value, maximize=maximize)[: int(max_points * _BEST_SHARE)]
     rest = np.setdiff1d(positions, keep_best, assume_unique=True)
     rng = np.random.default_rng(seed)
     drawn = rng.choice(rest, size=max_points - len(keep_best), replace=False)
@@ -133,8 +134,8 @@ def slices(results: ResultColumns, *, max_points: int = 2000, seed: int = 0) -> 
     out = []
     for axis in axes_of(results):
         column = results.params[axis.name]
-        active = np.array([i for i in have if column[i] is not None], dtype=np.int64)
-        shown = sample_positions(results, active, max_points, seed=seed)
+        active = have[results.active(axis.name)[have]]
+        shown = sample_positions(results.value, active, max_points, maximize=results.maximize, seed=seed)
         out.append({
             **axis.as_json(),
             "x": _values(axis, column, shown),
@@ -178,7 +179,8 @@ def contour(results: ResultColumns, x: str, y: str, *, bins: int = 20, max_point
     if x == y:
         raise ValueError(f"a contour needs two different parameters, got {x!r} twice")
     cx, cy = results.params[x], results.params[y]
-    both = np.array([i for i in results.with_result if cx[i] is not None and cy[i] is not None], dtype=np.int64)
+    have = results.with_result
+    both = have[(results.active(x) & results.active(y))[have]]
     out: dict[str, Any] = {"x": axes[x].as_json(), "y": axes[y].as_json(), "trials": len(both),
                            "mode": results.mode}
     if not len(both):
@@ -192,7 +194,7 @@ def contour(results: ResultColumns, x: str, y: str, *, bins: int = 20, max_point
     (np.maximum if results.maximize else np.minimum).at(z, (iy, ix), results.value[both])
     count = np.zeros(shape, dtype=np.int64)
     np.add.at(count, (iy, ix), 1)
-    shown = sample_positions(results, both, max_points, seed=seed)
+    shown = sample_positions(results.value, both, max_points, maximize=results.maximize, seed=seed)
     out["x"].update(centers=centers_x, edges=edges_x)
     out["y"].update(centers=centers_y, edges=edges_y)
     out.update(
@@ -217,5 +219,5 @@ def explore(results: ResultColumns, *, max_points: int = 2000, seed: int = 0) ->
         "maxPoints": max_points,
         "parameters": slices(results, max_points=max_points, seed=seed),
         "distribution": distribution(results.value[have]),
-        "bestSoFar": best_so_far(results),
+        "bestSoFar": results.best_so_far(),
     }

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from . import _export, _files, _routes
+from . import _explore, _export, _files, _routes
 from ._state import state_for
 
 __all__ = ["install", "STATIC_DIR", "plotly_js_path"]
@@ -55,7 +55,7 @@ def install(app: FastAPI, prefix: str = "") -> None:
     answers them as ``{"error": message}`` with their status. Also loads the trial table in the background right away, so the first page a user opens does not
     wait for a cold read of a big experiment.
     """
-    for module_router in (_routes.router, _files.router, _export.router, router):
+    for module_router in (_routes.router, _explore.router, _files.router, _export.router, router):
         app.include_router(module_router, prefix=prefix)
     app.mount(prefix + "/static", StaticFiles(directory=STATIC_DIR), name="webui-static")
     if prefix:

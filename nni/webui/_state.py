@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import numpy as np
 
 from nni.analysis.importance import encode_features, forest_importance
 from nni.analysis.objectives import ObjectiveSpec, ParetoCache, ParetoFront
+from nni.analysis.results import ResultColumns
 from nni.errors import RequestError
 from nni.status import TrialStatus
 from nni.storage import StoreReader, TrialRecord, open_reader
@@ -41,6 +43,9 @@ class WebuiState:
     closer: Any = None
     _pareto: ParetoCache = field(default_factory=ParetoCache)
     _spec: tuple[ObjectiveSpec | None] | None = None
+    _results: tuple[int, ResultColumns] | None = None
+    _results_lock: threading.Lock = field(default_factory=threading.Lock)
+    _answers: dict[tuple[str, Any], tuple[int, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.table.extra = self  # the "pareto" column of an experiment with several objectives
@@ -77,6 +82,37 @@ class WebuiState:
         if front is None:
             return {}
         return front.labels()
+
+    def results(self) -> ResultColumns:
+        """The trials as ``nni.analysis.ResultColumns`` (slices, contours, comparisons), cached per revision."""
+        with self._results_lock:
+            revision = self.table.refresh()
+            if self._results is not None and self._results[0] == revision:
+                return self._results[1]
+            records, flats = self.table.flattened()
+            profile = self.reader.profile()
+            if profile is None:
+                results = ResultColumns.from_trials(records, flats=flats)
+            else:
+                results = ResultColumns.from_trials(records, flats=flats, experiment_id=profile.experiment_id,
+                                                    name=profile.name or "", status=profile.status,
+                                                    config=profile.config, search_space=profile.search_space,
+                                                    start_time=profile.start_time)
+            self._results = (revision, results)
+            return results
+
+    def cached(self, kind: str, key: Any, compute: Callable[[ResultColumns], Any]) -> Any:
+        """``compute(self.results())``, kept until the trials change (an answer per kind and key)."""
+        results = self.results()
+        revision = self.table.revision
+        found = self._answers.get((kind, key))
+        if found is not None and found[0] == revision:
+            return found[1]
+        value = compute(results)
+        if len(self._answers) > 32:
+            self._answers = {k: v for k, v in self._answers.items() if v[0] == revision}
+        self._answers[(kind, key)] = (revision, value)
+        return value
 
     @property
     def read_only(self) -> bool:

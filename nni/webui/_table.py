@@ -185,6 +185,12 @@ class TrialTable:
         with self._lock:
             return [self._entries[tid].row for tid in self._by_seq]
 
+    def flattened(self) -> tuple[list[TrialRecord], list[dict[str, Any]]]:
+        """Every trial's record and its flattened parameters, in sequence order (as of the last refresh)."""
+        with self._lock:
+            entries = [self._entries[tid] for tid in self._by_seq]
+        return [e.row for e in entries], [e.flat for e in entries]
+
     def columns(self) -> list[str]:
         with self._lock:
             return (

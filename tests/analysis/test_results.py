@@ -73,11 +73,12 @@ def test_default_metric_direction_and_non_finite_values_are_no_result() -> None:
 
 def test_best_so_far_keeps_only_the_changes_by_sequence_and_by_time() -> None:
     r = _results([0.3, 0.1, 0.5, 0.4, 0.5, 0.2])
-    curves = best_so_far(r)
+    curves = r.best_so_far()
     assert curves["bySeq"] == {"seq": [0, 2, 5], "best": [0.3, 0.5, 0.5]}
     # ended at 100 + 10 i, the experiment started at 100
     assert curves["byTime"] == {"seconds": [0.0, 20.0, 50.0], "best": [0.3, 0.5, 0.5]}
-    assert best_so_far(_results([None, None])) == {"bySeq": {"seq": [], "best": []},
+    assert best_so_far([0, 1, 2], [0.2, None, float("nan")], maximize=False)["bySeq"] == {"seq": [0], "best": [0.2]}
+    assert _results([None, None]).best_so_far() == {"bySeq": {"seq": [], "best": []},
                                                     "byTime": {"seconds": [], "best": []}}
 
 
@@ -123,11 +124,11 @@ def test_sampling_keeps_the_best_and_says_how_many() -> None:
     n = 5000
     rng = np.random.default_rng(1)
     r = _results(list(rng.random(n)))
-    shown = sample_positions(r, r.with_result, 500)
+    shown = sample_positions(r.value, r.with_result, 500, maximize=True)
     assert len(shown) == 500 and len(set(shown.tolist())) == 500
     best_100 = set(r.order_best_first()[:100].tolist())
     assert best_100 <= set(shown.tolist())
-    assert sample_positions(r, r.with_result, 500).tolist() == shown.tolist()  # the same figure every time
+    assert sample_positions(r.value, r.with_result, 500, maximize=True).tolist() == shown.tolist()  # the same figure every time
     lr = next(s for s in explore(r, max_points=500)["parameters"] if s["name"] == "lr")
     assert lr["shown"] == 500 and lr["total"] == n and len(lr["x"]) == 500
 
