@@ -9,6 +9,7 @@ and says so (``sampled``, ``shown``, ``total``), so the chart can say so too.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -29,15 +30,17 @@ _COMPARE_MAX = 8
 @router.get(WEBUI_API + "/chart-columns",
             summary="Web UI: columns for the charts, sampled on the server beyond max_points (or the best trials)")
 def chart_columns(request: Request, names: str = "", exp: str | None = None,
-                  max_points: int = Query(5000, ge=10, le=200_000), best: int = Query(0, ge=0, le=200_000)) -> Any:
-    """``best=K``: the K best trials by the default metric (at most ``max_points``); otherwise every trial,
-    or ``max_points`` of them (the best fifth and a random draw of the rest) when there are more."""
+                  max_points: int = Query(5000, ge=10, le=200_000),
+                  top_percent: float | None = Query(None, gt=0, le=100)) -> Any:
+    """``top_percent=P``: the best P% of the trials with a result (at most ``max_points``, the best ones);
+    otherwise every trial, or ``max_points`` of them (the best fifth and a random draw of the rest)."""
     state = webui_state(request, exp)
     results = state.results()
     total = len(results)
-    if best:
+    if top_percent is not None:
         have = results.with_result
-        chosen = np.sort(best_first(results.value, have, maximize=results.maximize)[:min(best, max_points)])
+        count = min(math.ceil(len(have) * top_percent / 100), max_points)
+        chosen = np.sort(best_first(results.value, have, maximize=results.maximize)[:count])
         shown_of = len(have)
     else:
         chosen = sample_positions(results.value, np.arange(total), max_points, maximize=results.maximize)

@@ -9,6 +9,7 @@ const PAGES = {
   charts: () => import('./pages/charts.js'),
   trial: () => import('./pages/trial.js'),
   compare: () => import('./pages/compare.js'),
+  'compare-experiments': () => import('./pages/experiments_compare.js'),
 };
 
 const main = document.getElementById('main');
@@ -108,7 +109,8 @@ async function render() {
   setExperiment(exp);
   const name = PAGES[route.page] ? route.page : 'overview';
   for (const a of document.querySelectorAll('#nav a')) {
-    a.classList.toggle('active', a.dataset.page === name || (name === 'trial' || name === 'compare') && a.dataset.page === 'trials');
+    a.classList.toggle('active', a.dataset.page === name || (name === 'trial' || name === 'compare') && a.dataset.page === 'trials'
+      || name === 'compare-experiments' && a.dataset.page === 'experiments');
     a.href = link(a.dataset.page);
   }
   const my = ++renderToken;

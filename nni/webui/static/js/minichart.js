@@ -1,5 +1,7 @@
 // A small SVG line chart for one or a few series (trial detail, compare): draws in milliseconds, where
 // Plotly needs seconds to initialise on a slow machine. The Charts page uses Plotly.
+import { extent } from './util.js';
+
 const NS = 'http://www.w3.org/2000/svg';
 const COLORS = ['#2563eb', '#059669', '#d97706', '#dc2626', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569', '#ea580c'];
 
@@ -29,10 +31,10 @@ export function lineChart(container, series, { xLabel = 'step', yLabel = '', hei
   const width = Math.max(320, container.clientWidth || 800);
   const m = { l: 64, r: 16, t: 12, b: 44 + (series.length > 1 ? 22 : 0) };
   const svg = el('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': yLabel || 'chart' }, container);
-  const xs = series.flatMap((s) => s.x), ys = series.flatMap((s) => s.y).filter((v) => typeof v === 'number' && Number.isFinite(v));
-  if (!ys.length) return svg;
-  let [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  const xs = series.flatMap((s) => s.x), ys = series.flatMap((s) => s.y);
+  let [y0, y1] = extent(ys);
+  if (y0 === null) return svg;
+  let [x0, x1] = extent(xs);
   if (x0 === x1) { x0 -= 1; x1 += 1; }
   if (y0 === y1) { y0 -= Math.abs(y0) * 0.1 || 1; y1 += Math.abs(y1) * 0.1 || 1; }
   const pad = (y1 - y0) * 0.05; y0 -= pad; y1 += pad;

@@ -183,3 +183,20 @@ export function unflatten(flat) {
 }
 
 export const RUNNING_STATES = ['INITIALIZED', 'RUNNING', 'NO_MORE_TRIAL', 'STOPPING'];
+
+// [min, max] of the finite numbers of an array, in one loop: Math.min(...values) overflows the call stack
+// beyond about 100,000 values. [null, null] when there is none.
+export function extent(values) {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) {
+    if (typeof v === 'number' && Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  }
+  return lo <= hi ? [lo, hi] : [null, null];
+}
+
+// What a chart says when the server sent a sample of the trials instead of all of them.
+export function sampleNote(res, what = 'trials') {
+  if (!res || !res.sampled) return null;
+  return h('div.chart-note', { 'data-test': 'sample-note' },
+    `Showing ${res.shown.toLocaleString()} of ${res.total.toLocaleString()} ${what}, sampled on the server: the best fifth of them by the metric and an even random draw of the rest.`);
+}

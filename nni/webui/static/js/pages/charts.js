@@ -1,8 +1,9 @@
 // Charts (Plotly, served by this server): metric per trial with best-so-far, parallel coordinates with a
-// top-x% filter, learning curves, durations, parameter importance. Whole columns are fetched once, then
-// patched from the live update rows.
+// top-x% filter, learning curves, durations, the search space (slices, a contour of a pair, the metric's
+// distribution) and parameter importance. Columns are fetched once (sampled on the server beyond
+// MAX_POINTS trials, and the chart says so), then patched from the live update rows.
 import { ui } from '../api.js';
-import { h, fill, clear, loadPlotly, layout, PLOT_CONFIG, fmtNumber } from '../util.js';
+import { h, fill, clear, loadPlotly, layout, PLOT_CONFIG, fmtNumber, extent, sampleNote } from '../util.js';
 import { parseRoute, setQuery } from '../app.js';
 import { lineChart } from '../minichart.js';
 
@@ -11,8 +12,13 @@ const TABS = [
   ['parallel', 'Hyperparameters'],
   ['curves', 'Intermediate results'],
   ['durations', 'Durations'],
+  ['slices', 'Slices'],
+  ['contour', 'Contour'],
+  ['distribution', 'Distribution'],
   ['importance', 'Importance'],
 ];
+const MAX_POINTS = 5000; // a scatter of more points than this is sampled on the server
+const MAX_LINES = 2000; // parallel coordinates: at most this many trials (the best ones)
 const STATUS_COLORS = { SUCCEEDED: '#2563eb', FAILED: '#dc2626', EARLY_STOPPED: '#7c3aed', USER_CANCELED: '#d97706', SYS_CANCELED: '#d97706', RUNNING: '#0891b2', WAITING: '#94a3b8' };
 
 export async function render(main, { summary, link }) {
@@ -22,6 +28,8 @@ export async function render(main, { summary, link }) {
   let tab = route.query.get('tab') || (multi ? 'pareto' : 'metric');
   const maximize = summary.experiment.optimizeMode !== 'minimize';
   let cols = null; // {name: array}
+  let sample = null; // the server's {shown, total, sampled} of the columns
+  let serverBest = null; // best-so-far curves over every trial, when the columns are a sample
   let index = new Map(); // trial id -> position
   let disposed = false;
 
@@ -32,22 +40,23 @@ export async function render(main, { summary, link }) {
     : `${summary.total} trials · ${maximize ? 'maximize' : 'minimize'} the default metric`))),
     h('div.panel', tabBar, body));
 
-  // Whole columns, fetched once: the few every chart needs first, parameters when a chart needs them.
+  // The columns every chart needs, fetched once: every trial, or a sample of them beyond MAX_POINTS (then the
+  // best-so-far curve comes from the server, computed over every trial).
   async function loadColumns() {
-    const res = await ui('columns', { names: 'id,seq,status,default,duration' });
+    const res = await ui('chart-columns', { names: 'id,seq,status,default,duration', max_points: MAX_POINTS });
+    serverBest = res.sampled ? await ui('best-so-far') : null;
     cols = res.data;
+    sample = { shown: res.shown, total: res.total, sampled: res.sampled };
     index = new Map(cols.id.map((id, i) => [id, i]));
   }
 
-  async function loadParamColumns() {
-    const missing = summary.params.filter((p) => !cols['param:' + p]);
-    if (!missing.length) return;
-    const res = await ui('columns', { names: ['id', ...missing.map((p) => 'param:' + p)].join(',') });
-    const at = new Map(res.data.id.map((id, i) => [id, i]));
-    for (const p of missing) {
-      const src = res.data['param:' + p];
-      cols['param:' + p] = cols.id.map((id) => (at.has(id) ? src[at.get(id)] : null));
-    }
+  // The best-so-far line: from the columns when they hold every trial, else the server's.
+  function bestCurve(keep) {
+    if (serverBest) return { x: serverBest.bySeq.seq, y: serverBest.bySeq.best };
+    const best = [];
+    let b = null;
+    for (const i of keep) { const v = cols.default[i]; b = b === null ? v : (maximize ? Math.max(b, v) : Math.min(b, v)); best.push(b); }
+    return { x: keep.map((i) => cols.seq[i]), y: best };
   }
 
   function patch(upd) {
@@ -89,7 +98,8 @@ export async function render(main, { summary, link }) {
     const Plotly = await loadPlotly();
     if (disposed) return;
     if (!cols) await loadColumns();
-    const fn = { pareto: drawPareto, metric: drawMetric, parallel: drawParallel, curves: drawCurves, durations: drawDurations, importance: drawImportance }[tab] || drawMetric;
+    const fn = { pareto: drawPareto, metric: drawMetric, parallel: drawParallel, curves: drawCurves, durations: drawDurations,
+      slices: drawSlices, contour: drawContour, distribution: drawDistribution, importance: drawImportance }[tab] || drawMetric;
     await fn(Plotly);
   }
 
@@ -113,13 +123,11 @@ export async function render(main, { summary, link }) {
     const keep = finiteIdx();
     if (!keep.length) return;
     const box = h('div', { 'data-test': 'chart-metric-preview' });
-    fill(clear(body), box, h('div.chart-note', 'Loading the interactive chart…'));
-    const best = [];
-    let b = null;
-    for (const i of keep) { const v = cols.default[i]; b = b === null ? v : (maximize ? Math.max(b, v) : Math.min(b, v)); best.push(b); }
+    fill(clear(body), box, sampleNote(sample), h('div.chart-note', 'Loading the interactive chart…'));
+    const best = bestCurve(keep);
     lineChart(box, [
       { name: 'default metric', x: keep.map((i) => cols.seq[i]), y: keep.map((i) => cols.default[i]), markers: true, line: false },
-      { name: 'best so far', x: keep.map((i) => cols.seq[i]), y: best },
+      { name: 'best so far', x: best.x, y: best.y },
     ], { xLabel: 'trial sequence', yLabel: 'default metric', height: 460 });
   }
 
@@ -127,11 +135,9 @@ export async function render(main, { summary, link }) {
     const box = chartBox('chart-metric');
     const keep = finiteIdx();
     if (!keep.length) { box.replaceWith(h('div.empty', 'No trial has a final result yet.')); return; }
-    const x = keep.map((i) => cols.seq[i]);
-    const y = keep.map((i) => cols.default[i]);
-    const best = [];
-    let b = null;
-    for (const v of y) { b = b === null ? v : (maximize ? Math.max(b, v) : Math.min(b, v)); best.push(b); }
+    const best = bestCurve(keep);
+    const note = sampleNote(sample);
+    if (note) body.append(note);
     const gl = keep.length > 1500 ? 'scattergl' : 'scatter';
     Plotly.react(box, [
       ...byStatus(keep).map(([status, idx]) => ({
@@ -140,7 +146,7 @@ export async function render(main, { summary, link }) {
         marker: { size: 6, color: STATUS_COLORS[status] || '#2563eb', opacity: 0.75 },
         hovertemplate: 'trial %{customdata}<br>#%{x}: %{y}<extra></extra>',
       })),
-      { x, y: best, type: gl, mode: 'lines', name: 'best so far', line: { color: '#059669', width: 2, shape: 'hv' } },
+      { x: best.x, y: best.y, type: gl, mode: 'lines', name: 'best so far', line: { color: '#059669', width: 2, shape: 'hv' } },
     ], layout({
       xaxis: { title: { text: 'trial sequence' } },
       yaxis: { title: { text: 'default metric' } },
@@ -149,26 +155,29 @@ export async function render(main, { summary, link }) {
   }
 
   async function drawParallel(Plotly) {
-    await loadParamColumns();
-    let keep = finiteIdx();
     // Thousands of lines take long to draw without a GPU and hide the pattern: big experiments start at the top 10%.
-    const percent = parseFloat(parseRoute().query.get('top') || (keep.length > 2000 ? '10' : '100'));
+    const percent = parseFloat(parseRoute().query.get('top') || (summary.done > 2000 ? '10' : '100'));
     const select = h('select', { 'data-test': 'top-percent' }, [100, 50, 20, 10, 5, 1].map((p) => h('option', { value: p, selected: p === percent }, p === 100 ? 'all trials' : `top ${p}%`)));
     select.addEventListener('change', () => { setQuery({ tab, top: select.value }); drawParallel(Plotly); });
-    const total = keep.length;
-    keep.sort((a, c) => (maximize ? cols.default[c] - cols.default[a] : cols.default[a] - cols.default[c]));
-    keep = keep.slice(0, Math.max(1, Math.ceil((keep.length * percent) / 100)));
+    // The best trials come from the server (all of them have a result), at most MAX_LINES of them.
+    const res = await ui('chart-columns', { names: ['id', 'default', ...summary.params.map((p) => 'param:' + p)].join(','), top_percent: percent, max_points: MAX_LINES });
+    if (disposed || tab !== 'parallel') return;
+    const data = res.data;
+    const keep = data.id.map((_, i) => i);
+    const total = res.total;
+    const capped = keep.length < Math.ceil((total * percent) / 100);
     fill(clear(body), h('div.toolbar', h('span.sub', 'Show'), select,
-      h('span.sub', { 'data-test': 'parallel-count' }, `by default metric: ${keep.length} of ${total} trials with a final result`)));
+      h('span.sub', { 'data-test': 'parallel-count' }, `by default metric: ${keep.length} of ${total} trials with a final result`
+        + (capped ? ` (the best ${MAX_LINES.toLocaleString()}: more lines than a browser draws usefully)` : ''))));
     const box = h('div.chart.tall', { 'data-test': 'chart-parallel' });
     body.append(box);
     if (!keep.length) { box.replaceWith(h('div.empty', 'No trial has a final result yet.')); return; }
     const dims = summary.params.map((p) => {
-      const values = keep.map((i) => cols['param:' + p][i]);
+      const values = keep.map((i) => data['param:' + p][i]);
       const numeric = values.every((v) => v === null || typeof v === 'number');
       if (numeric) {
         const present = values.filter((v) => v !== null);
-        const lo = Math.min(...present), hi = Math.max(...present);
+        const [lo, hi] = extent(present);
         const log = lo > 0 && hi / lo > 100;
         const scale = (v) => (log ? Math.log10(v) : v);
         const label = log ? `log10 ${p}` : p;
@@ -189,7 +198,7 @@ export async function render(main, { summary, link }) {
       const cats = [...new Set(values.map((v) => String(v)))].sort();
       return { label: p, values: values.map((v) => cats.indexOf(String(v))), tickvals: cats.map((_, i) => i), ticktext: cats };
     });
-    const metric = keep.map((i) => cols.default[i]);
+    const metric = keep.map((i) => data.default[i]);
     dims.push({ label: 'default metric', values: metric });
     Plotly.react(box, [{
       type: 'parcoords', dimensions: dims,
@@ -224,6 +233,8 @@ export async function render(main, { summary, link }) {
     const keep = [];
     cols.duration.forEach((v, i) => { if (typeof v === 'number') keep.push(i); });
     if (!keep.length) { box.replaceWith(h('div.empty', 'No trial has started yet.')); return; }
+    const note = sampleNote(sample);
+    if (note) body.append(note);
     const many = keep.length > 400;
     const traces = byStatus(keep).map(([status, idx]) => ({
       x: idx.map((i) => cols.seq[i]), y: idx.map((i) => cols.duration[i]), customdata: idx.map((i) => cols.id[i]),
@@ -235,6 +246,110 @@ export async function render(main, { summary, link }) {
       xaxis: { title: { text: 'trial sequence' } },
       yaxis: { title: { text: 'duration (s)' } },
     }), PLOT_CONFIG);
+  }
+
+  // ----- the search space: computed on the server (nni.analysis.space), cached per revision ---------------
+  const axisType = (p) => (p.log ? 'log' : p.kind === 'categorical' ? 'category' : 'linear');
+  const axisOf = (p, title) => Object.assign({ title: { text: title }, type: axisType(p), gridcolor: '#eef1f5', zeroline: false },
+    p.kind === 'categorical' ? { categoryorder: 'array', categoryarray: p.categories } : {});
+  const paramLabel = (p) => `${p.name}${p.log ? ' (log)' : ''}`;
+
+  function conditionalNote(p) {
+    return p.conditional && p.inactive
+      ? `${p.name}: in ${p.total} of ${p.total + p.inactive} trials with a result (a nested choice: the other ${p.inactive} took another branch and are not drawn)`
+      : null;
+  }
+
+  async function drawSlices(Plotly) {
+    fill(clear(body), h('div.loading', 'Computing the slices…'));
+    const res = await ui('explore', { max_points: 2000 });
+    if (disposed || tab !== 'slices') return;
+    const params = res.parameters;
+    if (!res.withResult || !params.length) { fill(clear(body), h('div.empty', 'No trial has a final result yet.')); return; }
+    const ncol = Math.min(3, params.length), nrow = Math.ceil(params.length / ncol);
+    const box = h('div.chart', { 'data-test': 'chart-slices', style: { height: `${nrow * 280 + 40}px` } });
+    const sampled = params.filter((p) => p.shown < p.total);
+    const notes = [
+      'The default metric against each parameter (one point per trial, coloured by trial sequence); log-scaled parameters on a log axis.',
+      ...params.map(conditionalNote).filter(Boolean),
+      sampled.length ? `Showing ${sampled[0].shown.toLocaleString()} of ${sampled[0].total.toLocaleString()} trials per parameter, sampled on the server: the best fifth of them by the metric and an even random draw of the rest.` : null,
+    ].filter(Boolean);
+    fill(clear(body), box, notes.map((t) => h('div.chart-note', { 'data-test': t.startsWith('Showing') ? 'sample-note' : null }, t)));
+    const gl = params.some((p) => p.shown > 1500) ? 'scattergl' : 'scatter';
+    const traces = params.map((p, k) => ({
+      x: p.x, y: p.y, customdata: p.id, type: gl, mode: 'markers', name: p.name, meta: p.name,
+      xaxis: k ? `x${k + 1}` : 'x', yaxis: k ? `y${k + 1}` : 'y',
+      marker: { size: 5, opacity: 0.7, color: p.seq, colorscale: 'Blues', cmin: 0, cmax: summary.total, showscale: k === 0,
+        colorbar: k === 0 ? { title: { text: 'trial #' }, thickness: 10 } : undefined },
+      hovertemplate: `trial %{customdata}<br>${p.name}: %{x}<br>metric: %{y}<extra></extra>`,
+    }));
+    const axes = {};
+    params.forEach((p, k) => {
+      axes[k ? `xaxis${k + 1}` : 'xaxis'] = axisOf(p, paramLabel(p));
+      axes[k ? `yaxis${k + 1}` : 'yaxis'] = { title: { text: k % ncol === 0 ? 'default metric' : '' }, gridcolor: '#eef1f5', zeroline: false };
+    });
+    Plotly.react(box, traces, layout(Object.assign({
+      grid: { rows: nrow, columns: ncol, pattern: 'independent', ygap: 0.35, xgap: 0.12 }, showlegend: false,
+      height: nrow * 280 + 40, margin: { l: 60, r: 30, t: 20, b: 50 },
+    }, axes)), PLOT_CONFIG);
+    box.on && box.on('plotly_click', (ev) => { const p = ev.points[0]; if (p && p.customdata) location.hash = link('trial', p.customdata); });
+  }
+
+  async function drawContour(Plotly) {
+    const names = summary.params;
+    if (names.length < 2) { fill(clear(body), h('div.empty', 'A contour needs two parameters; this experiment has ' + names.length + '.')); return; }
+    const q = parseRoute().query;
+    const x = names.includes(q.get('x')) ? q.get('x') : names[0];
+    const y = names.includes(q.get('y')) && q.get('y') !== x ? q.get('y') : names.find((n) => n !== x);
+    const pick = (which, value) => {
+      const sel = h('select', { 'data-test': `contour-${which}` }, names.map((n) => h('option', { value: n, selected: n === value }, n)));
+      sel.addEventListener('change', () => { setQuery({ tab, x: which === 'x' ? sel.value : x, y: which === 'y' ? sel.value : y }); drawContour(Plotly); });
+      return sel;
+    };
+    const box = h('div.chart.tall', { 'data-test': 'chart-contour' });
+    const info = h('div.chart-note', { 'data-test': 'contour-note' });
+    fill(clear(body), h('div.toolbar', h('span.sub', 'x'), pick('x', x), h('span.sub', 'y'), pick('y', y)), box, info);
+    const res = await ui('contour', { x, y, bins: 20, max_points: 2000 });
+    if (disposed || tab !== 'contour') return;
+    if (!res.trials) { box.replaceWith(h('div.empty', `No trial with a result has both ${x} and ${y}.`)); return; }
+    const grid = res.x.kind === 'numeric' && res.y.kind === 'numeric' ? 'contour' : 'heatmap';
+    const best = maximize ? 'highest' : 'lowest';
+    Plotly.react(box, [
+      { type: grid, x: res.x.centers, y: res.y.centers, z: res.z, connectgaps: false, colorscale: 'Viridis', reversescale: !maximize,
+        colorbar: { title: { text: `${best} metric` } }, hovertemplate: `${x}: %{x}<br>${y}: %{y}<br>${best} metric: %{z}<extra></extra>`,
+        ...(grid === 'contour' ? { contours: { coloring: 'heatmap' }, line: { width: 0.5 } } : {}), meta: 'grid' },
+      { type: res.shown > 1500 ? 'scattergl' : 'scatter', mode: 'markers', x: res.points.x, y: res.points.y, customdata: res.points.id, meta: 'points',
+        marker: { size: 4, color: '#0f172a', opacity: 0.45 }, name: 'trials', hovertemplate: 'trial %{customdata}<br>metric: %{text}<extra></extra>',
+        text: res.points.value.map((v) => fmtNumber(v)) },
+    ], layout({ xaxis: axisOf(res.x, paramLabel(res.x)), yaxis: axisOf(res.y, paramLabel(res.y)), showlegend: false }), PLOT_CONFIG);
+    const partial = res.x.conditional || res.y.conditional;
+    info.textContent = `Each cell: the ${best} default metric of the ${res.trials} trials with a result that have both ${x} and ${y}`
+      + (partial ? ' (a conditional parameter: trials on another branch of its nested choice are left out)' : '')
+      + `; numeric axes in 20 equal steps${res.x.log || res.y.log ? ' (log-scaled ones on a log scale)' : ''}; empty cells have no trial.`
+      + (res.shown < res.trials ? ` Dots: ${res.shown.toLocaleString()} of the ${res.trials.toLocaleString()} trials, sampled on the server (the best fifth and an even random draw of the rest); the cells use every trial.` : '');
+    box.on && box.on('plotly_click', (ev) => { const p = ev.points[0]; if (p && p.customdata) location.hash = link('trial', p.customdata); });
+  }
+
+  async function drawDistribution(Plotly) {
+    const res = await ui('explore', { max_points: 2000 });
+    if (disposed || tab !== 'distribution') return;
+    const d = res.distribution;
+    if (!d.count) { fill(clear(body), h('div.empty', 'No trial has a final result yet.')); return; }
+    const ecdf = h('div.chart', { 'data-test': 'chart-ecdf' });
+    const hist = h('div.chart', { 'data-test': 'chart-histogram' });
+    const stat = (k) => fmtNumber(d[k], 4);
+    fill(clear(body), h('div.toolbar', { 'data-test': 'distribution-stats' }, h('span.sub',
+      `${d.count.toLocaleString()} trials with a final result · min ${stat('min')} · 25% ${stat('q25')} · median ${stat('median')} · 75% ${stat('q75')} · max ${stat('max')} · mean ${stat('mean')} ± ${stat('std')}`)),
+    h('h3', 'Empirical distribution (share of trials at or below each value)'), ecdf, h('h3', 'Histogram'), hist,
+    h('div.chart-note', `Computed on the server over every trial with a result (the curve at ${d.ecdf.value.length} quantiles).`));
+    Plotly.react(ecdf, [{ x: d.ecdf.value, y: d.ecdf.fraction, type: 'scatter', mode: 'lines', line: { shape: 'hv', color: '#2563eb', width: 2 },
+      hovertemplate: '%{y:.1%} of trials ≤ %{x}<extra></extra>' }],
+    layout({ xaxis: { title: { text: 'default metric' } }, yaxis: { title: { text: 'fraction of trials' }, range: [0, 1.02] } }), PLOT_CONFIG);
+    const e = d.histogram.edges;
+    Plotly.react(hist, [{ type: 'bar', x: d.histogram.counts.map((_, i) => (e[i] + e[i + 1]) / 2), y: d.histogram.counts,
+      width: d.histogram.counts.map((_, i) => e[i + 1] - e[i]), marker: { color: '#2563eb', line: { color: '#fff', width: 1 } },
+      hovertemplate: '%{x}: %{y} trials<extra></extra>' }],
+    layout({ xaxis: { title: { text: 'default metric' } }, yaxis: { title: { text: 'trials' } }, bargap: 0 }), PLOT_CONFIG);
   }
 
   async function drawImportance(Plotly) {
