@@ -166,12 +166,13 @@ def _bin(axis: Axis, column: Sequence[Any], at: np.ndarray, bins: int) -> tuple[
     return which, centers.tolist(), edges.tolist()
 
 
-def contour(results: ResultColumns, x: str, y: str, *, bins: int = 20, max_points: int = 2000,
+def contour(results: ResultColumns, x: str, y: str, *, bins: int | None = None, max_points: int = 2000,
             seed: int = 0) -> dict[str, Any]:
     """The best final metric in each cell of a grid over two parameters (numeric ones in ``bins`` equal steps,
     on a log scale for log-scaled ones; categorical ones one cell per option), over the trials where both are
     active; ``count`` is the trials in each cell, ``z`` is None where there are none. ``points`` are the
-    trials themselves (sampled beyond ``max_points``) to draw over the grid."""
+    trials themselves (sampled beyond ``max_points``) to draw over the grid. ``bins`` by default: the square
+    root of the number of trials, between 4 and 20 (a sparse grid of tiny cells shows nothing)."""
     axes = {a.name: a for a in axes_of(results)}
     for name in (x, y):
         if name not in axes:
@@ -186,6 +187,8 @@ def contour(results: ResultColumns, x: str, y: str, *, bins: int = 20, max_point
     if not len(both):
         out.update(z=[], count=[], points={"x": [], "y": [], "value": [], "id": []}, shown=0)
         return out
+    if bins is None:
+        bins = int(min(20, max(4, round(len(both) ** 0.5))))
     ix, centers_x, edges_x = _bin(axes[x], cx, both, bins)
     iy, centers_y, edges_y = _bin(axes[y], cy, both, bins)
     shape = (len(centers_y), len(centers_x))
@@ -202,7 +205,7 @@ def contour(results: ResultColumns, x: str, y: str, *, bins: int = 20, max_point
         count=count.tolist(),
         points={"x": _values(axes[x], cx, shown), "y": _values(axes[y], cy, shown),
                 "value": results.value[shown].tolist(), "id": [results.ids[i] for i in shown]},
-        shown=len(shown),
+        shown=len(shown), bins=bins,
     )
     return out
 

@@ -67,7 +67,7 @@ def explore_space(request: Request, exp: str | None = None, max_points: int = Qu
 
 
 @router.get(WEBUI_API + "/contour", summary="Web UI: the best metric over a grid of two parameters")
-def contour_of(request: Request, x: str, y: str, exp: str | None = None, bins: int = Query(20, ge=2, le=100),
+def contour_of(request: Request, x: str, y: str, exp: str | None = None, bins: int | None = Query(None, ge=2, le=100),
                max_points: int = Query(2000, ge=10, le=20_000)) -> Any:
     state = webui_state(request, exp)
 

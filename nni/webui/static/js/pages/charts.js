@@ -279,7 +279,7 @@ export async function render(main, { summary, link }) {
     const traces = params.map((p, k) => ({
       x: p.x, y: p.y, customdata: p.id, type: gl, mode: 'markers', name: p.name, meta: p.name,
       xaxis: k ? `x${k + 1}` : 'x', yaxis: k ? `y${k + 1}` : 'y',
-      marker: { size: 5, opacity: 0.7, color: p.seq, colorscale: 'Blues', cmin: 0, cmax: summary.total, showscale: k === 0,
+      marker: { size: 5, opacity: 0.7, color: p.seq, colorscale: 'Blues', reversescale: true, cmin: 0, cmax: summary.total, showscale: k === 0,
         colorbar: k === 0 ? { title: { text: 'trial #' }, thickness: 10 } : undefined },
       hovertemplate: `trial %{customdata}<br>${p.name}: %{x}<br>metric: %{y}<extra></extra>`,
     }));
@@ -309,23 +309,23 @@ export async function render(main, { summary, link }) {
     const box = h('div.chart.tall', { 'data-test': 'chart-contour' });
     const info = h('div.chart-note', { 'data-test': 'contour-note' });
     fill(clear(body), h('div.toolbar', h('span.sub', 'x'), pick('x', x), h('span.sub', 'y'), pick('y', y)), box, info);
-    const res = await ui('contour', { x, y, bins: 20, max_points: 2000 });
+    const res = await ui('contour', { x, y, max_points: 2000 });
     if (disposed || tab !== 'contour') return;
     if (!res.trials) { box.replaceWith(h('div.empty', `No trial with a result has both ${x} and ${y}.`)); return; }
-    const grid = res.x.kind === 'numeric' && res.y.kind === 'numeric' ? 'contour' : 'heatmap';
     const best = maximize ? 'highest' : 'lowest';
+    // The grid as cells (edges for numeric axes, so a log axis gets its true cell bounds); the trials as dots.
+    const cellsOf = (a) => (a.kind === 'numeric' ? a.edges : a.centers);
     Plotly.react(box, [
-      { type: grid, x: res.x.centers, y: res.y.centers, z: res.z, connectgaps: false, colorscale: 'Viridis', reversescale: !maximize,
-        colorbar: { title: { text: `${best} metric` } }, hovertemplate: `${x}: %{x}<br>${y}: %{y}<br>${best} metric: %{z}<extra></extra>`,
-        ...(grid === 'contour' ? { contours: { coloring: 'heatmap' }, line: { width: 0.5 } } : {}), meta: 'grid' },
+      { type: 'heatmap', x: cellsOf(res.x), y: cellsOf(res.y), z: res.z, colorscale: 'Viridis', reversescale: !maximize, meta: 'grid',
+        colorbar: { title: { text: `${best} metric` } }, hovertemplate: `${x}: %{x}<br>${y}: %{y}<br>${best} metric: %{z}<extra></extra>` },
       { type: res.shown > 1500 ? 'scattergl' : 'scatter', mode: 'markers', x: res.points.x, y: res.points.y, customdata: res.points.id, meta: 'points',
-        marker: { size: 4, color: '#0f172a', opacity: 0.45 }, name: 'trials', hovertemplate: 'trial %{customdata}<br>metric: %{text}<extra></extra>',
-        text: res.points.value.map((v) => fmtNumber(v)) },
+        marker: { size: 5, color: '#f8fafc', opacity: 0.8, line: { color: '#0f172a', width: 1 } }, name: 'trials',
+        hovertemplate: 'trial %{customdata}<br>metric: %{text}<extra></extra>', text: res.points.value.map((v) => fmtNumber(v)) },
     ], layout({ xaxis: axisOf(res.x, paramLabel(res.x)), yaxis: axisOf(res.y, paramLabel(res.y)), showlegend: false }), PLOT_CONFIG);
     const partial = res.x.conditional || res.y.conditional;
     info.textContent = `Each cell: the ${best} default metric of the ${res.trials} trials with a result that have both ${x} and ${y}`
       + (partial ? ' (a conditional parameter: trials on another branch of its nested choice are left out)' : '')
-      + `; numeric axes in 20 equal steps${res.x.log || res.y.log ? ' (log-scaled ones on a log scale)' : ''}; empty cells have no trial.`
+      + `; numeric axes in ${res.bins} equal steps${res.x.log || res.y.log ? ' (log-scaled ones on a log scale)' : ''}; empty cells have no trial.`
       + (res.shown < res.trials ? ` Dots: ${res.shown.toLocaleString()} of the ${res.trials.toLocaleString()} trials, sampled on the server (the best fifth and an even random draw of the rest); the cells use every trial.` : '');
     box.on && box.on('plotly_click', (ev) => { const p = ev.points[0]; if (p && p.customdata) location.hash = link('trial', p.customdata); });
   }
