@@ -11,21 +11,32 @@ from nni.errors import NNIError
 __all__ = ["best_trials", "compare_experiments", "experiment_folder", "load_results", "resolve_folder", "trials_dataframe"]
 
 
-def experiment_folder(experiment_id: str) -> Path:
-    """The folder of a registered experiment (``nnictl experiment list --all`` lists them)."""
+def _registered(experiment_id: str) -> Path | None:
     from nni.launcher import Registry
 
     entry = Registry().all().get(experiment_id)
-    if entry is None or not entry.get("logDir"):
+    return Path(entry["logDir"]) if entry and entry.get("logDir") else None
+
+
+def experiment_folder(experiment_id: str) -> Path:
+    """The folder of a registered experiment (``nnictl experiment list --all`` lists them)."""
+    folder = _registered(experiment_id)
+    if folder is None:
         raise NNIError(f"no experiment {experiment_id!r} on this machine; `nnictl experiment list --all` lists them, "
                        "or pass the experiment's folder instead of its id")
-    return Path(entry["logDir"])
+    return folder
 
 
 def resolve_folder(experiment: str | Path) -> Path:
-    """An experiment's folder: the path itself when it is a folder, else the registered folder of that id."""
-    path = Path(experiment)
-    return path if isinstance(experiment, Path) or path.is_dir() else experiment_folder(str(experiment))
+    """An experiment's folder: a ``Path`` as given; a string names a registered experiment, else a folder."""
+    if isinstance(experiment, Path):
+        return experiment
+    registered = _registered(experiment)
+    if registered is not None:
+        return registered
+    if Path(experiment).is_dir():
+        return Path(experiment)
+    return experiment_folder(experiment)
 
 
 def load_results(experiment: str | Path) -> Any:
