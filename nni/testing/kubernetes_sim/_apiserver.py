@@ -635,16 +635,12 @@ class SimulatedCluster:
                 pending = [(rv, ev, obj) for rv, k, ev, obj in self._history
                            if rv > cursor and k == kind and obj["metadata"]["namespace"] == namespace]
                 if not pending:
-                    self._cond.wait(timeout=0.5)
-                    newest = self._rv
-                else:
-                    newest = pending[-1][0]
+                    self._cond.wait(timeout=0.5)  # what arrived meanwhile is sent in the next round
             for rv, ev, obj in pending:
                 cursor = rv
                 if _matches(obj, selector):
                     yield {"type": ev, "object": _public(obj)}
             if bookmarks and time.monotonic() - last_bookmark > 1.0:
-                cursor = max(cursor, newest) if not pending else cursor
                 last_bookmark = time.monotonic()
                 yield {"type": "BOOKMARK", "object": {"kind": kind, "apiVersion": _API_VERSIONS[kind],
                                                       "metadata": {"resourceVersion": str(cursor)}}}

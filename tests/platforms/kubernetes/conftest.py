@@ -43,11 +43,11 @@ def service_section(cluster: SimulatedCluster, kubeconfig: Path) -> Callable[...
     return lambda **extra: _section(cluster, kubeconfig, **extra)
 
 
-def _section(cluster: SimulatedCluster, kubeconfig: Path, **extra: Any) -> dict[str, Any]:
+def _section(sim: SimulatedCluster, kube: Path, **extra: Any) -> dict[str, Any]:
     section: dict[str, Any] = {
-        "platform": "kubernetes", "namespace": "nni", "dockerImage": "python:3.11", "kubeconfig": str(kubeconfig),
+        "platform": "kubernetes", "namespace": "nni", "dockerImage": "python:3.11", "kubeconfig": str(kube),
         "storage": {"storageType": "nfs", "server": NFS_SERVER, "path": NFS_PATH,
-                    "localMountPath": str(cluster.shared)},  # type: ignore[attr-defined]
+                    "localMountPath": str(sim.shared)},  # type: ignore[attr-defined]
         "pollInterval": "0.2s",
     }
     section.update(extra)
