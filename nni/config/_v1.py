@@ -125,10 +125,9 @@ def convert_v1(data: Mapping[str, Any], ctx: Context) -> tuple[dict[str, Any], d
     for key, value in data.items():
         key = str(key)
         if key in _OTHER_PLATFORM_SECTIONS:
-            from .training_services import platform_names
+            from .training_services import unsupported_platform_message
 
-            raise ctx.error(key, f"platform {_OTHER_PLATFORM_SECTIONS[key]!r} is not supported by this build; "
-                                 f"it runs: {', '.join(platform_names(available_only=True))}")
+            raise ctx.error(key, unsupported_platform_message(_OTHER_PLATFORM_SECTIONS[key]))
         if key not in _TOP:
             raise _unknown(ctx, key, key, V1_KEYS, "config")
         if key == "multiPhase" and value:
