@@ -9,49 +9,17 @@ import pytest
 
 from nni.config import load_config
 from nni.errors import ConfigError
+from nni.testing.kubernetes_sim.nni_examples import frameworkcontroller_v1_example, kubeflow_v2_example
 
-# NNI 2.x's examples/trials/mnist-pytorch/config_kubeflow.yml: dumped with unset dataclass fields as tags
-KUBEFLOW_V2_EXAMPLE = """\
-debug: false
-experimentName: example_dist_pytorch
-maxExperimentDuration: 1h
-maxTrialNumber: 1
-searchSpaceFile: search_space.json
-trainingService:
-  apiVersion: v1alpha2
-  operator: tf-operator
-  platform: kubeflow
-  storage: {path: /var/nfs/general, server: 10.10.10.10, storage: nfs}
-  worker:
-    command: python3 mnist.py
-    cpuNumber: !!python/object:dataclasses._MISSING_TYPE {}
-    dockerImage: msranni/nni:latest
-    gpuNumber: !!python/object:dataclasses._MISSING_TYPE {}
-    memorySize: 8192
-    replicas: 1
-trialCodeDirectory: .
-trialCommand: !!python/object:dataclasses._MISSING_TYPE {}
-trialConcurrency: 1
-tuner:
-  classArgs: {optimize_mode: maximize}
-  name: TPE
-useAnnotation: false
-"""
+KUBEFLOW_V2_EXAMPLE = kubeflow_v2_example()
+FRAMEWORKCONTROLLER_V1 = frameworkcontroller_v1_example()
 
-# NNI's documented v1 kubeflow config (tf-operator, ps + worker, NFS)
-KUBEFLOW_V1 = """\
-authorName: default
-experimentName: example_dist
-trialConcurrency: 1
-maxExecDuration: 1h
-maxTrialNum: 1
+# NNI's documented v1 kubeflow config (tf-operator, ps + worker, NFS), on the v1 frameworkcontroller example's header
+KUBEFLOW_V1 = FRAMEWORKCONTROLLER_V1.split("trainingServicePlatform")[0] + """\
 trainingServicePlatform: kubeflow
 searchSpacePath: search_space.json
-useAnnotation: false
 tuner:
   builtinTunerName: TPE
-  classArgs:
-    optimize_mode: maximize
 trial:
   codeDir: .
   ps:
@@ -75,48 +43,6 @@ kubeflowConfig:
   nfs:
     server: 10.10.10.10
     path: /var/nfs/general
-"""
-
-# NNI's examples/trials/mnist-pytorch/config_frameworkcontroller.yml, its NFS placeholders filled in
-FRAMEWORKCONTROLLER_V1 = """\
-authorName: default
-experimentName: example_mnist_pytorch
-trialConcurrency: 1
-maxExecDuration: 1h
-maxTrialNum: 10
-#choice: local, remote, pai, kubeflow
-trainingServicePlatform: frameworkcontroller
-searchSpacePath: search_space.json
-#choice: true, false
-useAnnotation: false
-tuner:
-  builtinTunerName: TPE
-  classArgs:
-    optimize_mode: maximize
-assessor:
-  builtinAssessorName: Medianstop
-  classArgs:
-    optimize_mode: maximize
-trial:
-  codeDir: .
-  taskRoles:
-    - name: worker
-      taskNum: 1
-      command: python3 mnist.py
-      gpuNum: 1
-      cpuNum: 1
-      memoryMB: 8192
-      image: msranni/nni:latest
-      frameworkAttemptCompletionPolicy:
-        minFailedTaskCount: 1
-        minSucceededTaskCount: 1
-frameworkcontrollerConfig:
-  storage: nfs
-  nfs:
-    # Your NFS server IP, like 10.10.10.10
-    server: 10.10.10.10
-    # Your NFS server export path, like /var/nfs/nni
-    path: /var/nfs/nni
 """
 
 # NNI 2.x/3.0 v2 frameworkcontroller keys (minSucceedTaskCount as NNI's v2 config class spells it)

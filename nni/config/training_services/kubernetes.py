@@ -181,7 +181,7 @@ class KubernetesStorageConfig(ConfigBase):
         if self.storage_type == "nfs":
             for key, value in (("server", self.server), ("path", self.path)):
                 if not value:
-                    raise ctx.error(f"{path}.{key}", f"missing; NFS storage needs server and path (the export), "
+                    raise ctx.error(f"{path}.{key}", "missing; NFS storage needs server and path (the export), "
                                                      "e.g. {storageType: nfs, server: 10.0.0.2, path: /exports/nni}")
             if self.claim_name:
                 raise ctx.error(f"{path}.claimName", "claimName is for storageType: pvc; NFS storage takes server and path")
@@ -248,20 +248,28 @@ def _refuse_registry_auth(value: Any, ctx: Context, path: str) -> None:
 
 
 @dataclass
-class KubeflowRoleConfig(ConfigBase):
-    """One replica type of a PyTorchJob/TFJob (NNI's ``worker``, ``ps`` or ``master``)."""
+class _RoleConfig(ConfigBase):
+    """What a kubeflow role and a frameworkcontroller task role share: each pod's command, image and resources."""
 
-    replicas: int = option("replicas", to_int(1), default=1)
-    command: str | None = option("command", to_nonempty_str, help="the command each replica runs (default: trialCommand)")
+    command: str | None = option("command", to_nonempty_str, help="the command each pod runs (default: trialCommand)")
     gpu_number: int = option("gpuNumber", to_int(0), default=0)
     cpu_number: float | None = option("cpuNumber", _to_cpu)
     memory_size: str | None = option("memorySize", to_memory_quantity)
     docker_image: str = option("dockerImage", to_nonempty_str, default=DEFAULT_IMAGE)
-    code_directory: str | None = option("codeDirectory", to_path("dir", must_exist=True))
     private_registry_auth_path: None = option("privateRegistryAuthPath", _refuse_registry_auth)
 
     _renamed: ClassVar[dict[str, str]] = {"gpuNum": "gpuNumber", "cpuNum": "cpuNumber", "memoryMB": "memorySize",
-                                          "image": "dockerImage", "codeDir": "codeDirectory"}
+                                          "image": "dockerImage"}
+
+
+@dataclass
+class KubeflowRoleConfig(_RoleConfig):
+    """One replica type of a PyTorchJob/TFJob (NNI's ``worker``, ``ps`` or ``master``)."""
+
+    replicas: int = option("replicas", to_int(1), default=1)
+    code_directory: str | None = option("codeDirectory", to_path("dir", must_exist=True))
+
+    _renamed: ClassVar[dict[str, str]] = {**_RoleConfig._renamed, "codeDir": "codeDirectory"}
 
     @classmethod
     def _label(cls) -> str:
@@ -330,21 +338,14 @@ class FrameworkAttemptCompletionPolicy(ConfigBase):
 
 
 @dataclass
-class FrameworkControllerRoleConfig(ConfigBase):
+class FrameworkControllerRoleConfig(_RoleConfig):
     name: str | None = option("name", to_nonempty_str, required=True, help="the task role's name, e.g. worker")
     task_number: int = option("taskNumber", to_int(1), default=1)
-    command: str | None = option("command", to_nonempty_str, help="the command each task runs (default: trialCommand)")
-    gpu_number: int = option("gpuNumber", to_int(0), default=0)
-    cpu_number: float | None = option("cpuNumber", _to_cpu)
-    memory_size: str | None = option("memorySize", to_memory_quantity)
-    docker_image: str = option("dockerImage", to_nonempty_str, default=DEFAULT_IMAGE)
     framework_attempt_completion_policy: FrameworkAttemptCompletionPolicy = option(
         "frameworkAttemptCompletionPolicy", to_config(FrameworkAttemptCompletionPolicy),
         default_factory=FrameworkAttemptCompletionPolicy)
-    private_registry_auth_path: None = option("privateRegistryAuthPath", _refuse_registry_auth)
 
-    _renamed: ClassVar[dict[str, str]] = {"taskNum": "taskNumber", "gpuNum": "gpuNumber", "cpuNum": "cpuNumber",
-                                          "memoryMB": "memorySize", "image": "dockerImage"}
+    _renamed: ClassVar[dict[str, str]] = {**_RoleConfig._renamed, "taskNum": "taskNumber"}
 
     @classmethod
     def _label(cls) -> str:

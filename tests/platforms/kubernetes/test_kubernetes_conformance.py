@@ -9,12 +9,11 @@ from typing import Any
 
 import pytest
 
-from nni.config.training_services import training_service_from_json
 from nni.config._base import Context
+from nni.config.training_services import training_service_from_json
 from nni.platforms.kubernetes import FrameworkControllerPlatform, KubeflowPlatform, KubernetesPlatform
-from nni.testing.platform_conformance import PlatformConformance
-
 from nni.testing.kubernetes_sim import SimulatedCluster
+from nni.testing.platform_conformance import PlatformConformance
 
 pytestmark = pytest.mark.slow
 

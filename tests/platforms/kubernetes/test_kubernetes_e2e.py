@@ -15,6 +15,7 @@ import pytest
 
 from nni.testing import Workspace, free_port, wait_until
 from nni.testing.kubernetes_sim import SimulatedCluster
+from nni.testing.kubernetes_sim.nni_examples import frameworkcontroller_v1_example, kubeflow_v2_example
 
 pytestmark = pytest.mark.slow
 _NOT_UP = (httpx.HTTPError, KeyError, ValueError)
@@ -72,89 +73,23 @@ def test_plain_kubernetes_experiment_with_max_trial_duration(cluster, kubeconfig
 
 def test_nni_kubeflow_and_frameworkcontroller_example_configs_run(cluster, kubeconfig, tmp_path, monkeypatch):
     world = _world(tmp_path, cluster, kubeconfig, monkeypatch)
-    python = sys.executable
     storage = _storage(cluster)
-    kubeflow = world.code / "config_kubeflow.yml"  # NNI's v2 example, a PyTorchJob, NFS on the simulated cluster
-    kubeflow.write_text(f"""\
-debug: false
-experimentName: example_dist_pytorch
-maxExperimentDuration: 1h
-maxTrialNumber: 2
-searchSpaceFile: search_space.json
-trainingService:
-  apiVersion: v1alpha2
-  operator: pytorch-operator
-  platform: kubeflow
-  namespace: nni
-  storage: {{path: {storage['path']}, server: {storage['server']}, storage: nfs, localMountPath: {storage['localMountPath']}}}
-  master:
-    command: {python} mnist.py
-    cpuNumber: !!python/object:dataclasses._MISSING_TYPE {{}}
-    dockerImage: msranni/nni:latest
-    gpuNumber: !!python/object:dataclasses._MISSING_TYPE {{}}
-    memorySize: 8192
-    replicas: 1
-  worker:
-    command: {python} mnist.py
-    dockerImage: msranni/nni:latest
-    memorySize: 8192
-    replicas: 1
-trialCodeDirectory: .
-trialCommand: !!python/object:dataclasses._MISSING_TYPE {{}}
-trialConcurrency: 2
-tuner:
-  classArgs: {{optimize_mode: maximize}}
-  name: TPE
-useAnnotation: false
-""")
+    cluster_keys = {"command": f"{sys.executable} mnist.py", "server": storage["server"], "path": storage["path"],
+                    "local_mount_path": storage["localMountPath"], "namespace": "nni"}
+    kubeflow = world.code / "config_kubeflow.yml"  # NNI's v2 example: a TFJob, apiVersion v1alpha2
+    kubeflow.write_text(kubeflow_v2_example(**cluster_keys))
     framework = world.code / "config_frameworkcontroller.yml"  # NNI's v1 example
-    framework.write_text(f"""\
-authorName: default
-experimentName: example_mnist_pytorch
-trialConcurrency: 1
-maxExecDuration: 1h
-maxTrialNum: 2
-trainingServicePlatform: frameworkcontroller
-searchSpacePath: search_space.json
-useAnnotation: false
-tuner:
-  builtinTunerName: TPE
-  classArgs:
-    optimize_mode: maximize
-assessor:
-  builtinAssessorName: Medianstop
-  classArgs:
-    optimize_mode: maximize
-trial:
-  codeDir: .
-  taskRoles:
-    - name: worker
-      taskNum: 1
-      command: {python} mnist.py
-      gpuNum: 1
-      cpuNum: 1
-      memoryMB: 8192
-      image: msranni/nni:latest
-      frameworkAttemptCompletionPolicy:
-        minFailedTaskCount: 1
-        minSucceededTaskCount: 1
-frameworkcontrollerConfig:
-  namespace: nni
-  storage: nfs
-  nfs:
-    server: {storage['server']}
-    path: {storage['path']}
-    localMountPath: {storage['localMountPath']}
-""")
-    for config, kind in ((kubeflow, "PyTorchJob"), (framework, "Framework")):
-        before = len(cluster.created)
+    framework.write_text(frameworkcontroller_v1_example(**cluster_keys).replace("maxTrialNum: 10", "maxTrialNum: 2"))
+    for config, kind, trials in ((kubeflow, "TFJob", 1), (framework, "Framework", 2)):
+        before, seen = len(cluster.created), len(world.records())
         ended = world.foreground(config, timeout=180)
-        trials = [t for t in world.records() if t["platform"] in ("kubeflow", "frameworkcontroller")]
         created = cluster.created[before:]
-        assert len(created) == 2 and {c["kind"] for c in created} == {kind}
+        assert len(created) == trials and {c["kind"] for c in created} == {kind}
+        assert all(c["apiVersion"].endswith("/v1") for c in created)
+        records = world.records()[seen:]
+        assert len(records) == trials and {r["platform"] for r in records} == {config.stem.split("_")[1]}
+        assert all(r["pod"].endswith("-worker-0") for r in records)
         _assert_nothing_left(cluster, ended.experiment_id)
-    pods = [t["pod"] for t in trials]
-    assert any(p.endswith("-master-0") for p in pods) and any(p.endswith("-worker-0") for p in pods)
 
 
 def test_resume_after_manager_sigkill_reattaches_running_jobs_and_stop_cleans_up(cluster, kubeconfig, tmp_path,
