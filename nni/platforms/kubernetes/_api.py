@@ -119,11 +119,12 @@ class ResourceFollower:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop following; a watch blocked in a read ends at its next event or bookmark (a daemon thread)."""
         self._stopping.set()
         if self._watch is not None:
             self._watch.stop()
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=2)
 
     def _run(self) -> None:
         from kubernetes import watch

@@ -4,7 +4,8 @@ PyTorchJob/TFJob, or a FrameworkController Framework; see ``_workloads``), follo
 The shared volume (NFS or a PersistentVolumeClaim) is mounted in every trial pod at ``/nni-shared`` and seen
 by this machine at ``storage.localMountPath``; the experiment's folder on it is ``nni/<experiment id>/``
 with ``code/`` (the trial code folder, copied once at start, ``.nniignore`` honoured) and
-``trials/<trial id>/`` (``parameter.cfg``, stdout, stderr, the metrics file, ``.nni/exitcode``). Replicas
+``trials/<trial id>/`` (``parameter.cfg``, stdout, stderr, the metrics file, ``.nni/exitcode``, and for a
+failed trial ``pod.log``, what Kubernetes kept of the lead pod's output). Replicas
 other than the lead one (PyTorchJob workers, TFJob parameter servers, other Framework tasks) write into
 ``trials/<trial id>/replicas/<pod name>/`` so that only the lead replica's metrics count.
 
@@ -51,6 +52,7 @@ _log = logging.getLogger(__name__)
 
 MOUNT_PATH = "/nni-shared"  # where the shared volume is mounted in every trial pod
 _EXIT_CODE_FILE = os.path.join(".nni", "exitcode")
+_CREATE_ATTEMPTS = 12  # about a minute and a half of an unreachable API server before a trial fails
 LABEL_EXPERIMENT, LABEL_TRIAL, LABEL_ROLE = "nni-experiment", "nni-trial", "nni-role"
 
 # Container waiting reasons that will not go away by waiting: the trial fails with Kubernetes' reason.
@@ -224,7 +226,7 @@ class KubernetesPlatform(Platform):
         self._post("stop")
         deadline = time.monotonic() + 90
         with self._all_done:
-            self._all_done.wait_for(lambda: all(t.state == "DONE" for t in self._trials.values()),
+            self._all_done.wait_for(lambda: all(t.state == "DONE" for t in list(self._trials.values())),
                                     timeout=max(0.0, deadline - time.monotonic()))
         self._wait_for_no_pods(deadline)
         self._stopping.set()
@@ -364,6 +366,8 @@ class KubernetesPlatform(Platform):
         kind = item[0]
         if kind == "submit":
             self._create(item[1])
+        elif kind == "retry":
+            self._create(item[1], item[2])
         elif kind == "kill":
             self._kill(item[1], item[2])
         elif kind == "pod":
@@ -388,14 +392,27 @@ class KubernetesPlatform(Platform):
                     self._kill(trial.job.trial_job_id, trial.kill_status or TrialStatus.SYS_CANCELED,
                                reason="the experiment stopped")
 
-    def _create(self, trial: _Trial) -> None:
+    def _create(self, trial: _Trial, attempt: int = 0) -> None:
         assert self._workload is not None
+        if attempt and trial.state != "SUBMITTING":
+            return  # killed while waiting for the API server
         self._trials[trial.job.trial_job_id] = trial
         body = self._manifest(trial)
         try:
             self._workload.create(self._api, self.namespace, body)
         except Exception as exc:
             text = api_error_text(exc)
+            status = getattr(exc, "status", None)
+            if (status is None or status >= 500 or status == 429) and attempt < _CREATE_ATTEMPTS \
+                    and not self._stopping.is_set():
+                # the API server is away (restarting, overloaded): try again, the trial waits meanwhile
+                if attempt == 0:
+                    self._emit(TrialWaiting(trial.job.trial_job_id, f"the API server cannot take the "
+                                                                    f"{self._workload.kind} yet: {text}"))
+                timer = threading.Timer(min(0.5 * 2 ** attempt, 10.0), self._post, ("retry", trial, attempt + 1))
+                timer.daemon = True
+                timer.start()
+                return
             _log.warning("trial %s: creating %s %s failed: %s", trial.job.trial_job_id, self._workload.kind,
                          trial.name, text)
             self._finish(trial, TrialStatus.FAILED, f"the API server refused the {self._workload.kind}: {text}")
@@ -526,8 +543,23 @@ class KubernetesPlatform(Platform):
             exit_code = _read_exit_code(trial.trial_dir)
         if status == TrialStatus.FAILED and exit_code not in (None, 0) and "exit code" not in reason:
             reason = f"{reason}, exit code {exit_code}" if reason else f"exit code {exit_code}"
+        if status == TrialStatus.FAILED:
+            self._save_pod_log(trial, lead or next(iter(trial.exit_codes), None))
         trial.state = "DONE"
         self._emit(TrialExited(trial.job.trial_job_id, time.time(), status, exit_code, reason))
+
+    def _save_pod_log(self, trial: _Trial, pod: str | None) -> None:
+        """Keep the failed pod's log (what Kubernetes kept of its output, e.g. the trial folder not writable)
+        as ``pod.log`` in the trial's folder, before the pod is deleted."""
+        if pod is None:
+            return
+        from kubernetes import client
+
+        try:
+            text = client.CoreV1Api(self._api).read_namespaced_pod_log(pod, self.namespace, tail_lines=500)
+            (trial.trial_dir / "pod.log").write_text(text or "", encoding="utf-8")
+        except Exception as exc:  # no log (the container never started) is no news
+            _log.debug("trial %s: no log of pod %s: %s", trial.job.trial_job_id, pod, api_error_text(exc))
 
     # -- metrics and deadlines ----------------------------------------------------------------------
     def _read_all_metrics(self) -> None:

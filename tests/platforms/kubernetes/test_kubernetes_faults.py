@@ -28,6 +28,7 @@ TRIAL = r'''
 import json, os, sys, time
 import nni
 params = nni.get_next_parameter()
+print("hello from", os.environ.get("NNI_POD_NAME"), flush=True)
 with open(os.path.join(os.environ["NNI_OUTPUT_DIR"], "seen.json"), "w") as f:
     json.dump({k: os.environ.get(k) for k in ("NVIDIA_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES", "NNI_SYS_DIR",
                                               "NNI_POD_NAME")}, f)
@@ -140,6 +141,16 @@ def test_oom_killed_and_evicted_pods_fail_the_trial_with_that_reason(world, clus
     exited = w.log.exited(job.trial_job_id, 30)
     assert exited.status == "FAILED" and expected in exited.reason, exited
     assert exited.exit_code == 137
+
+
+def test_failed_trial_keeps_its_exit_code_and_the_pods_log(world):
+    w = world()
+    job = w.job(exit=3)
+    w.platform.submit(job)
+    exited = w.log.exited(job.trial_job_id, 30)
+    assert (exited.status, exited.exit_code) == ("FAILED", 3) and "BackoffLimitExceeded" in exited.reason
+    pod = w.cluster.created[-1]["metadata"]["name"]
+    assert f"hello from {pod}".encode() in w.platform.read_file(job.trial_job_id, "pod.log")  # through the API
 
 
 def test_watch_drops_410_gone_and_an_api_server_restart_lose_and_repeat_nothing(world, cluster):
