@@ -177,23 +177,24 @@ def main(argv: list[str] | None = None) -> int:
                                             if os.environ.get("NNI_OUTPUT_DIR") else "runs"))
     writer = tensorboard_writer(log_dir)
 
-    step, started, val_acc = 0, time.monotonic(), 0.0
+    started, val_acc = time.monotonic(), 0.0
     for epoch in range(1, args.epochs + 1):
         model.train()
         shuffled = train_index[torch.randperm(len(train_index), generator=generator, device=device)]
+        loss_sum, batches = torch.zeros((), device=device), 0
         for start in range(0, len(shuffled), args.batch_size):
             batch = shuffled[start:start + args.batch_size]
             loss = loss_fn(model(normalize(augment(images[batch], generator))), labels[batch])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            step += 1
-            if writer is not None and step % 10 == 0:  # every step would wait for the GPU each time
-                writer.add_scalar("loss/train", loss.detach(), step)
+            loss_sum += loss.detach()  # summed on the device: no wait for the GPU at every step
+            batches += 1
         scheduler.step()
         val_acc = accuracy(model, images[val_index], labels[val_index], 512)
         nni.report_intermediate_result(val_acc)
         if writer is not None:
+            writer.add_scalar("loss/train", float(loss_sum) / max(1, batches), epoch)
             writer.add_scalar("accuracy/validation", val_acc, epoch)
             writer.flush()
         print(f"epoch {epoch}: validation accuracy {val_acc:.4f} ({time.monotonic() - started:.1f}s)", flush=True)
