@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -137,6 +138,7 @@ def run_check(minutes: float, epochs: int, train_images: int) -> dict[str, Any]:
                            "cuda_visible_devices": seen.group(1) if seen else None,
                            "waiting_reasons": sorted({w for w in waits if w}),
                            "final_metric": record.final_metric})
+    shutil.rmtree(work, ignore_errors=True)
     return {"gpus": gpus, "samples": sampler.samples, "trials": trials, "wall_seconds": wall,
             "experiment_status": found.group(2), "max_trial_number_per_gpu": 1}
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body, Request
 
 from nni.errors import RequestError
 from nni.status import TensorboardStatus
-from nni.tensorboard import TensorboardTaskNotFound, TensorboardTasks, trial_logs
+from nni.tensorboard import TensorboardTask, TensorboardTaskNotFound, TensorboardTasks, trial_logs
 
 from . import API_ROOT
 
@@ -47,8 +47,11 @@ def _port(body: Any) -> int | None:
     return value
 
 
-def _not_found(exc: TensorboardTaskNotFound) -> RequestError:
-    return RequestError(str(exc), 404)
+def _task(request: Request, task_id: str) -> TensorboardTask:
+    try:
+        return _tasks(request).get(task_id)
+    except TensorboardTaskNotFound as exc:
+        raise RequestError(str(exc), 404) from None
 
 
 def build_tensorboard_router() -> APIRouter:
@@ -71,17 +74,11 @@ def build_tensorboard_router() -> APIRouter:
 
     @router.get("/tensorboard/{task_id}", summary="One TensorBoard task")
     def get_task(request: Request, task_id: str) -> dict[str, Any]:
-        try:
-            return _tasks(request).get(task_id).to_json()
-        except TensorboardTaskNotFound as exc:
-            raise _not_found(exc) from None
+        return _task(request, task_id).to_json()
 
     @router.put("/tensorboard/{task_id}", summary="Refresh a task's data (event files are read in place)")
     def update_task(request: Request, task_id: str) -> dict[str, Any]:
-        try:
-            task = _tasks(request).get(task_id)
-        except TensorboardTaskNotFound as exc:
-            raise _not_found(exc) from None
+        task = _task(request, task_id)
         if task.status != TensorboardStatus.RUNNING:
             raise RequestError(f"TensorBoard task {task_id} is {task.status}; only a RUNNING task can be updated")
         return task.to_json()  # TensorBoard rereads the trials' folders itself every few seconds
@@ -91,6 +88,6 @@ def build_tensorboard_router() -> APIRouter:
         try:
             return _tasks(request).stop(task_id).to_json()
         except TensorboardTaskNotFound as exc:
-            raise _not_found(exc) from None
+            raise RequestError(str(exc), 404) from None
 
     return router
