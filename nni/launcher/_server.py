@@ -246,6 +246,7 @@ def serve(options: ServeOptions, on_tick: Callable[[Any], None] | None = None,
             if not control.manager_done.is_set():
                 manager.request_stop()
             manager_thread.join(timeout=60)
+        _stop_tensorboards(options.experiment_dir)
         status = _final_status(options, manager is not None, stop_event.is_set())
         entry = registry.get(options.experiment_id) or {}
         end = entry.get("endTime") if status == entry.get("status") and entry.get("endTime") else int(time.time() * 1000)
@@ -283,6 +284,17 @@ def _main_loop(options: ServeOptions, registry: Registry, stop_event: threading.
         if stop_event.is_set() and manager is not None and control is not None and not control.manager_done.is_set():
             manager.request_stop()
         stop_event.wait(0.25 if on_tick is not None else 0.5)
+
+
+def _stop_tensorboards(experiment_dir: Path) -> None:
+    """The experiment's TensorBoards end with its server, as NNI's."""
+    from nni.tensorboard import TensorboardTasks
+
+    try:
+        for task in TensorboardTasks(experiment_dir).stop_all():
+            _log.info("TensorBoard task %s (port %s) stopped", task.id, task.port)
+    except Exception:  # noqa: BLE001 - the experiment still ends
+        _log.warning("could not stop the TensorBoard tasks:\n%s", traceback.format_exc())
 
 
 def _safe_status(reader: Any) -> tuple[str | None, float | None]:
