@@ -17,6 +17,7 @@ _IN_MODIFY = 0x00000002
 _IN_CLOSE_WRITE = 0x00000008
 _IN_MOVED_TO = 0x00000080
 _IN_CREATE = 0x00000100
+_IN_IGNORED = 0x00008000  # the watch was removed: no news of the folder
 _EVENT = struct.Struct("iIII")
 
 
@@ -133,8 +134,9 @@ class _Inotify(FolderWatch):
                 return tokens
             pos = 0
             while pos + _EVENT.size <= len(data):
-                wd, _mask, _cookie, length = _EVENT.unpack_from(data, pos)
-                tokens.add(wd)
+                wd, mask, _cookie, length = _EVENT.unpack_from(data, pos)
+                if not mask & _IN_IGNORED:
+                    tokens.add(wd)
                 pos += _EVENT.size + length
 
     def close(self) -> None:

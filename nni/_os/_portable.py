@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from ._base import ExitWaiter, FolderWatch, OsSeam, PipeExitWaiter
@@ -18,8 +20,8 @@ _TOKEN_PREFIX = "psutil:"
 # from one read to the next; macOS stores the time itself. A later process with the same pid is at least
 # pid_max process creations away, far more than a second.
 _SAME_START_TOLERANCE = 1.0
-# How often a thread waiting for a process that is not our child looks whether its waiter was closed or
-# the process is a zombie its parent does not reap (psutil's wait returns at once on the exit itself).
+# How often a wait for a process that is not our child looks whether its waiter was closed, its deadline
+# passed or the process is a zombie its parent does not reap (psutil's wait returns at once on the exit).
 _WAIT_SLICE = 1.0
 
 
@@ -70,31 +72,51 @@ class PortableSeam(OsSeam):
         return waiter
 
     def _wait_for_pid(self, pid: int, start_time: str | None, waiter: PipeExitWaiter) -> None:
+        if _our_child(pid) and self.alive(pid, start_time):
+            try:  # blocks in the kernel and leaves the exit status to the child's owner
+                os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+            except ChildProcessError:
+                pass
+        else:
+            self._wait_until_gone(pid, start_time, None, lambda: waiter.closed)
+        waiter.ended()
+
+    def wait_gone(self, pid: int, timeout: float) -> bool:
+        return self._wait_until_gone(pid, None, time.monotonic() + max(0.0, timeout), lambda: False)
+
+    def _wait_until_gone(self, pid: int, start_time: str | None, deadline: float | None,
+                         give_up: Callable[[], bool]) -> bool:
+        """psutil's wait (kqueue, pidfd; it reaps our own child) in slices, so that a zombie whose parent
+        does not reap it, a closed waiter or the deadline is noticed."""
         psutil = _psutil()
         try:
             process = psutil.Process(pid)
-            while not waiter.closed and self.alive(pid, start_time):
+            while self.alive(pid, start_time):
+                left = _WAIT_SLICE if deadline is None else min(_WAIT_SLICE, deadline - time.monotonic())
+                if left <= 0 or give_up():
+                    return False
                 try:
-                    process.wait(timeout=_WAIT_SLICE)
-                    break
+                    process.wait(timeout=left)
+                    return True
                 except psutil.TimeoutExpired:
                     pass
         except psutil.Error:
             pass
-        waiter.ended()
-
-    def wait_gone(self, pid: int, timeout: float) -> bool:
-        psutil = _psutil()
-        try:
-            psutil.Process(pid).wait(timeout=max(0.0, timeout))  # reaps our own child
-            return True
-        except psutil.TimeoutExpired:
-            return not self.alive(pid)
-        except psutil.Error:
-            return True
+        return True
 
     def folder_watch(self) -> FolderWatch:
         return _WatchdogFolders()
+
+
+def _our_child(pid: int) -> bool:
+    """Whether ``pid`` is a child of this process (``waitid`` with ``WNOWAIT`` looks without reaping)."""
+    if not hasattr(os, "waitid"):
+        return False
+    try:
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG)
+        return True
+    except ChildProcessError:
+        return False
 
 
 def _wait_for_child(process: subprocess.Popen[bytes], waiter: PipeExitWaiter) -> None:
