@@ -13,5 +13,5 @@ PYTHON=${PYTHON:-python3}
 # these machines run Linux; tests/_os covers each seam operation on both paths in the run above.
 if [ "$#" -eq 0 ]; then
   NNI_OS_SEAM=portable "$PYTHON" -m pytest -q -p no:cacheprovider tests/platforms/local tests/cli \
-    tests/manager/test_resume.py tests/manager/test_resume_sigkill.py tests/e2e
+    tests/manager/test_resume.py tests/manager/test_resume_sigkill.py tests/manager/test_local_end_to_end.py tests/e2e
 fi
