@@ -40,13 +40,11 @@ class LinuxSeam(OsSeam):
     def exit_waiter(self, process: subprocess.Popen[bytes] | int, start_time: str | None = None) -> ExitWaiter:
         pid = process if isinstance(process, int) else process.pid
         try:
-            pidfd = os.pidfd_open(pid)
-        except AttributeError:  # an old kernel or Python
-            from ._portable import PortableSeam
-
-            return PortableSeam().exit_waiter(process, start_time)
-        except OSError:  # already gone (and reaped)
+            pidfd = _open_pidfd(pid)
+        except ProcessLookupError:  # already gone (and reaped)
             return _ended()
+        except OSError:  # no pidfds here (a kernel before 5.3, a seccomp filter): as on other systems
+            return _portable().exit_waiter(process, start_time)
         waiter = _PidfdWaiter(pidfd)
         # the pid is pinned now: one more look tells whether it is still the process that was meant
         if isinstance(process, int) and not self.alive(pid, start_time):
@@ -56,9 +54,11 @@ class LinuxSeam(OsSeam):
 
     def wait_gone(self, pid: int, timeout: float) -> bool:
         try:
-            pidfd = os.pidfd_open(pid)
+            pidfd = _open_pidfd(pid)
+        except ProcessLookupError:
+            return True
         except OSError:
-            return not self.alive(pid)
+            return _portable().wait_gone(pid, timeout)
         try:
             poller = select.poll()
             poller.register(pidfd, select.POLLIN)
@@ -83,6 +83,19 @@ class _PidfdWaiter(ExitWaiter):
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+def _open_pidfd(pid: int) -> int:
+    opener = getattr(os, "pidfd_open", None)
+    if opener is None:  # a Python built without it
+        raise OSError(38, "pidfd_open is not available")
+    return int(opener(pid))
+
+
+def _portable() -> OsSeam:
+    from ._portable import PortableSeam
+
+    return PortableSeam()
 
 
 def _ended() -> ExitWaiter:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from nni._os import OsSeam, UnsupportedSystemError, os_seam, process_alive, process_start_time
+from nni._os import _linux as linux_module
 from nni._os._linux import LinuxSeam
 from nni._os._portable import PortableSeam
 
@@ -207,3 +208,22 @@ def test_the_local_platform_follows_trials_through_the_forced_seam(monkeypatch: 
             assert type(platform._watch).__module__ == module
         finally:
             platform.stop()
+
+
+def test_linux_without_pidfds_waits_as_other_systems_do(monkeypatch: pytest.MonkeyPatch,
+                                                        procs: list[subprocess.Popen[bytes]]) -> None:
+    """A kernel before 5.3 (or a seccomp filter) refuses pidfd_open: exits are still seen, not assumed."""
+    def no_pidfds(pid: int, flags: int = 0) -> int:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(linux_module, "_open_pidfd", no_pidfds)
+    seam = LinuxSeam()
+    proc = _start(procs, "import sys; sys.stdin.readline()", stdin=subprocess.PIPE)
+    waiter = seam.exit_waiter(proc)
+    try:
+        assert not _readable(waiter.fileno(), 0.3)
+        assert seam.wait_gone(proc.pid, 0.1) is False
+        proc.stdin.close()  # type: ignore[union-attr]
+        assert _readable(waiter.fileno(), 10) and proc.wait(timeout=5) == 0
+    finally:
+        waiter.close()
