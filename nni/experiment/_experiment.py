@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from nni._os import require_supported_system
 from nni.errors import NNIError
 from nni.status import ExperimentStatus, TrialStatus
 
@@ -55,6 +56,7 @@ class Experiment:
     # -- starting -------------------------------------------------------------------------------------
     def start(self, port: int = 8080, debug: bool = False, run_mode: str = RunMode.Background) -> None:
         """Start the experiment's manager process and return once its REST API answers."""
+        require_supported_system()
         from nni.launcher import create_experiment
 
         config = self.config
@@ -213,6 +215,7 @@ class Experiment:
     @classmethod
     def resume(cls, experiment_id: str, port: int = 8080, wait_completion: bool = True, debug: bool = False) -> Experiment:
         """Resume a stopped experiment; waits for it to end unless ``wait_completion=False``."""
+        require_supported_system()
         from nni.launcher import resume_experiment
 
         launched = resume_experiment(experiment_id, port=port, debug=debug)
@@ -227,6 +230,7 @@ class Experiment:
     def view(cls, experiment_id: str, port: int = 8080, non_blocking: bool = False,
              experiment_dir: str | None = None) -> Experiment:
         """Serve a stopped experiment read-only. Blocking (the default) until Ctrl-C, as NNI's."""
+        require_supported_system()
         from nni.launcher import view_experiment
 
         launched = view_experiment(experiment_id, port=port, experiment_dir=experiment_dir)

@@ -65,7 +65,7 @@ def web_url(port: int, host: str = "127.0.0.1", url_prefix: str = "", token: str
 
 def is_alive(pid: Any) -> bool:
     """Whether process ``pid`` (an experiment's manager) runs on this machine; a zombie counts as gone."""
-    from nni.platforms._common import process_alive
+    from nni._os import process_alive
 
     return process_alive(pid)
 
@@ -375,9 +375,9 @@ def _entry_status(entry: dict[str, Any]) -> str:
 
 
 def _signal_group(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
+    from nni._os import signal_group
+
+    if not signal_group(pid, sig):  # a foreground manager is no group leader: the process itself
         try:
             os.kill(pid, sig)
         except (ProcessLookupError, PermissionError):
@@ -385,18 +385,9 @@ def _signal_group(pid: int, sig: int) -> None:
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            waited, _ = os.waitpid(pid, os.WNOHANG)  # our own child (tests, Python API): reap it
-            if waited == pid:
-                return True
-        except ChildProcessError:
-            pass
-        if not is_alive(pid):
-            return True
-        time.sleep(0.05)
-    return not is_alive(pid)
+    from nni._os import wait_gone
+
+    return wait_gone(pid, timeout)  # our own child (tests, Python API) is reaped
 
 
 def list_experiments(*, refresh: bool = True) -> list[dict[str, Any]]:

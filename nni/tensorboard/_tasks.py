@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nni._os import process_alive, process_start_time
 from nni.errors import NNIError
-from nni.platforms._common import process_alive, process_start_time
 from nni.status import TensorboardStatus
 
 __all__ = ["DEFAULT_PORT", "TensorboardError", "TensorboardTaskNotFound", "TensorboardTask", "TensorboardTasks",
