@@ -27,6 +27,7 @@ __all__ = [
     "profile_json",
     "export_json",
     "decode_metric_data",
+    "decode_export_value",
     "encode_metric_value",
     "ms",
 ]
@@ -182,6 +183,17 @@ def profile_json(profile: ExperimentProfile | None, experiment_dir: Path, next_s
 
 
 def export_json(records: Iterable[TrialRecord]) -> list[dict[str, Any]]:
-    """NNI's export-data: one ``{parameter, value, trialJobId}`` per trial with a final result."""
-    return [{"parameter": r.parameters, "value": r.final_metric, "trialJobId": r.trial_job_id}
+    """NNI's export-data: one ``{parameter, value, trialJobId}`` per trial with a final result; ``value`` is
+    the metric's JSON text (``"0.93"``, ``"{\"default\": 0.93}"``), as NNI 3.0 answers and its clients read it."""
+    return [{"parameter": r.parameters, "value": _json_value(r.final_metric), "trialJobId": r.trial_job_id}
             for r in records if r.final_metric is not None]
+
+
+def decode_export_value(value: Any) -> Any:
+    """A metric from export-data's ``value`` (NNI's JSON text; a plain number or dict is taken as it is)."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
