@@ -138,8 +138,15 @@ def _spawn(options: ServeOptions) -> subprocess.Popen[bytes]:
            "--host", options.host, "--url-prefix", options.url_prefix]
     if options.debug:
         cmd.append("--debug")
+    # each start is headed as NNI heads it, so `nnictl log stdout|stderr` (NNI's too) shows which run wrote what
+    rule = "-" * 80
+    header = f"{rule}\nExperiment {options.experiment_id} start: {time.strftime('%Y-%m-%d %H:%M:%S')}\n{rule}\n".encode()
     with open(log_path, "ab") as log, open(options.experiment_dir / STDERR_LOG, "ab") as err, \
             open(os.devnull, "rb") as devnull:
+        log.write(header)
+        err.write(header)
+        log.flush()
+        err.flush()
         return subprocess.Popen(cmd, stdin=devnull, stdout=log, stderr=err,
                                 start_new_session=True, close_fds=True, cwd=str(options.experiment_dir))
 

@@ -86,5 +86,29 @@ class Nni3:
                cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         return self._run([str(self.venv / "bin" / "nnictl"), *map(str, args)], check=check, timeout=timeout, cwd=cwd)
 
+    def nnictl_batch(self, *commands: list[Any], timeout: float = 120.0) -> list[str]:
+        """The output (stdout and stderr) of each of ``commands`` (argument lists), run by NNI 3.0's nnictl entry
+        point one after the other in one Python process: NNI's import takes seconds, paid once here."""
+        code = (
+            "import contextlib, io, json, sys\n"
+            "from nni.tools.nnictl.nnictl import parse_args\n"
+            "outputs = []\n"
+            "for argv in json.loads(sys.argv[1]):\n"
+            "    buffer = io.StringIO()\n"
+            "    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):\n"
+            "        sys.argv = ['nnictl', *argv]\n"
+            "        try:\n"
+            "            parse_args()\n"
+            "        except SystemExit:\n"
+            "            pass\n"
+            "    outputs.append(buffer.getvalue())\n"
+            "print('\\n' + json.dumps(outputs))\n"
+        )
+        import json
+
+        argv = json.dumps([[str(a) for a in command] for command in commands])
+        result = self._run([str(self.venv / "bin" / "python"), "-c", code, argv], check=True, timeout=timeout, cwd=None)
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
     def python(self, code: str, *, check: bool = True, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
         return self._run([str(self.venv / "bin" / "python"), "-c", code], check=check, timeout=timeout, cwd=None)
