@@ -111,11 +111,13 @@ def trial_json(record: TrialRecord, experiment_dir: Path, finals: Sequence[Metri
         "logPath": folder,
         "startTime": ms(record.start_time),
         "endTime": ms(record.end_time),
-        "finalMetricData": [metric_json(m) for m in (_final_metrics(record) if finals is None else finals)],
         "message": record.reason or "",
         "stderrPath": f"file://{folder}/stderr",
         "parameterSource": record.parameter_source,
     }
+    final_metric_data = [metric_json(m) for m in (_final_metrics(record) if finals is None else finals)]
+    if final_metric_data:  # as NNI: absent until there is one (its web UI reads [0] of any list it finds)
+        out["finalMetricData"] = final_metric_data
     if record.exit_code is not None:
         out["exitCode"] = record.exit_code
     if record.resumed_from:
