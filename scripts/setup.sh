@@ -18,3 +18,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 fi
 
 "$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test,bench]"
+
+# NNI 3.0 itself, in its own cached virtual environment: the compatibility suite (tests/compat/nni3) drives
+# this project's experiments with NNI's own nnictl, Python client and web UI build
+"$PYTHON" -c "from nni.testing import nni3_venv; print('NNI 3.0 for the compatibility tests:', nni3_venv())"

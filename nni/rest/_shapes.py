@@ -50,13 +50,7 @@ def encode_metric_value(value: Any) -> str:
 
 def decode_metric_data(data: str) -> Any:
     """The metric value from a ``data`` field (double-encoded as NNI; plain JSON accepted too)."""
-    value = json.loads(data)
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
+    return decode_export_value(json.loads(data))
 
 
 def metric_json(metric: MetricRow) -> dict[str, Any]:

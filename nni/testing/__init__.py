@@ -5,15 +5,16 @@ real ``nnictl`` over a private experiments home (``Nnictl``; ``Workspace`` adds 
 history), and Microsoft's NNI 3.0 in a cached virtual environment (``nni3_venv``, ``Nni3``: its nnictl, Python
 client and web UI build, for the compatibility suite)."""
 
+from nni.testing._browser import chromium
 from nni.testing._events import EventLog
 from nni.testing._net import free_port, port_free, wait_until
 from nni.testing._nni3 import Nni3, nni3_venv
-from nni.testing._nnictl import Ended, Nnictl, Workspace
+from nni.testing._nnictl import Ended, LiveExperiment, Nnictl, Workspace
 from nni.testing._process import pid_alive
 from nni.testing._spans import max_overlap
 from nni.testing._store import T0, experiment_config, store_with_trials
 
-__all__ = ["T0", "Ended", "EventLog", "Nni3", "Nnictl", "TunerConformance", "Workspace", "experiment_config", "free_port",
+__all__ = ["T0", "Ended", "EventLog", "LiveExperiment", "Nni3", "Nnictl", "TunerConformance", "Workspace", "chromium", "experiment_config", "free_port",
            "max_overlap", "nni3_venv", "pid_alive", "port_free", "store_with_trials", "wait_until"]
 
 

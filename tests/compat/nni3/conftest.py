@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from nni.testing import Nni3, Workspace, free_port, nni3_venv, pid_alive, wait_until
+from nni.testing import LiveExperiment, Nni3, nni3_venv, pid_alive, wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -42,7 +42,7 @@ def nni3_env() -> Path:
         pytest.fail(f"could not build NNI 3.0's virtual environment: {exc}")
 
 
-class Compat(Workspace):
+class Compat(LiveExperiment):
     """This project's experiment (``nnictl`` here) and NNI 3.0 (``nni3``) over the same home."""
 
     def __init__(self, tmp: Path, venv: Path) -> None:
@@ -55,24 +55,6 @@ class Compat(Workspace):
             "tuner": {"name": "Random", "classArgs": {"seed": 5}},
         }, env={"PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")})
         self.nni3 = Nni3(venv=venv, home=tmp)
-        self.port = free_port()
-        self.id = ""
-
-    @property
-    def folder(self) -> Path:
-        return self.home / self.id
-
-    def start(self) -> None:
-        self.id = self.create(self.config(), self.port)
-
-    def reader(self) -> Any:
-        from nni.storage import open_reader
-
-        return open_reader(self.folder)
-
-    def trials(self) -> list[Any]:
-        with self.reader() as r:
-            return r.trials()
 
     def profile(self) -> Any:
         with self.reader() as r:
