@@ -221,13 +221,13 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
     @handle_errors
     def webui_url(experiment_id: str | None) -> None:
         """Print the web UI URL of an experiment."""
-        from nni.launcher import web_url
+        from nni.launcher import entry_url, web_url
 
         target = resolve(experiment_id)
         if not target.running:
             raise CliError(f"experiment {target.experiment_id} is not being served (status {target.entry.get('status')}); "
                            f"nnictl view {target.experiment_id} serves it")
-        click.echo(target.entry.get("webuiUrl") or web_url(int(target.entry.get("port") or 8080)))
+        click.echo(entry_url(target.entry) or web_url(int(target.entry.get("port") or 8080)))
 
     @cli.group("config")
     def config_group() -> None:

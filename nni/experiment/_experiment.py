@@ -157,7 +157,10 @@ class Experiment:
         return out
 
     def export_data(self) -> list[TrialResult]:
-        return [TrialResult(r["parameter"], r["value"], r["trialJobId"]) for r in self._rest().export_data()]
+        from nni.rest import decode_export_value
+
+        return [TrialResult(r["parameter"], decode_export_value(r["value"]), r["trialJobId"])
+                for r in self._rest().export_data()]
 
     def pareto_front(self, every_trial: bool = False, reference: list[float] | None = None) -> list[ParetoTrial]:
         """The Pareto set of an experiment with several objectives (config ``objectives``), best first by the
@@ -200,10 +203,10 @@ class Experiment:
     @classmethod
     def connect(cls, port: int) -> Experiment:
         """An Experiment for the one already running on ``port`` (its config from the server)."""
-        from nni.launcher import Launched, RestClient, web_url
+        from nni.launcher import Launched, RestClient, entry_url, web_url
 
         entry = next((e for e in _experiments() if e.get("port") == port and e.get("pid")), None)
-        url = (entry or {}).get("webuiUrl") or web_url(port)
+        url = entry_url(entry or {}) or web_url(port)
         with RestClient.from_url(url) as client:
             profile = client.profile()
         experiment = cls.__new__(cls)

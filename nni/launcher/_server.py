@@ -6,7 +6,9 @@ in-process for ``nnictl create --foreground`` (:func:`serve` with an ``on_tick``
 over the store, no manager).
 
 Detached, the process keeps serving after the experiment is DONE until it is stopped (REST ``DELETE
-/experiment`` or SIGTERM), as NNI; in the foreground it returns when the experiment ends.
+/experiment`` or SIGTERM), as NNI, and so does its manager: raising maxTrialNumber or
+maxExperimentDuration of a DONE experiment runs it again. In the foreground it returns when the
+experiment ends.
 """
 
 from __future__ import annotations
@@ -200,7 +202,8 @@ def serve(options: ServeOptions, on_tick: Callable[[Any], None] | None = None,
         (options.experiment_dir / LAUNCH_CONFIG).unlink(missing_ok=True)  # it may hold passwords
         manager = ExperimentManager(config, options.experiment_dir, options.experiment_id, store=store,
                                     resume=options.mode == "resume",
-                                    platform=_fake_gpu_platform(config, options))
+                                    platform=_fake_gpu_platform(config, options),
+                                    stay_after_done=not options.foreground)
         control = _ServerControl(manager, stop_event)
 
     reader = StoreReader(options.experiment_dir)

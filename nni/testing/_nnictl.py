@@ -18,7 +18,7 @@ from nni.testing._net import free_port, wait_until
 from nni.testing._process import pid_alive
 from nni.testing._store import experiment_config
 
-__all__ = ["Ended", "Nnictl", "Workspace"]
+__all__ = ["Ended", "LiveExperiment", "Nnictl", "Workspace"]
 
 
 @dataclass
@@ -147,3 +147,37 @@ class Workspace(Nnictl):
         if not path.exists():
             return []
         return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+class LiveExperiment(Workspace):
+    """A :class:`Workspace` with one experiment: ``start()`` runs ``nnictl create`` with ``config()`` on its own
+    free port; ``id``, ``url``, ``folder``, ``reader()`` / ``trials()`` (its store) and ``stop()`` follow it."""
+
+    def __init__(self, tmp: Path, trial: str, defaults: Mapping[str, Any] | None = None, **workspace: Any) -> None:
+        super().__init__(tmp, trial, defaults, **workspace)
+        self.port = free_port()
+        self.id = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def folder(self) -> Path:
+        return self.home / self.id
+
+    def start(self) -> None:
+        self.id = self.create(self.config(), self.port)
+
+    def reader(self) -> Any:
+        from nni.storage import open_reader
+
+        return open_reader(self.folder)
+
+    def trials(self) -> list[Any]:
+        with self.reader() as r:
+            return r.trials()
+
+    def stop(self) -> None:
+        if self.id:
+            self.run("stop", self.id, check=False)
