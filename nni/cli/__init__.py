@@ -23,11 +23,12 @@ def cli(debug: bool) -> None:
 
 
 def _register() -> None:
-    from . import _algo_cmds, _experiment_cmds, _manage_cmds
+    from . import _algo_cmds, _experiment_cmds, _manage_cmds, _tensorboard_cmds
 
     _experiment_cmds.register(cli)
     _manage_cmds.register(cli)
     _algo_cmds.register(cli)
+    _tensorboard_cmds.register(cli)
     try:
         annotation_cli = importlib.import_module("nni.annotation.cli")
     except ImportError:

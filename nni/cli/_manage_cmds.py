@@ -50,6 +50,37 @@ def _experiments_table(entries: list[dict[str, Any]]) -> Any:
     return table
 
 
+def _pareto_of(reader: Any, experiment_id: str, *, required: bool = True, reference: str | None = None) -> Any:
+    """The experiment's ``nni.analysis.ParetoFront`` (None, or an error when ``required``, for one objective)."""
+    from nni.analysis.objectives import ObjectiveSpec, pareto_front, require_objectives
+
+    profile = reader.profile()
+    config = profile.config if profile else None
+    if not required and ObjectiveSpec.from_config(config) is None:
+        return None
+    spec = require_objectives(config, experiment_id)
+    return pareto_front(spec, reader.trials(), reference=spec.parse_reference(reference), history_points=0)
+
+
+def _pareto_text(front: Any, experiment_id: str, every_trial: bool) -> str:
+    spec, counts = front.spec, front.counts()
+    arrows = [f"{o.name} {'↑' if o.maximize else '↓'}" for o in spec.objectives]
+    points = front.points if every_trial else front.pareto_set
+    labels = front.labels()
+    headers = ["trial", "#", "status", *arrows, *(c.name for c in spec.constraints), "place"]
+    rows = [[p.trial_job_id, str(p.sequence_id), p.status, *("-" if v is None else f"{v:.6g}" for v in p.values),
+             *("-" if p.constraints[c.name] is None else f"{p.constraints[c.name]:.6g}" for c in spec.constraints),
+             labels[p.trial_job_id] + (f" (violation {p.violation:.4g})" if p.violation else "")] for p in points]
+    lines = [f"Pareto set of experiment {experiment_id}: {counts['pareto']} trials "
+             f"({counts['feasible']} feasible, {counts['infeasible']} infeasible, {counts['invalid']} invalid "
+             f"of {counts['results']} results)"]
+    if front.reference is not None:
+        lines.append(f"hypervolume {front.hypervolume:.6g} with reference point "
+                     f"({', '.join(f'{v:.6g}' for v in front.reference)})")
+    lines.append(text_table(headers, rows) if rows else "no feasible trial yet")
+    return "\n".join(lines)
+
+
 def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per command
     @cli.group()
     def experiment() -> None:
@@ -115,7 +146,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
     @handle_errors
     def experiment_delete(experiment_id: str | None, delete_all: bool, yes: bool) -> None:
         """Delete stopped experiments: their folders and registry entries."""
-        from nni.launcher import Registry, is_alive, list_experiments
+        from nni.launcher import Registry, entry_folder, is_alive, list_experiments
         from nni.launcher._secrets import delete_secrets
 
         if delete_all:
@@ -134,8 +165,8 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
             raise CliError("not deleted")
         registry = Registry()
         for entry in targets:
-            folder = entry.get("logDir")
-            if folder and Path(folder).is_dir():
+            folder = entry_folder(entry)
+            if folder is not None and folder.is_dir():
                 shutil.rmtree(folder)
             registry.remove(entry["id"])
             delete_secrets(entry["id"])
@@ -148,16 +179,38 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
     @click.option("--intermediate", "-i", is_flag=True, help="include intermediate results (JSON)")
     @handle_errors
     def experiment_export(experiment_id: str | None, filename: str, kind: str, intermediate: bool) -> None:
-        """Export trial results (parameters and metrics) from the store; no server needed."""
+        """Export trial results (parameters and metrics) from the store; no server needed. With several
+        objectives: one column per objective (first among the metrics) and each trial's place (pareto,
+        dominated, infeasible, invalid)."""
         from nni.storage import write_csv, write_json
 
         target = resolve(experiment_id)
         with open_reader(target) as reader:
+            front = _pareto_of(reader, target.experiment_id, required=False)
+            extra = {"pareto": front.labels()} if front is not None else None
             if kind == "csv":
-                write_csv(reader, filename)
+                firsts = front.spec.names if front is not None else ("default",)
+                write_csv(reader, filename, metric_keys_first=firsts, extra_columns=extra)
             else:
-                write_json(reader, filename, intermediate=intermediate)
+                write_json(reader, filename, intermediate=intermediate, extra_columns=extra)
         click.echo(f"Exported experiment {target.experiment_id} to {filename} ({kind}).")
+
+    @experiment.command("pareto")
+    @click.argument("experiment_id", required=False)
+    @click.option("--json", "as_json", is_flag=True, help="the REST route's JSON (GET /pareto-front)")
+    @click.option("--all", "every_trial", is_flag=True, help="every trial with a final result, not only the set")
+    @click.option("--reference", default=None, help="hypervolume reference point, one number per objective: 0.5,120")
+    @handle_errors
+    def experiment_pareto(experiment_id: str | None, as_json: bool, every_trial: bool, reference: str | None) -> None:
+        """The Pareto set of an experiment with several objectives (from the store; no server needed)."""
+        target = resolve(experiment_id)
+        with open_reader(target) as reader:
+            front = _pareto_of(reader, target.experiment_id, reference=reference)
+        assert front is not None
+        if as_json:
+            echo_json(front.as_json(every_trial=every_trial))
+            return
+        click.echo(_pareto_text(front, target.experiment_id, every_trial))
 
     @experiment.command("import")
     @click.argument("experiment_id", required=False)
@@ -218,6 +271,8 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
     def log() -> None:
         """The manager's logs and trials' output."""
 
+    from nni.launcher import MANAGER_LOG, STDERR_LOG
+
     def _show(path: Path, head: int | None, tail: int | None, only_path: bool) -> None:
         if only_path:
             click.echo(str(path))
@@ -231,7 +286,8 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
             lines = lines[-tail:]
         click.echo("\n".join(lines))
 
-    for stream, filename in (("stdout", "nnimanager.log"), ("stderr", "stderr.log")):
+    # stdout shows the manager's log (what NNI's manager prints); stderr the manager process's own stderr
+    for stream, filename in (("stdout", MANAGER_LOG.name), ("stderr", STDERR_LOG.name)):
         @log.command(stream, help=f"The manager process's {stream} log ({filename}).")
         @click.argument("experiment_id", required=False)
         @click.option("--head", "-H", type=int, default=None)

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["TrialResult", "TrialMetricData", "TrialHyperParameters", "TrialJob"]
+__all__ = ["TrialResult", "TrialMetricData", "TrialHyperParameters", "TrialJob", "ParetoTrial"]
 
 
 @dataclass
@@ -65,3 +65,23 @@ class TrialJob:
             finalMetricData=[TrialMetricData.from_rest(m) for m in record.get("finalMetricData") or []],
             stderrPath=record.get("stderrPath"), sequenceId=record.get("sequenceId"), message=record.get("message") or "",
         )
+
+
+@dataclass
+class ParetoTrial:
+    """A trial of an experiment with several objectives (``Experiment.pareto_front()``)."""
+
+    trialJobId: str  # noqa: N815
+    sequenceId: int  # noqa: N815
+    status: str
+    objectives: dict[str, float | None]  # objective name -> value (None: missing or not finite)
+    constraints: dict[str, float | None]
+    feasible: bool
+    violation: float | None  # 0 when feasible; None when a constraint value is missing
+    pareto: bool
+
+    @classmethod
+    def from_rest(cls, record: dict[str, Any], names: list[str]) -> ParetoTrial:
+        return cls(record["trialJobId"], record["sequenceId"], record["status"],
+                   dict(zip(names, record["values"], strict=True)), record["constraints"], record["feasible"],
+                   record["violation"], record["pareto"])

@@ -10,10 +10,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from nni._os import require_supported_system
 from nni.errors import NNIError
 from nni.status import ExperimentStatus, TrialStatus
 
-from ._data import TrialJob, TrialMetricData, TrialResult
+from ._data import ParetoTrial, TrialJob, TrialMetricData, TrialResult
 
 __all__ = ["Experiment", "RunMode"]
 
@@ -55,6 +56,7 @@ class Experiment:
     # -- starting -------------------------------------------------------------------------------------
     def start(self, port: int = 8080, debug: bool = False, run_mode: str = RunMode.Background) -> None:
         """Start the experiment's manager process and return once its REST API answers."""
+        require_supported_system()
         from nni.launcher import create_experiment
 
         config = self.config
@@ -155,7 +157,28 @@ class Experiment:
         return out
 
     def export_data(self) -> list[TrialResult]:
-        return [TrialResult(r["parameter"], r["value"], r["trialJobId"]) for r in self._rest().export_data()]
+        from nni.rest import decode_export_value
+
+        return [TrialResult(r["parameter"], decode_export_value(r["value"]), r["trialJobId"])
+                for r in self._rest().export_data()]
+
+    def pareto_front(self, every_trial: bool = False, reference: list[float] | None = None) -> list[ParetoTrial]:
+        """The Pareto set of an experiment with several objectives (config ``objectives``), best first by the
+        first objective: the feasible trials no other feasible trial dominates. ``every_trial``: every trial
+        with a final result instead, each marked ``pareto``/``feasible``. For the hypervolume, its reference
+        point and history, read ``get_pareto_report()`` (GET /pareto-front). Works for a running experiment
+        and for a stopped one opened with ``view()``; one objective raises ``NNIError``."""
+        report = self.get_pareto_report(every_trial=every_trial, reference=reference)
+        names = [o["name"] for o in report["objectives"]]
+        return [ParetoTrial.from_rest(t, names) for t in report["trials"]]
+
+    def get_pareto_report(self, every_trial: bool = False, reference: list[float] | None = None) -> dict[str, Any]:
+        """GET /pareto-front as a dict: objectives, constraints, reference point, hypervolume and its
+        history, counts, the Pareto set's ids and its trials (every trial with ``every_trial``)."""
+        params: dict[str, Any] = {"all": "true"} if every_trial else {}
+        if reference is not None:
+            params["reference"] = ",".join(str(float(v)) for v in reference)
+        return self._rest().get("/pareto-front", **params)
 
     # -- changing -------------------------------------------------------------------------------------
     def update_trial_concurrency(self, value: int) -> None:
@@ -180,10 +203,10 @@ class Experiment:
     @classmethod
     def connect(cls, port: int) -> Experiment:
         """An Experiment for the one already running on ``port`` (its config from the server)."""
-        from nni.launcher import Launched, RestClient, web_url
+        from nni.launcher import Launched, RestClient, entry_url, web_url
 
         entry = next((e for e in _experiments() if e.get("port") == port and e.get("pid")), None)
-        url = (entry or {}).get("webuiUrl") or web_url(port)
+        url = entry_url(entry or {}) or web_url(port)
         with RestClient.from_url(url) as client:
             profile = client.profile()
         experiment = cls.__new__(cls)
@@ -195,6 +218,7 @@ class Experiment:
     @classmethod
     def resume(cls, experiment_id: str, port: int = 8080, wait_completion: bool = True, debug: bool = False) -> Experiment:
         """Resume a stopped experiment; waits for it to end unless ``wait_completion=False``."""
+        require_supported_system()
         from nni.launcher import resume_experiment
 
         launched = resume_experiment(experiment_id, port=port, debug=debug)
@@ -209,6 +233,7 @@ class Experiment:
     def view(cls, experiment_id: str, port: int = 8080, non_blocking: bool = False,
              experiment_dir: str | None = None) -> Experiment:
         """Serve a stopped experiment read-only. Blocking (the default) until Ctrl-C, as NNI's."""
+        require_supported_system()
         from nni.launcher import view_experiment
 
         launched = view_experiment(experiment_id, port=port, experiment_dir=experiment_dir)

@@ -36,6 +36,11 @@ class TrialJobsCache:
                 self._ordered = sorted(self._cache.values(), key=lambda item: item[0].sequence_id)
             return self._ordered
 
+    def records(self) -> tuple[int, list[TrialRecord]]:
+        """``(store revision, every trial by sequence id)``, refreshed."""
+        ordered = self._refresh()
+        return self._revision or 0, [record for record, _ in ordered]
+
     def trial_jobs_json(self, status: str | None = None) -> bytes:
         """NNI's trial-jobs list, encoded (the fast path of ``GET /trial-jobs``)."""
         parts = [encoded for record, encoded in self._refresh() if status is None or record.status == status]

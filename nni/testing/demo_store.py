@@ -14,7 +14,7 @@ from typing import Any
 
 from nni.storage import NewMetric, open_store
 
-__all__ = ["SEARCH_SPACE", "fill_store", "demo_trial_id"]
+__all__ = ["SEARCH_SPACE", "OBJECTIVES", "MEMORY_LIMIT_MB", "fill_store", "demo_trial_id"]
 
 SEARCH_SPACE: dict[str, Any] = {
     "lr": {"_type": "loguniform", "_value": [1e-4, 1e-1]},
@@ -26,6 +26,28 @@ SEARCH_SPACE: dict[str, Any] = {
         {"_name": "adam"},
     ]},
 }
+
+
+# With ``objectives=2`` or ``3``: the first two or all three of these, and a memory constraint.
+OBJECTIVES: list[dict[str, str]] = [
+    {"name": "accuracy", "mode": "maximize"},
+    {"name": "latency_ms", "mode": "minimize"},
+    {"name": "size_mb", "mode": "minimize"},
+]
+MEMORY_LIMIT_MB = 4000
+
+
+def _objective_result(params: dict[str, Any], quality: float, count: int, rng: random.Random) -> dict[str, Any]:
+    """Accuracy against latency (and size): more layers and bigger batches cost; some break the memory limit."""
+    latency = 2.0 * params["layers"] * (1 + params["batch_size"] / 64) + rng.uniform(0, 4)
+    result: dict[str, Any] = {
+        "accuracy": round(min(0.99, 0.55 + 0.35 * quality + 0.04 * params["layers"] + rng.gauss(0, 0.01)), 6),
+        "latency_ms": round(latency, 4),
+        "memory_mb": round(600 * params["layers"] + 8 * params["batch_size"] + rng.uniform(0, 400), 1),
+    }
+    if count >= 3:
+        result["size_mb"] = round(5 * params["layers"] * (1 - params["dropout"]) + rng.uniform(0, 2), 4)
+    return result
 
 
 def demo_trial_id(i: int) -> str:
@@ -40,15 +62,23 @@ def demo_trial_id(i: int) -> str:
 
 def fill_store(folder: Path, *, experiment_id: str = "webuitst", trials: int = 40, intermediates: int = 10,
                running: int = 2, waiting: int = 1, failed: int = 3, seed: int = 0, status: str = "RUNNING",
-               name: str = "webui test experiment", write_logs: bool = True) -> dict[str, Any]:
-    """A store with finished, failed, running and waiting trials; returns what was written."""
+               name: str = "webui test experiment", write_logs: bool = True, objectives: int = 0) -> dict[str, Any]:
+    """A store with finished, failed, running and waiting trials; returns what was written.
+
+    ``objectives=2`` or ``3``: the config declares that many of :data:`OBJECTIVES` and a ``memory_mb``
+    constraint (max :data:`MEMORY_LIMIT_MB`); each final result is a dict of them, except trial #5, whose
+    latency is NaN, and trial #6, which reports no latency (invalid results the readers must show)."""
     rng = random.Random(seed)
-    config = {
+    config: dict[str, Any] = {
         "experimentName": name, "trialCommand": "python3 trial.py", "trialCodeDirectory": ".",
         "trialConcurrency": 4, "maxTrialNumber": trials + 20, "maxExperimentDuration": "2h",
         "searchSpace": SEARCH_SPACE, "tuner": {"name": "TPE", "classArgs": {"optimize_mode": "maximize"}},
         "trainingService": {"platform": "local"},
     }
+    if objectives:
+        config["objectives"] = OBJECTIVES[:objectives]
+        config["constraints"] = [{"name": "memory_mb", "max": MEMORY_LIMIT_MB}]
+        del config["tuner"]["classArgs"]
     limits = {"trialConcurrency": 4, "maxTrialNumber": trials + 20, "maxExperimentDuration": 7200.0,
               "maxTrialDuration": None}
     store = open_store(folder)
@@ -84,6 +114,12 @@ def fill_store(folder: Path, *, experiment_id: str = "webuitst", trials: int = 4
                 final = None
                 if not is_running and not is_failed:
                     final = {"default": round(quality + rng.gauss(0, 0.01), 6), "loss": round(1 - quality, 6)}
+                    if objectives:
+                        final = _objective_result(params, quality, objectives, rng)
+                        if i == 5:
+                            final["latency_ms"] = float("nan")
+                        elif i == 6:
+                            del final["latency_ms"]
                     metrics.append(NewMetric(tid, i, "FINAL", 0, final, t0 + 1 + intermediates, 100 * (intermediates + 1)))
                 store.add_metrics(metrics)
                 status_ = "RUNNING"

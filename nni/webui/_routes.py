@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
+from nni.analysis.objectives import require_objectives
 from nni.errors import RequestError
 from nni.status import TrialStatus
 
@@ -29,6 +30,7 @@ WEBUI_API = "/api/v1/nni/webui"
 _MAX_LIMIT = 5000
 _MAX_UPDATE_ROWS = 2000
 _TOP = 10
+_PARETO_TOP = 100
 
 router = APIRouter()
 
@@ -59,7 +61,12 @@ def _summary(state: WebuiState, brief: bool) -> dict[str, Any]:
     now = time.time()
     top_ids = table.best(optimize_mode(profile) != "minimize", _TOP)
     top_cols = ["id", "seq", "status", "default", "duration"] + [f"param:{p}" for p in table.param_columns]
-    return {
+    multi = _pareto_summary(state)
+    if multi is not None:
+        top_ids = multi.pop("ids")
+        top_cols = (["id", "seq", "status"] + [f"metric:{o['name']}" for o in multi["objectives"]]
+                    + ["duration"] + [f"param:{p}" for p in table.param_columns])
+    out = {
         "revision": revision,
         "now": now,
         "readOnly": state.read_only,
@@ -71,6 +78,24 @@ def _summary(state: WebuiState, brief: bool) -> dict[str, Any]:
         "metrics": table.metric_columns,
         "columns": table.columns(),
         "top": {"columns": top_cols, "rows": table.rows(top_ids, top_cols)},
+    }
+    if multi is not None:
+        out["multi"] = multi
+    return out
+
+
+def _pareto_summary(state: WebuiState) -> dict[str, Any] | None:
+    """For several objectives: the objectives, constraints, counts and hypervolume, and the Pareto set's ids
+    (best first by the first objective, at most ``_PARETO_TOP``) that replace the summary's best trials."""
+    front = state.pareto(history=False)
+    if front is None:
+        return None
+    return {
+        **front.spec.as_json(),
+        "counts": front.counts(),
+        "hypervolume": front.hypervolume,
+        "reference": None if front.reference is None else list(front.reference),
+        "ids": [p.trial_job_id for p in front.pareto_set[:_PARETO_TOP]],
     }
 
 
@@ -154,6 +179,33 @@ def intermediate(request: Request, ids: str = "", top: int = Query(0, ge=0, le=5
 @router.get(WEBUI_API + "/importance", summary="Web UI: parameter importance (random forest, cached)")
 def importance(request: Request, exp: str | None = None) -> Any:
     return webui_state(request, exp).importance()
+
+
+@router.get(WEBUI_API + "/pareto", summary="Web UI: every result's objectives, feasibility and front membership "
+            "(columns), the hypervolume history")
+def pareto(request: Request, exp: str | None = None, reference: str | None = None) -> Any:
+    state = webui_state(request, exp)
+    spec = require_objectives(state.config(), state.experiment_id())
+    front = state.pareto(reference=spec.parse_reference(reference))
+    assert front is not None
+    shape = front.as_json()
+    points = front.points
+    return {
+        "revision": state.table.revision,
+        **{k: shape[k] for k in ("objectives", "constraints", "reference", "referenceRule", "hypervolume", "counts")},
+        "history": {"seq": [s for s, _ in front.history], "hypervolume": [v for _, v in front.history]},
+        "points": {
+            "id": [p.trial_job_id for p in points],
+            "seq": [p.sequence_id for p in points],
+            "status": [p.status for p in points],
+            "values": [[p.values[j] for p in points] for j in range(len(spec.objectives))],
+            "feasible": [p.feasible for p in points],
+            "valid": [p.valid for p in points],
+            "pareto": [p.pareto for p in points],
+            "violation": [p.violation for p in points],
+            "problem": [p.problem for p in points],
+        },
+    }
 
 
 # ----- one trial -----------------------------------------------------------------------------------

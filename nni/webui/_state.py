@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from nni.analysis.importance import encode_features, forest_importance
+from nni.analysis.objectives import ObjectiveSpec, ParetoCache, ParetoFront
 from nni.errors import RequestError
 from nni.status import TrialStatus
 from nni.storage import StoreReader, TrialRecord, open_reader
@@ -38,6 +39,44 @@ class WebuiState:
     _importance_lock: threading.Lock = field(default_factory=threading.Lock)
     opened: float = field(default_factory=time.monotonic)
     closer: Any = None
+    _pareto: ParetoCache = field(default_factory=ParetoCache)
+    _spec: tuple[ObjectiveSpec | None] | None = None
+
+    def __post_init__(self) -> None:
+        self.table.extra = self  # the "pareto" column of an experiment with several objectives
+
+    def config(self) -> dict[str, Any] | None:
+        profile = self.reader.profile()
+        return None if profile is None else profile.config
+
+    def objectives(self) -> ObjectiveSpec | None:
+        """The experiment's objectives (None: one objective). Read once: a config never changes them."""
+        if self._spec is None:
+            config = self.config()
+            if config is None:
+                return None
+            self._spec = (ObjectiveSpec.from_config(config),)
+        return self._spec[0]
+
+    def pareto(self, *, history: bool = True, reference: list[float] | None = None,
+               refresh: bool = True) -> ParetoFront | None:
+        """The Pareto analysis of the table's trials (cached per table revision); None for one objective.
+        ``refresh=False`` while the table is being read (a query must not see it change)."""
+        spec = self.objectives()
+        if spec is None:
+            return None
+        revision = self.table.refresh() if refresh else self.table.revision
+        return self._pareto.get(revision, spec, self.table.records, history=history, reference=reference)
+
+    # ----- ExtraColumns (nni.webui._table) ---------------------------------------------------------
+    def names(self) -> list[str]:
+        return ["pareto"] if self.objectives() is not None else []
+
+    def values(self, column: str) -> dict[str, Any]:
+        front = self.pareto(history=False, refresh=False)
+        if front is None:
+            return {}
+        return front.labels()
 
     @property
     def read_only(self) -> bool:

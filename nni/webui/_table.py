@@ -23,7 +23,7 @@ from nni.storage import TrialChanges, TrialRecord
 
 from ._metrics import default_metric, other_metrics
 
-__all__ = ["TrialTable", "TableQuery", "TrialFeed", "flatten_parameters", "BASE_COLUMNS"]
+__all__ = ["TrialTable", "TableQuery", "TrialFeed", "ExtraColumns", "flatten_parameters", "BASE_COLUMNS"]
 
 BASE_COLUMNS = ("id", "seq", "status", "start", "end", "duration", "default", "latest", "source")
 # table column -> the trial record's field it shows
@@ -37,6 +37,18 @@ class TrialFeed(Protocol):
     """What the table reads: ``nni.storage.StoreReader`` (a list in the table's tests)."""
 
     def trial_changes(self, since_revision: int | None = None, *, intermediate: bool = False) -> TrialChanges: ...
+
+
+class ExtraColumns(Protocol):
+    """Columns computed over the whole experiment (the Pareto set), placed after the base columns."""
+
+    def names(self) -> list[str]:
+        """The extra columns this experiment has now (none for most)."""
+        ...
+
+    def values(self, column: str) -> dict[str, Any]:
+        """The column's value of each trial that has one (trial id -> value), at the table's revision."""
+        ...
 
 
 def flatten_parameters(parameters: Any, prefix: str = "") -> dict[str, Any]:
@@ -112,6 +124,8 @@ class TrialTable:
         self._last_refresh = 0.0
         self._min_interval = min_refresh_interval
         self._query_cache: dict[tuple[Any, ...], list[str]] = {}
+        self.extra: ExtraColumns | None = None
+        self._extra_values: dict[str, tuple[int, dict[str, Any]]] = {}
 
     # ----- refresh -----------------------------------------------------------------------------
     def refresh(self, *, force: bool = False) -> int:
@@ -170,10 +184,27 @@ class TrialTable:
     def metric_columns(self) -> list[str]:
         return list(self._metric_columns)
 
+    def _extra_names(self) -> list[str]:
+        return self.extra.names() if self.extra is not None else []
+
+    def _extra_value(self, column: str, trial_id: str) -> Any:
+        cached = self._extra_values.get(column)
+        if cached is None or cached[0] != self.revision:
+            assert self.extra is not None
+            cached = (self.revision, self.extra.values(column))
+            self._extra_values[column] = cached
+        return cached[1].get(trial_id)
+
+    def records(self) -> list[TrialRecord]:
+        """Every trial's record, in sequence order (as of the last refresh)."""
+        with self._lock:
+            return [self._entries[tid].row for tid in self._by_seq]
+
     def columns(self) -> list[str]:
         with self._lock:
             return (
                 list(BASE_COLUMNS)
+                + self._extra_names()
                 + [f"metric:{k}" for k in self._metric_columns]
                 + [f"param:{k}" for k in self._param_columns]
             )
@@ -199,13 +230,15 @@ class TrialTable:
         if column.startswith("metric:"):
             value = entry.others.get(column[7:])
             return value if value is None or isinstance(value, (int, float, str)) else json.dumps(value)
+        if column in self._extra_names():
+            return self._extra_value(column, row.trial_job_id)
         raise RequestError(f"unknown column {column!r}; expected one of {', '.join(self.columns())}")
 
     def resolve_column(self, name: str) -> str:
         """A column name as a user may type it (``lr``, ``param:lr``, ``accuracy``) to its full name."""
         name = name.strip()
         with self._lock:
-            if name in BASE_COLUMNS or name == "message":
+            if name in BASE_COLUMNS or name == "message" or name in self._extra_names():
                 return name
             if name.startswith(("param:", "metric:")):
                 if name[6:] in self._param_columns or name[7:] in self._metric_columns:

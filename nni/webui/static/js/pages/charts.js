@@ -17,7 +17,9 @@ const STATUS_COLORS = { SUCCEEDED: '#2563eb', FAILED: '#dc2626', EARLY_STOPPED: 
 
 export async function render(main, { summary, link }) {
   const route = parseRoute();
-  let tab = route.query.get('tab') || 'metric';
+  const multi = summary.multi || null; // several objectives: the Pareto front comes first
+  const tabs = multi ? [['pareto', 'Pareto front'], ...TABS] : TABS;
+  let tab = route.query.get('tab') || (multi ? 'pareto' : 'metric');
   const maximize = summary.experiment.optimizeMode !== 'minimize';
   let cols = null; // {name: array}
   let index = new Map(); // trial id -> position
@@ -25,7 +27,9 @@ export async function render(main, { summary, link }) {
 
   const tabBar = h('div.tabs', { 'data-test': 'chart-tabs' });
   const body = h('div');
-  fill(main, h('div.page-head', h('div', h('h1', 'Charts'), h('div.sub', `${summary.total} trials · ${maximize ? 'maximize' : 'minimize'} the default metric`))),
+  fill(main, h('div.page-head', h('div', h('h1', 'Charts'), h('div.sub', multi
+    ? `${summary.total} trials · ${multi.objectives.map((o) => `${o.mode} ${o.name}`).join(', ')}`
+    : `${summary.total} trials · ${maximize ? 'maximize' : 'minimize'} the default metric`))),
     h('div.panel', tabBar, body));
 
   // Whole columns, fetched once: the few every chart needs first, parameters when a chart needs them.
@@ -65,7 +69,7 @@ export async function render(main, { summary, link }) {
   }
 
   function drawTabs() {
-    fill(clear(tabBar), TABS.map(([key, label]) => h('button', {
+    fill(clear(tabBar), tabs.map(([key, label]) => h('button', {
       class: key === tab ? 'on' : '', 'data-tab': key,
       on: { click: () => { tab = key; setQuery({ tab }); drawTabs(); draw(); } },
     }, label)));
@@ -77,7 +81,7 @@ export async function render(main, { summary, link }) {
       if (!cols) await loadColumns();
       // Plotly takes seconds to start on a slow machine (and blocks the page meanwhile): show the metric
       // first, then start Plotly and make the chart interactive.
-      if (tab === 'metric' && !disposed && !window.Plotly) {
+      if (tab === 'metric' && !multi && !disposed && !window.Plotly) {
         drawPreview();
         await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
       }
@@ -85,7 +89,7 @@ export async function render(main, { summary, link }) {
     const Plotly = await loadPlotly();
     if (disposed) return;
     if (!cols) await loadColumns();
-    const fn = { metric: drawMetric, parallel: drawParallel, curves: drawCurves, durations: drawDurations, importance: drawImportance }[tab] || drawMetric;
+    const fn = { pareto: drawPareto, metric: drawMetric, parallel: drawParallel, curves: drawCurves, durations: drawDurations, importance: drawImportance }[tab] || drawMetric;
     await fn(Plotly);
   }
 
@@ -248,6 +252,69 @@ export async function render(main, { summary, link }) {
     body.append(h('div.chart-note', `${res.trials} trials with a final result; computed on the server in ${res.seconds}s and cached.`));
   }
 
+  // The Pareto front: computed on the server (cached per revision); the browser only draws it.
+  async function drawPareto(Plotly) {
+    const res = await ui('pareto');
+    if (disposed || tab !== 'pareto') return;
+    const k = res.objectives.length;
+    const P = res.points;
+    const label = (o) => `${o.name} (${o.mode === 'maximize' ? 'max ↑' : 'min ↓'})`;
+    const groups = [
+      ['pareto', 'Pareto set', (i) => P.pareto[i], { color: '#dc2626', size: 10, symbol: 'diamond', line: { color: '#7f1d1d', width: 1 } }],
+      ['dominated', 'dominated (feasible)', (i) => P.feasible[i] && !P.pareto[i], { color: '#2563eb', size: 7, opacity: 0.6 }],
+      ['infeasible', 'infeasible (constraint violated)', (i) => P.valid[i] && !P.feasible[i], { color: '#94a3b8', size: 7, symbol: 'x', opacity: 0.8 }],
+    ];
+    const c = res.counts;
+    const info = h('div.toolbar', { 'data-test': 'pareto-info' },
+      h('span.sub', h('b', { 'data-test': 'pareto-count' }, String(c.pareto)), ` trials in the Pareto set · ${c.feasible} feasible · ${c.infeasible} infeasible`
+        + (c.invalid ? ` · ${c.invalid} with a missing or non-finite objective (not drawn)` : '')),
+      res.constraints.length ? h('span.sub', 'constraints: ' + res.constraints.map((x) => `${x.min !== undefined ? x.min + ' ≤ ' : ''}${x.name}${x.max !== undefined ? ' ≤ ' + x.max : ''}`).join(', ')) : null);
+    const box = h('div.chart.tall', { 'data-test': 'chart-pareto' });
+    const hvBox = h('div.chart', { 'data-test': 'chart-hypervolume' });
+    fill(clear(body), info, box, h('h3', 'Hypervolume against trials'), hvBox,
+      h('div.chart-note', { 'data-test': 'hv-note' }, res.reference
+        ? `Reference point (${res.objectives.map((o) => o.name).join(', ')}) = (${res.reference.map((v) => fmtNumber(v, 4)).join(', ')}): ${res.referenceRule}. Hypervolume now ${fmtNumber(res.hypervolume, 5)}.`
+        : 'No feasible trial yet: no hypervolume.'));
+    if (!c.results) { box.replaceWith(h('div.empty', 'No trial has a final result yet.')); hvBox.remove(); return; }
+    const pick = (test) => P.id.map((_, i) => i).filter((i) => P.valid[i] && test(i));
+    const hover = (i) => `trial ${P.id[i]} #${P.seq[i]}<br>` + res.objectives.map((o, j) => `${o.name}: ${fmtNumber(P.values[j][i])}`).join('<br>')
+      + (P.violation[i] ? `<br>violation: ${fmtNumber(P.violation[i])}` : (P.feasible[i] ? '' : '<br>constraint value missing'));
+    const many = P.id.length > 1500;
+    let traces;
+    if (k === 2) {
+      traces = groups.map(([key, name, test, marker]) => {
+        const idx = pick(test);
+        return { x: idx.map((i) => P.values[0][i]), y: idx.map((i) => P.values[1][i]), customdata: idx.map((i) => P.id[i]), text: idx.map(hover),
+          type: many ? 'scattergl' : 'scatter', mode: 'markers', name: `${name} (${idx.length})`, meta: key, marker, hovertemplate: '%{text}<extra></extra>' };
+      });
+      // The front as a staircase through the Pareto set (sorted along the first objective).
+      const front = pick((i) => P.pareto[i]).sort((a, b) => P.values[0][a] - P.values[0][b]);
+      traces.push({ x: front.map((i) => P.values[0][i]), y: front.map((i) => P.values[1][i]), type: 'scatter', mode: 'lines', meta: 'front',
+        name: 'front', line: { color: '#dc2626', width: 1.5, shape: res.objectives[0].mode === res.objectives[1].mode ? 'hv' : 'vh' }, hoverinfo: 'skip' });
+      Plotly.react(box, traces, layout({ xaxis: { title: { text: label(res.objectives[0]) } }, yaxis: { title: { text: label(res.objectives[1]) } } }), PLOT_CONFIG);
+    } else {
+      // Three or more objectives: a scatter matrix, one panel per pair.
+      const dims = (idx) => res.objectives.map((o, j) => ({ label: label(o), values: idx.map((i) => P.values[j][i]) }));
+      traces = groups.map(([key, name, test, marker]) => {
+        const idx = pick(test);
+        return { type: 'splom', dimensions: dims(idx), customdata: idx.map((i) => P.id[i]), text: idx.map(hover), name: `${name} (${idx.length})`, meta: key,
+          marker: Object.assign({}, marker, { size: Math.min(marker.size, 7) }), diagonal: { visible: false }, showupperhalf: false, hovertemplate: '%{text}<extra></extra>' };
+      });
+      box.style.height = `${200 * k + 100}px`;
+      const axes = {};
+      for (let j = 1; j <= k; j++) { axes[`xaxis${j}`] = { gridcolor: '#eef1f5', zeroline: false }; axes[`yaxis${j}`] = { gridcolor: '#eef1f5', zeroline: false }; }
+      Plotly.react(box, traces, layout(Object.assign({ height: 200 * k + 100, margin: { l: 80, r: 20, t: 20, b: 80 }, dragmode: 'select' }, axes)), PLOT_CONFIG);
+    }
+    box.on && box.on('plotly_click', (ev) => { const p = ev.points[0]; if (p && p.customdata) location.hash = link('trial', p.customdata); });
+    if (res.history.seq.length) {
+      Plotly.react(hvBox, [{ x: res.history.seq, y: res.history.hypervolume, type: 'scatter', mode: 'lines+markers', name: 'hypervolume',
+        line: { color: '#059669', width: 2, shape: 'hv' }, marker: { size: 4 }, hovertemplate: 'up to trial #%{x}: %{y}<extra></extra>' }],
+      layout({ xaxis: { title: { text: 'trial sequence' } }, yaxis: { title: { text: 'hypervolume of the Pareto set' } } }), PLOT_CONFIG);
+    } else {
+      hvBox.replaceWith(h('div.empty', 'No feasible trial yet.'));
+    }
+  }
+
   function chartBox(test) {
     const box = h('div.chart.tall', { 'data-test': test });
     fill(clear(body), box);
@@ -261,7 +328,7 @@ export async function render(main, { summary, link }) {
     onUpdate: (upd) => {
       if (upd.reload) cols = null; else patch(upd);
       clearTimeout(timer);
-      if (tab === 'metric' || tab === 'durations') timer = setTimeout(draw, 300);
+      if (tab === 'metric' || tab === 'durations' || tab === 'pareto') timer = setTimeout(draw, tab === 'pareto' ? 1000 : 300);
     },
     dispose: () => { disposed = true; clearTimeout(timer); },
   };

@@ -95,7 +95,8 @@ export async function render(main, { summary, link }) {
         { parse: posInt, updateType: 'TRIAL_CONCURRENCY', readOnly: ro, testId: 'concurrency', onDone: refresh })),
       h('div.sub.limit', `${running} running · ${counts.WAITING || 0} waiting`));
 
-    const bestCard = h('div.panel', { 'data-test': 'card-best' },
+    const multi = data.multi;
+    const bestCard = multi ? paretoCard(multi, link) : h('div.panel', { 'data-test': 'card-best' },
       h('div.card-label', `Best metric (${maximize ? 'maximize' : 'minimize'})`),
       best ? h('div.big.best-value', { 'data-test': 'best-metric' }, fmtNumber(best[col('default')])) : h('div.big.muted', '—'),
       best ? h('div.sub', { style: { marginTop: '10px' } }, 'trial ', h('a.mono', { href: link('trial', best[col('id')]) }, best[col('id')]),
@@ -111,8 +112,10 @@ export async function render(main, { summary, link }) {
         h('dt', 'Folder'), h('dd.mono', e.folder || '')));
 
     const topCols = data.top.columns.filter((c) => c !== 'status');
+    const objectiveOf = (c) => multi && multi.objectives.find((o) => 'metric:' + o.name === c);
     const topTable = data.top.rows.length ? h('div.table-wrap', h('table.data', { 'data-test': 'top-trials' },
-      h('thead', h('tr', h('th', 'Rank'), topCols.map((c) => h('th', { class: c === 'default' || c === 'duration' ? 'num' : '' }, columnLabel(c))))),
+      h('thead', h('tr', h('th', multi ? '' : 'Rank'), topCols.map((c) => h('th', { class: c === 'default' || c === 'duration' || objectiveOf(c) ? 'num' : '' },
+        objectiveOf(c) ? `${columnLabel(c)} ${objectiveOf(c).mode === 'maximize' ? '↑' : '↓'}` : columnLabel(c))))),
       h('tbody', data.top.rows.map((row, i) => h('tr',
         h('td', String(i + 1)),
         topCols.map((c) => {
@@ -127,7 +130,9 @@ export async function render(main, { summary, link }) {
         h('div', h('a.btn', { href: link('trials') }, 'All trials →'))),
       h('div.grid.cards', statusCard, durationCard, trialsCard, concurrencyCard, bestCard),
       h('div.grid.info-top', { style: { marginTop: '16px' } }, infoCard,
-        h('div.panel', h('h2', `Top ${data.top.rows.length || ''} trials`), topTable)),
+        h('div.panel', h('h2', { 'data-test': 'top-title' }, multi
+          ? `The Pareto set (${multi.counts.pareto} trials)${multi.counts.pareto > data.top.rows.length ? `, first ${data.top.rows.length}` : ''}`
+          : `Top ${data.top.rows.length || ''} trials`), topTable)),
       h('div.grid.two', { style: { marginTop: '16px' } },
         h('details.panel', { open: true }, h('summary', 'Search space'), spaceTable(e.searchSpace || {}),
           h('details', { style: { marginTop: '10px' } }, h('summary.sub', 'As JSON'), h('pre.code', { style: { marginTop: '8px' } }, JSON.stringify(e.searchSpace || {}, null, 2)))),
@@ -148,6 +153,17 @@ export async function render(main, { summary, link }) {
       if (s.revision !== data.revision || s.experiment.status !== data.experiment.status) reload();
     },
   };
+}
+
+// Several objectives: the best trial becomes the Pareto set.
+function paretoCard(multi, link) {
+  const c = multi.counts;
+  return h('div.panel', { 'data-test': 'card-pareto' },
+    h('div.card-label', `Pareto set (${multi.objectives.map((o) => `${o.mode === 'maximize' ? '↑' : '↓'} ${o.name}`).join(', ')})`),
+    h('div.big', h('a', { href: link('charts', '', { tab: 'pareto' }), 'data-test': 'pareto-count' }, `${c.pareto} trials`)),
+    h('div.sub', { style: { marginTop: '10px' } }, c.results
+      ? `${c.feasible} feasible · ${c.infeasible} infeasible${c.invalid ? ` · ${c.invalid} invalid` : ''} · hypervolume ${fmtNumber(multi.hypervolume, 4)}`
+      : 'no final result yet'));
 }
 
 const isOption = (o) => o && typeof o === 'object' && !Array.isArray(o) && '_name' in o;

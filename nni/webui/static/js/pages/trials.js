@@ -64,7 +64,7 @@ export async function render(main, { route, summary, link, prefetched }) {
   const columnsBtn = h('button', { 'data-test': 'columns', on: { click: () => { columnsMenu.hidden = !columnsMenu.hidden; drawMenu(); } } }, 'Columns');
   const drawMenu = () => {
     if (!data) return;
-    fill(clear(columnsMenu), data.columns.filter((c) => !HIDDEN.has(c) && c !== 'id').map((c) => {
+    fill(clear(columnsMenu), ordered(data.columns).filter((c) => !HIDDEN.has(c) && c !== 'id').map((c) => {
       const box = h('input', { type: 'checkbox', checked: !hidden.has(c), 'data-col': c });
       box.addEventListener('change', () => {
         if (box.checked) hidden.delete(c); else hidden.add(c);
@@ -116,20 +116,34 @@ export async function render(main, { route, summary, link, prefetched }) {
     if (col === 'status') return h('td', badge(v));
     if (col === 'start' || col === 'end') return h('td.muted', fmtTime(v));
     if (col === 'duration') return h('td.num', fmtDuration(v));
+    if (col === 'pareto') return h('td', v ? h('span.pareto-tag', { class: v, 'data-pareto': v }, v === 'pareto' ? '★ Pareto' : v) : '');
     return h(typeof v === 'number' ? 'td.num' : 'td', fmtValue(v));
   }
 
+  // Several objectives: each objective is a column right after the status (with its direction), then the
+  // Pareto column; the default metric (none is reported) is left out.
+  const multi = summary.multi || null;
+  const objectiveCols = multi ? multi.objectives.map((o) => 'metric:' + o.name) : [];
+  const objectiveOf = (c) => multi && multi.objectives.find((o) => 'metric:' + o.name === c);
+  function ordered(columns) {
+    if (!multi) return columns;
+    const rest = columns.filter((c) => !objectiveCols.includes(c) && c !== 'pareto' && c !== 'default');
+    const at = rest.indexOf('status') + 1;
+    return [...rest.slice(0, at), ...objectiveCols, ...(columns.includes('pareto') ? ['pareto'] : []), ...rest.slice(at)];
+  }
+  const headLabel = (c) => (objectiveOf(c) ? `${columnLabel(c)} ${objectiveOf(c).mode === 'maximize' ? '↑' : '↓'}` : c === 'pareto' ? 'Pareto' : columnLabel(c));
+
   function draw() {
-    const cols = data.columns.filter((c) => !HIDDEN.has(c) && !hidden.has(c));
+    const cols = ordered(data.columns).filter((c) => !HIDDEN.has(c) && !hidden.has(c));
     const idx = Object.fromEntries(data.columns.map((c, i) => [c, i]));
     const header = h('tr',
       h('th', ''),
       cols.map((c) => {
-        const th = h('th.sortable', { class: NUMERIC.has(c) ? 'num' : '', 'data-col': c, title: 'Sort by ' + columnLabel(c) },
-          columnLabel(c), state.sort === c ? h('span.arrow', state.order === 'asc' ? '▲' : '▼') : null);
+        const th = h('th.sortable', { class: NUMERIC.has(c) || objectiveOf(c) ? 'num' : '', 'data-col': c, title: 'Sort by ' + columnLabel(c) },
+          headLabel(c), state.sort === c ? h('span.arrow', state.order === 'asc' ? '▲' : '▼') : null);
         th.addEventListener('click', () => {
           if (state.sort === c) state.order = state.order === 'asc' ? 'desc' : 'asc';
-          else { state.sort = c; state.order = c === 'default' || c === 'seq' ? 'desc' : 'asc'; }
+          else { state.sort = c; state.order = c === 'default' || c === 'seq' || (objectiveOf(c) && objectiveOf(c).mode === 'maximize') ? 'desc' : 'asc'; }
           state.page = 0;
           load();
         });
