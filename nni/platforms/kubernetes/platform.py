@@ -62,19 +62,16 @@ _FATAL_WAITING = {"ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "
 
 def local_storage_root(storage: KubernetesStorageConfig) -> Path | None:
     """Where this machine sees the shared volume: ``localMountPath``, or the mount point of ``server:path``
-    found in /proc/mounts (NFS)."""
+    among this machine's mounts (NFS)."""
     if storage.local_mount_path:
         return Path(storage.local_mount_path)
     if storage.storage_type == "nfs" and storage.server and storage.path:
-        wanted = f"{storage.server}:{storage.path.rstrip('/') or '/'}"
-        try:
-            with open("/proc/mounts", encoding="utf-8") as mounts:
-                for line in mounts:
-                    parts = line.split()
-                    if len(parts) >= 2 and parts[0].rstrip("/") == wanted.rstrip("/"):
-                        return Path(parts[1])
-        except OSError:
-            return None
+        import psutil
+
+        wanted = f"{storage.server}:{storage.path}".rstrip("/")
+        for partition in psutil.disk_partitions(all=True):
+            if partition.device.rstrip("/") == wanted:
+                return Path(partition.mountpoint)
     return None
 
 

@@ -38,6 +38,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from nni._os import signal_group
+
 from ._schemas import SchemaError, validate_manifest
 
 __all__ = ["SimulatedCluster"]
@@ -594,18 +596,11 @@ class SimulatedCluster:
 
     @staticmethod
     def _killpg(proc: _Process, sig: int) -> None:
-        try:
-            os.killpg(proc.popen.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
+        signal_group(proc.popen.pid, sig)  # a container's processes are one group here
 
     @staticmethod
     def _group_alive(proc: _Process) -> bool:
-        try:
-            os.killpg(proc.popen.pid, 0)
-            return True
-        except (ProcessLookupError, PermissionError):
-            return False
+        return signal_group(proc.popen.pid, 0)
 
     # ------------------------------------------------------------------ watches
     def watch(self, kind: str, namespace: str, selector: dict[str, str], since: int | None,
