@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["TrialStatus", "ExperimentStatus"]
+__all__ = ["TrialStatus", "ExperimentStatus", "TensorboardStatus"]
 
 
 class _Status(str, Enum):
@@ -83,3 +83,15 @@ class ExperimentStatus(_Status):
     def managed(cls) -> tuple[ExperimentStatus, ...]:
         """The statuses of an experiment whose manager is still at work on it (not ended, not only viewed)."""
         return tuple(member for member in cls if not member.is_final() and member is not cls.VIEWED)
+
+
+class TensorboardStatus(_Status):
+    """A TensorBoard task's status (NNI's ``TensorboardTaskStatus``; ``nnictl tensorboard``, the
+    ``/tensorboard`` routes)."""
+
+    RUNNING = "RUNNING"
+    DOWNLOADING_DATA = "DOWNLOADING_DATA"
+    STOPPING = "STOPPING"
+    STOPPED = "STOPPED"
+    ERROR = "ERROR"
+    FAIL_DOWNLOAD_DATA = "FAIL_DOWNLOAD_DATA"

@@ -17,4 +17,11 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   fi
 fi
 
+# PyTorch for the PyTorch examples and their tests: the CPU build first (a plain "torch" requirement would pull
+# a CUDA build of several GB); a machine with GPUs installs its CUDA build instead (see README).
+"$PYTHON" -c "import torch" 2>/dev/null || "$PYTHON" -m pip install -q --disable-pip-version-check torch==2.13.0
 "$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test,bench]"
+
+# NNI 3.0 itself, in its own cached virtual environment: the compatibility suite (tests/compat/nni3) drives
+# this project's experiments with NNI's own nnictl, Python client and web UI build
+"$PYTHON" -c "from nni.testing import nni3_venv; print('NNI 3.0 for the compatibility tests:', nni3_venv())"

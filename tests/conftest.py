@@ -4,6 +4,9 @@ tests live in ``nni.testing`` (``free_port``, ``wait_until``, ``EventLog``, ``Nn
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 # fixture -> the marker of what it starts
@@ -17,3 +20,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             if fixture in getattr(item, "fixturenames", ()):
                 item.add_marker(marker)
                 item.add_marker("slow")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless (the web UI tests, ours and NNI 3.0's)."""
+    from nni.testing import chromium
+
+    try:
+        with chromium() as b:
+            yield b
+    except RuntimeError as exc:
+        pytest.fail(str(exc))

@@ -23,7 +23,7 @@ def cli(debug: bool) -> None:
 
 
 def _register() -> None:
-    from . import _algo_cmds, _experiment_cmds, _manage_cmds, _results_cmds
+    from . import _algo_cmds, _experiment_cmds, _manage_cmds, _results_cmds, _tensorboard_cmds
 
     _experiment_cmds.register(cli)
     _manage_cmds.register(cli)
@@ -31,6 +31,7 @@ def _register() -> None:
     assert isinstance(experiment, click.Group)
     _results_cmds.register(experiment)
     _algo_cmds.register(cli)
+    _tensorboard_cmds.register(cli)
     try:
         annotation_cli = importlib.import_module("nni.annotation.cli")
     except ImportError:

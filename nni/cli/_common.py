@@ -100,18 +100,18 @@ class Target:
     running: bool
 
     def client(self) -> Any:
-        from nni.launcher import RestClient, web_url
+        from nni.launcher import RestClient, entry_url, web_url
 
         if not self.running:
             raise CliError(f"experiment {self.experiment_id} is not running (status {self.entry.get('status')}); "
                            f"resume it first: nnictl resume {self.experiment_id}")
-        url = self.entry.get("webuiUrl") or web_url(int(self.entry.get("port") or 8080))
+        url = entry_url(self.entry) or web_url(int(self.entry.get("port") or 8080))
         return RestClient.from_url(url)
 
 
 def resolve(experiment_id: str | None, *, need_running: bool = False) -> Target:
     """The experiment named, or the only running one when no id is given (as NNI)."""
-    from nni.launcher import is_alive, list_experiments
+    from nni.launcher import entry_folder, is_alive, list_experiments
 
     entries = {e["id"]: e for e in list_experiments()}
     if experiment_id is None:
@@ -130,7 +130,7 @@ def resolve(experiment_id: str | None, *, need_running: bool = False) -> Target:
             experiment_id, entry = matches[0], entries[matches[0]]
         else:
             raise CliError(f"no experiment {experiment_id!r} (nnictl experiment list --all shows the known ones)")
-    target = Target(experiment_id, entry, Path(entry.get("logDir") or ""), is_alive(entry.get("pid")))
+    target = Target(experiment_id, entry, entry_folder(entry) or Path(""), is_alive(entry.get("pid")))
     if need_running and not target.running:
         raise CliError(f"experiment {experiment_id} is not running (status {entry.get('status')}); "
                        f"resume it first: nnictl resume {experiment_id}")

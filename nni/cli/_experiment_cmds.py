@@ -6,6 +6,8 @@ from typing import Any
 
 import click
 
+from nni._os import require_supported_system
+
 from ._common import CliError, echo_json, handle_errors, open_reader, resolve
 
 __all__ = ["register"]
@@ -94,6 +96,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
     def create(config_path: str, port: int, debug: bool, foreground: bool, url_prefix: str, host: str,
                token: str | None) -> None:
         """Create a new experiment from a config file."""
+        require_supported_system()
         from nni.launcher import create_experiment
 
         config = _load_config(config_path)
@@ -111,6 +114,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
     def resume(experiment_id: str, port: int, debug: bool, foreground: bool, url_prefix: str, host: str,
                experiment_dir: str | None) -> None:
         """Resume a stopped experiment (also after its manager was killed)."""
+        require_supported_system()
         from nni.launcher import resume_experiment
 
         _run(lambda **kw: resume_experiment(experiment_id, experiment_dir=experiment_dir, **kw), foreground, port, host,
@@ -128,6 +132,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
     def view(experiment_id: str, port: int, url_prefix: str, host: str, foreground: bool,
              experiment_dir: str | None) -> None:
         """Serve a stopped experiment read-only (web UI and REST)."""
+        require_supported_system()
         from nni.launcher import view_experiment
 
         launched = view_experiment(experiment_id, port=port, experiment_dir=experiment_dir, url_prefix=url_prefix,
@@ -216,13 +221,13 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
     @handle_errors
     def webui_url(experiment_id: str | None) -> None:
         """Print the web UI URL of an experiment."""
-        from nni.launcher import web_url
+        from nni.launcher import entry_url, web_url
 
         target = resolve(experiment_id)
         if not target.running:
             raise CliError(f"experiment {target.experiment_id} is not being served (status {target.entry.get('status')}); "
                            f"nnictl view {target.experiment_id} serves it")
-        click.echo(target.entry.get("webuiUrl") or web_url(int(target.entry.get("port") or 8080)))
+        click.echo(entry_url(target.entry) or web_url(int(target.entry.get("port") or 8080)))
 
     @cli.group("config")
     def config_group() -> None:

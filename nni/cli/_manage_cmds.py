@@ -146,7 +146,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
     @handle_errors
     def experiment_delete(experiment_id: str | None, delete_all: bool, yes: bool) -> None:
         """Delete stopped experiments: their folders and registry entries."""
-        from nni.launcher import Registry, is_alive, list_experiments
+        from nni.launcher import Registry, entry_folder, is_alive, list_experiments
         from nni.launcher._secrets import delete_secrets
 
         if delete_all:
@@ -165,8 +165,8 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
             raise CliError("not deleted")
         registry = Registry()
         for entry in targets:
-            folder = entry.get("logDir")
-            if folder and Path(folder).is_dir():
+            folder = entry_folder(entry)
+            if folder is not None and folder.is_dir():
                 shutil.rmtree(folder)
             registry.remove(entry["id"])
             delete_secrets(entry["id"])
@@ -271,6 +271,8 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
     def log() -> None:
         """The manager's logs and trials' output."""
 
+    from nni.launcher import MANAGER_LOG, STDERR_LOG
+
     def _show(path: Path, head: int | None, tail: int | None, only_path: bool) -> None:
         if only_path:
             click.echo(str(path))
@@ -284,7 +286,8 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
             lines = lines[-tail:]
         click.echo("\n".join(lines))
 
-    for stream, filename in (("stdout", "nnimanager.log"), ("stderr", "stderr.log")):
+    # stdout shows the manager's log (what NNI's manager prints); stderr the manager process's own stderr
+    for stream, filename in (("stdout", MANAGER_LOG.name), ("stderr", STDERR_LOG.name)):
         @log.command(stream, help=f"The manager process's {stream} log ({filename}).")
         @click.argument("experiment_id", required=False)
         @click.option("--head", "-H", type=int, default=None)

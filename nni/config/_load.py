@@ -37,7 +37,7 @@ def read_config_file(path: str | os.PathLike[str]) -> Any:
         import yaml
 
         try:
-            data = yaml.safe_load(text)
+            data = _without_unset(yaml.load(text, Loader=_loader()))
         except yaml.YAMLError as exc:
             raise ConfigError(yaml_problem(exc), source=source) from None
     if data is None:
@@ -47,6 +47,30 @@ def read_config_file(path: str | os.PathLike[str]) -> Any:
         raise ConfigError(f"expected a mapping of config keys at the top level, got {type(data).__name__}",
                           source=source)
     return data
+
+
+_UNSET = object()
+# NNI 2.x dumped some of its own example configs (kubeflow) with unset dataclass fields written as this tag
+_NNI_UNSET_TAG = "tag:yaml.org,2002:python/object:dataclasses._MISSING_TYPE"
+
+
+def _loader() -> Any:
+    """PyYAML's safe loader that also reads NNI's unset-field tag (as "not given"); nothing else is constructed."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_constructor(_NNI_UNSET_TAG, lambda loader, node: _UNSET)
+    return Loader
+
+
+def _without_unset(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _without_unset(v) for k, v in data.items() if v is not _UNSET}
+    if isinstance(data, list):
+        return [_without_unset(v) for v in data if v is not _UNSET]
+    return None if data is _UNSET else data
 
 
 def load_config(path: str | os.PathLike[str]) -> ExperimentConfig:

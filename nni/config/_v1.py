@@ -43,20 +43,21 @@ _TOP: dict[str, str | None] = {
     "localConfig": "localConfig",
     "remoteConfig": "remoteConfig",
     "machineList": "machineList",
+    "kubeflowConfig": "kubeflowConfig",
+    "frameworkcontrollerConfig": "frameworkcontrollerConfig",
 }
 V1_KEYS = tuple(_TOP)
 
 # Sections of platforms this build does not run.
 _OTHER_PLATFORM_SECTIONS = {
-    "paiConfig": "pai", "paiYarnConfig": "paiYarn", "kubeflowConfig": "kubeflow",
-    "frameworkcontrollerConfig": "frameworkcontroller", "amlConfig": "aml", "adlConfig": "adl",
+    "paiConfig": "pai", "paiYarnConfig": "paiYarn", "amlConfig": "aml", "adlConfig": "adl",
     "dlcConfig": "dlc", "hybridConfig": "hybrid", "dltsConfig": "dlts",
 }
 
 _V1_ONLY = {
     "authorName", "maxExecDuration", "maxTrialNum", "trainingServicePlatform", "searchSpacePath",
     "multiThread", "multiPhase", "trial", "localConfig", "remoteConfig", "machineList", "logDir",
-    "versionCheck", "logCollection", *_OTHER_PLATFORM_SECTIONS,
+    "versionCheck", "logCollection", "kubeflowConfig", "frameworkcontrollerConfig", *_OTHER_PLATFORM_SECTIONS,
 }
 _V2_ONLY = {
     "trialCommand", "trainingService", "searchSpaceFile", "maxExperimentDuration", "maxTrialNumber",
@@ -77,6 +78,17 @@ _MACHINE = {
     "useActiveGpu": "useActiveGpu", "pythonPath": "pythonPath",
 }
 _REMOTE = {"reuse": "reuseMode"}
+# kubeflow / frameworkcontroller: the roles sit in the trial section in v1, in trainingService in v2
+_ROLE = {"replicas": "replicas", "command": "command", "gpuNum": "gpuNumber", "cpuNum": "cpuNumber",
+         "memoryMB": "memorySize", "image": "dockerImage", "privateRegistryAuthPath": "privateRegistryAuthPath"}
+_TASK_ROLE = {"name": "name", "taskNum": "taskNumber", "command": "command", "gpuNum": "gpuNumber",
+              "cpuNum": "cpuNumber", "memoryMB": "memorySize", "image": "dockerImage",
+              "frameworkAttemptCompletionPolicy": "frameworkAttemptCompletionPolicy",
+              "privateRegistryAuthPath": "privateRegistryAuthPath"}
+_TRIAL_ROLES = ("worker", "ps", "master", "taskRoles")
+_K8S_SECTION = {"operator": "operator", "apiVersion": "apiVersion", "namespace": "namespace", "reuse": "reuseMode",
+                "serviceAccountName": "serviceAccountName", "configPath": "configPath"}
+_K8S_STORAGE = ("storage", "nfs", "pvc", "keyVault", "azureStorage", "uploadRetryCount")
 
 
 def detect_dialect(data: Any, ctx: Context) -> str:
@@ -113,10 +125,9 @@ def convert_v1(data: Mapping[str, Any], ctx: Context) -> tuple[dict[str, Any], d
     for key, value in data.items():
         key = str(key)
         if key in _OTHER_PLATFORM_SECTIONS:
-            from .training_services import platform_names
+            from .training_services import unsupported_platform_message
 
-            raise ctx.error(key, f"platform {_OTHER_PLATFORM_SECTIONS[key]!r} is not supported by this build; "
-                                 f"it runs: {', '.join(platform_names(available_only=True))}")
+            raise ctx.error(key, unsupported_platform_message(_OTHER_PLATFORM_SECTIONS[key]))
         if key not in _TOP:
             raise _unknown(ctx, key, key, V1_KEYS, "config")
         if key == "multiPhase" and value:
@@ -127,7 +138,11 @@ def convert_v1(data: Mapping[str, Any], ctx: Context) -> tuple[dict[str, Any], d
         if key in ("tuner", "assessor", "advisor"):
             out[key] = _algorithm(key, value, ctx, out, names)
         elif key == "trial":
+            if isinstance(value, Mapping):
+                value = _trial_roles(value, ctx, service, names)
             _section(value, ctx, key, _TRIAL, out, names, "", "trial section")
+        elif key in ("kubeflowConfig", "frameworkcontrollerConfig"):
+            _kubernetes_section(key, value, ctx, service, names)
         elif key == "localConfig":
             _section(value, ctx, key, _LOCAL, service, names, "trainingService.", "localConfig section")
         elif key == "remoteConfig":
@@ -161,6 +176,65 @@ def _section(value: Any, ctx: Context, path: str, mapping: dict[str, str], out: 
             raise _unknown(ctx, f"{path}.{key}", str(key), list(mapping), what)
         out[mapping[key]] = item
         names[prefix + mapping[key]] = f"{path}.{key}"
+
+
+def _trial_roles(trial: Mapping[str, Any], ctx: Context, service: dict[str, Any], names: dict[str, str]
+                 ) -> dict[str, Any]:
+    """Move the kubeflow roles (``trial.worker``/``ps``/``master``) and frameworkcontroller ``trial.taskRoles``
+    to the training service; return the rest of the trial section."""
+    for role in ("worker", "ps", "master"):
+        if role in trial:
+            service[role] = {}
+            _section(trial[role], ctx, f"trial.{role}", _ROLE, service[role], {}, "", f"{role} role")
+            for v1_key, v2_key in _ROLE.items():
+                names[f"trainingService.{role}.{v2_key}"] = f"trial.{role}.{v1_key}"
+            names[f"trainingService.{role}"] = f"trial.{role}"
+    if "taskRoles" in trial:
+        roles = trial["taskRoles"]
+        if not isinstance(roles, list):
+            raise ctx.error("trial.taskRoles", f"expected a list of task roles ({{name, taskNum, command, gpuNum, cpuNum, "
+                                               f"memoryMB, image}}), got {_show(roles)}")
+        service["taskRoles"] = []
+        for index, role in enumerate(roles):
+            converted: dict[str, Any] = {}
+            _section(role, ctx, f"trial.taskRoles[{index}]", _TASK_ROLE, converted, {}, "", "task role")
+            for v1_key, v2_key in _TASK_ROLE.items():
+                names[f"trainingService.taskRoles[{index}].{v2_key}"] = f"trial.taskRoles[{index}].{v1_key}"
+            service["taskRoles"].append(converted)
+        names["trainingService.taskRoles"] = "trial.taskRoles"
+    return {k: v for k, v in trial.items() if k not in _TRIAL_ROLES}
+
+
+def _kubernetes_section(key: str, value: Any, ctx: Context, service: dict[str, Any], names: dict[str, str]) -> None:
+    """``kubeflowConfig`` / ``frameworkcontrollerConfig``: the operator and cluster keys, and the storage written
+    as ``storage: nfs`` + ``nfs: {server, path}`` (or ``azureStorage`` + ``keyVault``)."""
+    known = (*_K8S_SECTION, *_K8S_STORAGE)
+    if not isinstance(value, Mapping):
+        raise ctx.error(key, f"expected a mapping ({', '.join(known)}), got {_show(value)}")
+    storage: dict[str, Any] = {}
+    for item_key, item in value.items():
+        if item_key in _K8S_SECTION:
+            service[_K8S_SECTION[item_key]] = item
+            names[f"trainingService.{_K8S_SECTION[item_key]}"] = f"{key}.{item_key}"
+        elif item_key == "storage":
+            storage["storageType"] = item
+        elif item_key in ("nfs", "pvc"):
+            if not isinstance(item, Mapping):
+                raise ctx.error(f"{key}.{item_key}", f"expected a mapping ({{server, path}}), got {_show(item)}")
+            storage.update(item)
+            storage.setdefault("storageType", item_key)
+            for sub in item:
+                names[f"trainingService.storage.{sub}"] = f"{key}.{item_key}.{sub}"
+        elif item_key in ("keyVault", "azureStorage"):
+            storage["storageType"] = "azureStorage"
+        elif item_key == "uploadRetryCount":
+            continue
+        else:
+            raise _unknown(ctx, f"{key}.{item_key}", str(item_key), list(known), key)
+    storage.setdefault("storageType", "nfs")  # NNI's v1 default
+    service["storage"] = storage
+    names["trainingService.storage"] = f"{key}.storage"
+    names["trainingService.storage.storageType"] = f"{key}.storage"
 
 
 def _machines(value: Any, ctx: Context, names: dict[str, str]) -> Any:

@@ -47,7 +47,7 @@ class ExperimentConfig(ConfigBase):
     search_space_file: str | None = option("searchSpaceFile", to_path("file", must_exist=True))
     search_space: dict[str, Any] | None = option("searchSpace", _to_search_space)
     trial_command: str | None = option(
-        "trialCommand", to_nonempty_str, required=True, help="the command that runs one trial, e.g. 'python3 trial.py'")
+        "trialCommand", to_nonempty_str, help="the command that runs one trial, e.g. 'python3 trial.py'")
     trial_code_directory: str = option("trialCodeDirectory", to_path("dir", must_exist=True), default=".")
     trial_concurrency: int | None = option(
         "trialConcurrency", to_int(1), required=True, help="how many trials run at once, an integer >= 1")
@@ -136,6 +136,12 @@ class ExperimentConfig(ConfigBase):
 
     # --- checks -----------------------------------------------------------------------------------
     def _check(self, ctx: Context, path: str) -> None:
+        if self.trial_command is None:
+            # kubeflow / frameworkcontroller roles carry their own commands (NNI's configs leave trialCommand out)
+            role_commands = getattr(self.training_service, "role_commands", lambda: [])()
+            if not role_commands:
+                raise ctx.error("trialCommand", "missing; the command that runs one trial, e.g. 'python3 trial.py'")
+            self.trial_command = role_commands[-1]
         if self.tuner is not None and self.advisor is not None:
             raise ctx.error("advisor", "give a tuner or an advisor, not both (an advisor does the tuner's job)")
         if self.tuner is None and self.advisor is None:

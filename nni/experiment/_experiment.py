@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nni._os import require_supported_system
 from nni.errors import NNIError
 from nni.status import ExperimentStatus, TrialStatus
 
@@ -59,6 +60,7 @@ class Experiment:
     # -- starting -------------------------------------------------------------------------------------
     def start(self, port: int = 8080, debug: bool = False, run_mode: str = RunMode.Background) -> None:
         """Start the experiment's manager process and return once its REST API answers."""
+        require_supported_system()
         from nni.launcher import create_experiment
 
         config = self.config
@@ -177,7 +179,10 @@ class Experiment:
         return out
 
     def export_data(self) -> list[TrialResult]:
-        return [TrialResult(r["parameter"], r["value"], r["trialJobId"]) for r in self._rest().export_data()]
+        from nni.rest import decode_export_value
+
+        return [TrialResult(r["parameter"], decode_export_value(r["value"]), r["trialJobId"])
+                for r in self._rest().export_data()]
 
     def pareto_front(self, every_trial: bool = False, reference: list[float] | None = None) -> list[ParetoTrial]:
         """The Pareto set of an experiment with several objectives (config ``objectives``), best first by the
@@ -254,10 +259,10 @@ class Experiment:
     @classmethod
     def connect(cls, port: int) -> Experiment:
         """An Experiment for the one already running on ``port`` (its config from the server)."""
-        from nni.launcher import Launched, RestClient, web_url
+        from nni.launcher import Launched, RestClient, entry_url, web_url
 
         entry = next((e for e in _experiments() if e.get("port") == port and e.get("pid")), None)
-        url = (entry or {}).get("webuiUrl") or web_url(port)
+        url = entry_url(entry or {}) or web_url(port)
         with RestClient.from_url(url) as client:
             profile = client.profile()
         experiment = cls.__new__(cls)
@@ -269,6 +274,7 @@ class Experiment:
     @classmethod
     def resume(cls, experiment_id: str, port: int = 8080, wait_completion: bool = True, debug: bool = False) -> Experiment:
         """Resume a stopped experiment; waits for it to end unless ``wait_completion=False``."""
+        require_supported_system()
         from nni.launcher import resume_experiment
 
         launched = resume_experiment(experiment_id, port=port, debug=debug)
@@ -283,6 +289,7 @@ class Experiment:
     def view(cls, experiment_id: str, port: int = 8080, non_blocking: bool = False,
              experiment_dir: str | None = None) -> Experiment:
         """Serve a stopped experiment read-only. Blocking (the default) until Ctrl-C, as NNI's."""
+        require_supported_system()
         from nni.launcher import view_experiment
 
         launched = view_experiment(experiment_id, port=port, experiment_dir=experiment_dir)

@@ -12,10 +12,12 @@ __all__ = ["best_trials", "compare_experiments", "experiment_folder", "load_resu
 
 
 def _registered(experiment_id: str) -> Path | None:
-    from nni.launcher import Registry
+    from nni.launcher import LaunchError, experiment_dir_of
 
-    entry = Registry().all().get(experiment_id)
-    return Path(entry["logDir"]) if entry and entry.get("logDir") else None
+    try:
+        return experiment_dir_of(experiment_id)
+    except LaunchError:
+        return None
 
 
 def experiment_folder(experiment_id: str) -> Path:

@@ -8,11 +8,11 @@ config's ``experimentWorkingDirectory`` the parent of one experiment's folder); 
 from typing import Any
 
 from ._paths import DEFAULT_PORT, experiments_home, is_experiment_id, new_experiment_id, registry_path
-from ._registry import Registry
+from ._registry import Registry, entry_folder, entry_url
 
 _LAZY = {
     "RestClient": "_client", "RegistryExperiments": "_app", "experiment_app": "_app",
-    "MANAGER_LOG": "_launch", "Launched": "_launch", "LaunchError": "_launch", "create_experiment": "_launch",
+    "MANAGER_LOG": "_launch", "STDOUT_LOG": "_launch", "STDERR_LOG": "_launch", "Launched": "_launch", "LaunchError": "_launch", "create_experiment": "_launch",
     "experiment_dir_of": "_launch", "is_alive": "_launch", "list_experiments": "_launch",
     "resume_experiment": "_launch", "stop_experiment": "_launch", "view_experiment": "_launch", "web_url": "_launch",
     "PortBusyError": "_server", "ServeOptions": "_server", "serve": "_server",
@@ -21,6 +21,8 @@ _LAZY = {
 __all__ = [
     "DEFAULT_PORT",
     "MANAGER_LOG",
+    "STDERR_LOG",
+    "STDOUT_LOG",
     "Launched",
     "LaunchError",
     "PortBusyError",
@@ -29,6 +31,8 @@ __all__ = [
     "RestClient",
     "ServeOptions",
     "create_experiment",
+    "entry_folder",
+    "entry_url",
     "experiment_app",
     "experiment_dir_of",
     "experiments_home",

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ._launch import experiment_dir_of, list_experiments
+from ._registry import Registry
 
 __all__ = ["RegistryExperiments", "experiment_app"]
 
@@ -20,6 +21,9 @@ class RegistryExperiments:
 
     def folder_of(self, experiment_id: str) -> Path:
         return experiment_dir_of(experiment_id)
+
+    def entry(self, experiment_id: str) -> dict[str, Any] | None:
+        return Registry().get(experiment_id)
 
 
 def experiment_app(*, experiment_dir: str | os.PathLike[str], store_reader: Any, control: Any,

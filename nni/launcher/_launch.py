@@ -19,7 +19,7 @@ from nni.errors import NNIError
 from nni.status import ExperimentStatus
 
 from ._paths import DEFAULT_PORT, experiments_home, new_experiment_id
-from ._registry import Registry
+from ._registry import Registry, entry_folder, entry_url, registry_fields
 from ._secrets import save_secrets
 from ._server import LAUNCH_CONFIG, TOKEN_ENV, PortBusyError, ServeOptions, bind_socket, serve
 
@@ -35,11 +35,14 @@ __all__ = [
     "is_alive",
     "web_url",
     "MANAGER_LOG",
+    "STDOUT_LOG",
+    "STDERR_LOG",
 ]
 
 MANAGER_LOG = Path("log") / "nnimanager.log"
-STDOUT_LOG = Path("log") / "stdout.log"
-STDERR_LOG = Path("log") / "stderr.log"
+# the manager process's own output, where NNI 3.0's `nnictl log stdout|stderr` looks for it
+STDOUT_LOG = Path("log") / "nnictl_stdout.log"
+STDERR_LOG = Path("log") / "nnictl_stderr.log"
 _START_TIMEOUT = 120.0
 
 
@@ -65,7 +68,7 @@ def web_url(port: int, host: str = "127.0.0.1", url_prefix: str = "", token: str
 
 def is_alive(pid: Any) -> bool:
     """Whether process ``pid`` (an experiment's manager) runs on this machine; a zombie counts as gone."""
-    from nni.platforms._common import process_alive
+    from nni._os import process_alive
 
     return process_alive(pid)
 
@@ -115,8 +118,9 @@ def _prepare_annotation(config_json: dict[str, Any], experiment_dir: Path) -> di
 
 def experiment_dir_of(experiment_id: str, registry: Registry | None = None) -> Path:
     entry = (registry or Registry()).get(experiment_id)
-    if entry and entry.get("logDir"):
-        return Path(entry["logDir"])
+    folder = entry_folder(entry) if entry else None
+    if folder is not None:
+        return folder
     folder = experiments_home() / experiment_id
     if folder.is_dir():
         return folder
@@ -134,8 +138,15 @@ def _spawn(options: ServeOptions) -> subprocess.Popen[bytes]:
            "--host", options.host, "--url-prefix", options.url_prefix]
     if options.debug:
         cmd.append("--debug")
+    # each start is headed as NNI heads it, so `nnictl log stdout|stderr` (NNI's too) shows which run wrote what
+    rule = "-" * 80
+    header = f"{rule}\nExperiment {options.experiment_id} start: {time.strftime('%Y-%m-%d %H:%M:%S')}\n{rule}\n".encode()
     with open(log_path, "ab") as log, open(options.experiment_dir / STDERR_LOG, "ab") as err, \
             open(os.devnull, "rb") as devnull:
+        log.write(header)
+        err.write(header)
+        log.flush()
+        err.flush()
         return subprocess.Popen(cmd, stdin=devnull, stdout=log, stderr=err,
                                 start_new_session=True, close_fds=True, cwd=str(options.experiment_dir))
 
@@ -183,11 +194,13 @@ def _launch(options: ServeOptions, registry: Registry, on_tick: Callable[[Any], 
     url = web_url(options.port, options.host, options.url_prefix, options.token)
     if options.foreground:
         sock = bind_socket(options.host, options.port)
-        registry.update(options.experiment_id, pid=os.getpid(), webuiUrl=url)
+        registry.update(options.experiment_id, pid=os.getpid(),
+                        **registry_fields(options.experiment_id, options.experiment_dir, url, options.url_prefix))
         status = serve(options, on_tick=on_tick, sock=sock)
         return Launched(options.experiment_id, options.experiment_dir, options.port, url, None, status)
     proc = _spawn(options)
-    registry.update(options.experiment_id, pid=proc.pid, webuiUrl=url)
+    registry.update(options.experiment_id, pid=proc.pid,
+                    **registry_fields(options.experiment_id, options.experiment_dir, url, options.url_prefix))
     _wait_for_rest(proc, options)
     return Launched(options.experiment_id, options.experiment_dir, options.port, url, proc.pid)
 
@@ -230,7 +243,7 @@ def create_experiment(config: Any, *, port: int = DEFAULT_PORT, debug: bool = Fa
         "experimentName": config_json.get("experimentName") or "",
         "port": port, "pid": None, "status": ExperimentStatus.INITIALIZED,
         "platform": _platform_name(config_json), "startTime": int(time.time() * 1000), "endTime": None,
-        "logDir": str(experiment_dir), "tag": [], "webuiUrl": None,
+        "tag": [], "webuiUrl": [], **registry_fields(experiment_id, experiment_dir, url_prefix=url_prefix),
     })
     options = ServeOptions(experiment_id, experiment_dir, port, "create", host, url_prefix,
                            _token_for(host, token), foreground, debug)
@@ -264,16 +277,16 @@ def resume_experiment(experiment_id: str, *, port: int = DEFAULT_PORT, debug: bo
                       experiment_dir: str | os.PathLike[str] | None = None) -> Launched:
     registry = Registry()
     entry = registry.get(experiment_id)
-    folder = Path(experiment_dir) if experiment_dir else (Path(entry["logDir"]) if entry else experiments_home() / experiment_id)
+    folder = Path(experiment_dir) if experiment_dir else (entry and entry_folder(entry)) or experiments_home() / experiment_id
     _require_store(folder, experiment_id)
     if entry and is_alive(entry.get("pid")):
         raise LaunchError(f"experiment {experiment_id} is still running (pid {entry['pid']}, port {entry.get('port')}); "
                           f"stop it first: nnictl stop {experiment_id}")
     _check_port_free(host, port)
     if entry is None:
-        registry.add(experiment_id, {"experimentName": "", "platform": "local", "tag": [], "logDir": str(folder),
-                                     "startTime": int(time.time() * 1000)})
-    registry.update(experiment_id, port=port, status=ExperimentStatus.RUNNING, endTime=None, logDir=str(folder))
+        registry.add(experiment_id, {"experimentName": "", "platform": "local", "tag": [],
+                                     "startTime": int(time.time() * 1000), **registry_fields(experiment_id, folder)})
+    registry.update(experiment_id, port=port, status=ExperimentStatus.RUNNING, endTime=None, **registry_fields(experiment_id, folder))
     options = ServeOptions(experiment_id, folder, port, "resume", host, url_prefix, _token_for(host, token),
                            foreground, debug)
     return _launch(options, registry, on_tick)
@@ -292,15 +305,15 @@ def view_experiment(experiment_id: str, *, port: int = DEFAULT_PORT, experiment_
             folder = folder / experiment_id
     else:
         entry = registry.get(experiment_id)
-        folder = Path(entry["logDir"]) if entry and entry.get("logDir") else experiments_home() / experiment_id
+        folder = (entry and entry_folder(entry)) or experiments_home() / experiment_id
         if entry and is_alive(entry.get("pid")):
             raise LaunchError(f"experiment {experiment_id} is running (port {entry.get('port')}); "
-                              f"open {entry.get('webuiUrl') or web_url(int(entry.get('port') or DEFAULT_PORT))} instead")
+                              f"open {entry_url(entry) or web_url(int(entry.get('port') or DEFAULT_PORT))} instead")
     _require_store(folder, experiment_id)
     _check_port_free(host, port)
     if registry.get(experiment_id) is None:
         registry.add(experiment_id, _entry_from_store(folder, experiment_id))
-    registry.update(experiment_id, port=port, logDir=str(folder))
+    registry.update(experiment_id, port=port, **registry_fields(experiment_id, folder))
     options = ServeOptions(experiment_id, folder, port, "view", host, url_prefix, _token_for(host, token),
                            foreground, debug)
     return _launch(options, registry, on_tick)
@@ -325,7 +338,7 @@ def _entry_from_store(folder: Path, experiment_id: str) -> dict[str, Any]:
         "platform": _platform_name(config), "status": p.status if p else ExperimentStatus.STOPPED,
         "startTime": int(p.start_time * 1000) if p and p.start_time else None,
         "endTime": int(p.end_time * 1000) if p and p.end_time else None,
-        "logDir": str(folder), "tag": [], "pid": None,
+        "tag": [], "pid": None, "webuiUrl": [], **registry_fields(experiment_id, folder),
     }
 
 
@@ -345,8 +358,8 @@ def stop_experiment(experiment_id: str, *, timeout: float = 30.0) -> dict[str, A
     asked = False
     try:
         with httpx.Client(timeout=timeout, trust_env=False) as client:
-            url = (entry.get("webuiUrl") or web_url(int(port))).split("/?token=")[0]
-            token = (entry.get("webuiUrl") or "").partition("/?token=")[2] or None
+            url = (entry_url(entry) or web_url(int(port))).split("/?token=")[0]
+            token = (entry_url(entry) or "").partition("/?token=")[2] or None
             response = client.delete(f"{url}/api/v1/nni/experiment", headers={"X-NNI-Token": token} if token else {})
             asked = response.status_code == 200  # a read-only view answers 409: it is ended by a signal
     except httpx.HTTPError:
@@ -367,17 +380,17 @@ def stop_experiment(experiment_id: str, *, timeout: float = 30.0) -> dict[str, A
 
 
 def _entry_status(entry: dict[str, Any]) -> str:
-    folder = entry.get("logDir")
+    folder = entry_folder(entry)
     try:
-        return _entry_from_store(Path(folder), entry["id"])["status"] if folder else ExperimentStatus.STOPPED
+        return _entry_from_store(folder, entry["id"])["status"] if folder else ExperimentStatus.STOPPED
     except Exception:  # noqa: BLE001
         return ExperimentStatus.STOPPED
 
 
 def _signal_group(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
+    from nni._os import signal_group
+
+    if not signal_group(pid, sig):  # a foreground manager is no group leader: the process itself
         try:
             os.kill(pid, sig)
         except (ProcessLookupError, PermissionError):
@@ -385,18 +398,9 @@ def _signal_group(pid: int, sig: int) -> None:
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            waited, _ = os.waitpid(pid, os.WNOHANG)  # our own child (tests, Python API): reap it
-            if waited == pid:
-                return True
-        except ChildProcessError:
-            pass
-        if not is_alive(pid):
-            return True
-        time.sleep(0.05)
-    return not is_alive(pid)
+    from nni._os import wait_gone
+
+    return wait_gone(pid, timeout)  # our own child (tests, Python API) is reaped
 
 
 def list_experiments(*, refresh: bool = True) -> list[dict[str, Any]]:

@@ -2,8 +2,11 @@
 
 One JSON object keyed by experiment id; every change takes an exclusive ``fcntl`` lock on a sidecar
 lock file and rewrites the file atomically, so concurrent ``nnictl`` calls and manager processes never
-lose an entry. Fields follow NNI: ``id, experimentName, port, pid, status, platform, startTime,
-endTime, logDir (the experiment folder), tag, webuiUrl``.
+lose an entry. An entry is NNI 3.0's, field for field, so NNI's own ``nnictl`` reads it: ``id, port,
+startTime, endTime, status, platform, experimentName, tag, pid, webuiUrl`` (a list of URLs), ``logDir``
+(the experiment's *working directory*, the folder holding ``<id>/``) and ``prefixUrl``. Read the folder
+and the URL through :func:`entry_folder` and :func:`entry_url` (they also read entries written before
+this layout: ``logDir`` the experiment folder itself, ``webuiUrl`` one string).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 
 from ._paths import registry_path
 
-__all__ = ["Registry"]
+__all__ = ["Registry", "entry_folder", "entry_url", "registry_fields"]
 
 
 class Registry:
@@ -84,3 +87,33 @@ class Registry:
     def remove(self, experiment_id: str) -> bool:
         with self._locked() as data:
             return data.pop(experiment_id, None) is not None
+
+
+def registry_fields(experiment_id: str, experiment_dir: Path, url: str | None = None,
+                    url_prefix: str = "") -> dict[str, Any]:
+    """The fields of an entry that locate an experiment, in NNI 3.0's layout (a folder not named after its
+    experiment, e.g. a copy given to ``nnictl view --experiment_dir``, is kept as ``logDir`` itself)."""
+    experiment_dir = Path(experiment_dir)
+    log_dir = experiment_dir.parent if experiment_dir.name == experiment_id else experiment_dir
+    fields: dict[str, Any] = {"logDir": str(log_dir), "prefixUrl": url_prefix.strip("/") or None}
+    if url is not None:
+        fields["webuiUrl"] = [url]
+    return fields
+
+
+def entry_folder(entry: dict[str, Any]) -> Path | None:
+    """The experiment's folder: ``<logDir>/<id>`` (an older entry's ``logDir`` is the folder itself)."""
+    log_dir = entry.get("logDir")
+    if not log_dir:
+        return None
+    folder = Path(log_dir)
+    inside = folder / str(entry.get("id") or "")
+    return folder if not inside.is_dir() and (folder / "db").is_dir() else inside
+
+
+def entry_url(entry: dict[str, Any]) -> str | None:
+    """The first web UI URL of an entry (NNI keeps a list; an older entry one string)."""
+    urls = entry.get("webuiUrl")
+    if isinstance(urls, list):
+        return str(urls[0]) if urls else None
+    return str(urls) if urls else None

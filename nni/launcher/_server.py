@@ -6,7 +6,9 @@ in-process for ``nnictl create --foreground`` (:func:`serve` with an ``on_tick``
 over the store, no manager).
 
 Detached, the process keeps serving after the experiment is DONE until it is stopped (REST ``DELETE
-/experiment`` or SIGTERM), as NNI; in the foreground it returns when the experiment ends.
+/experiment`` or SIGTERM), as NNI, and so does its manager: raising maxTrialNumber or
+maxExperimentDuration of a DONE experiment runs it again. In the foreground it returns when the
+experiment ends.
 """
 
 from __future__ import annotations
@@ -200,7 +202,8 @@ def serve(options: ServeOptions, on_tick: Callable[[Any], None] | None = None,
         (options.experiment_dir / LAUNCH_CONFIG).unlink(missing_ok=True)  # it may hold passwords
         manager = ExperimentManager(config, options.experiment_dir, options.experiment_id, store=store,
                                     resume=options.mode == "resume",
-                                    platform=_fake_gpu_platform(config, options))
+                                    platform=_fake_gpu_platform(config, options),
+                                    stay_after_done=not options.foreground)
         control = _ServerControl(manager, stop_event)
 
     reader = StoreReader(options.experiment_dir)
@@ -246,6 +249,7 @@ def serve(options: ServeOptions, on_tick: Callable[[Any], None] | None = None,
             if not control.manager_done.is_set():
                 manager.request_stop()
             manager_thread.join(timeout=60)
+        _stop_tensorboards(options.experiment_dir)
         status = _final_status(options, manager is not None, stop_event.is_set())
         entry = registry.get(options.experiment_id) or {}
         end = entry.get("endTime") if status == entry.get("status") and entry.get("endTime") else int(time.time() * 1000)
@@ -283,6 +287,17 @@ def _main_loop(options: ServeOptions, registry: Registry, stop_event: threading.
         if stop_event.is_set() and manager is not None and control is not None and not control.manager_done.is_set():
             manager.request_stop()
         stop_event.wait(0.25 if on_tick is not None else 0.5)
+
+
+def _stop_tensorboards(experiment_dir: Path) -> None:
+    """The experiment's TensorBoards end with its server, as NNI's."""
+    from nni.tensorboard import TensorboardTasks
+
+    try:
+        for task in TensorboardTasks(experiment_dir).stop_all():
+            _log.info("TensorBoard task %s (port %s) stopped", task.id, task.port)
+    except Exception:  # noqa: BLE001 - the experiment still ends
+        _log.warning("could not stop the TensorBoard tasks:\n%s", traceback.format_exc())
 
 
 def _safe_status(reader: Any) -> tuple[str | None, float | None]:

@@ -75,6 +75,16 @@ class CommandHandlers:
         if self.state.status == ExperimentStatus.NO_MORE_TRIAL:
             self.set_status(ExperimentStatus.RUNNING)
 
+    def _reopen_done(self) -> None:
+        """A DONE experiment whose raised limit allows more trials runs again, its tuner as it was."""
+        if not policy.reopens_after_done(self.state):
+            return
+        self.state.duration_over = False
+        self.state.resume_clock()
+        self.store.clear_end()
+        self.set_status(ExperimentStatus.RUNNING)
+        _log.info("a raised limit allows more trials: the experiment runs again")
+
     def _update_limit(self, key: str, value: Any) -> Any:
         self.state.limits = self.store.update_limits(**{key: value})
         _log.info("%s updated to %s", key, value)
@@ -91,12 +101,15 @@ class CommandHandlers:
         value = self._update_limit("maxTrialNumber", c.value)
         if policy.reopens(self.state):
             self.set_status(ExperimentStatus.RUNNING)
+        self._reopen_done()
         return value
 
     def _duration(self, c: cmd.UpdateMaxDuration) -> Any:
         if not isinstance(c.seconds, (int, float)) or isinstance(c.seconds, bool) or c.seconds <= 0:
             raise NNIError(f"maxExperimentDuration must be a positive number of seconds, got {c.seconds!r}")
-        return self._update_limit("maxExperimentDuration", float(c.seconds))
+        value = self._update_limit("maxExperimentDuration", float(c.seconds))
+        self._reopen_done()
+        return value
 
     def _search_space(self, c: cmd.UpdateSearchSpace) -> Any:
         from nni.search_space import validate

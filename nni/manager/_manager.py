@@ -85,17 +85,21 @@ class ExperimentManager:
       ``config`` is an ``nni.config.ExperimentConfig`` (or its camelCase dict); ``store`` the experiment's
       ``nni.storage.ExperimentStore`` (``run()`` closes it when done); ``platform`` defaults to the one the
       config names; ``resume`` continues an experiment from its store. ``tuner=`` / ``assessor=`` give
-      ready instances instead of the config's (tests, the Python API).
+      ready instances instead of the config's (tests, the Python API). With ``stay_after_done`` the loop
+      keeps taking commands once the experiment is DONE (as NNI's manager): raising maxTrialNumber or
+      maxExperimentDuration then sends it back to RUNNING, its tuner continuing from its state; a stop
+      ends it (still DONE). Without it, ``run()`` returns at DONE.
     - ``.control``: ``ManagerControl``; ``control.send(command) -> Future`` (see ``nni.manager.commands``).
-    - ``.run()``: blocks until the experiment is DONE, STOPPED or ERROR and every trial is cleaned up;
-      returns that status.
+    - ``.run()``: blocks until the experiment is DONE (and, with ``stay_after_done``, stopped), STOPPED or
+      ERROR and every trial is cleaned up; returns that status.
     - ``.request_stop()``: thread-safe; ``run()`` then stops the trials and returns ``"STOPPED"``.
     - ``.status``: the current experiment status (read-only; the store is the source of truth).
     """
 
     def __init__(self, config: Any, experiment_dir: str | os.PathLike[str], experiment_id: str, *,
                  store: ExperimentStore, platform: Platform | None = None, resume: bool = False,
-                 tuner: Any = None, assessor: Any = None, stop_grace: float = _STOP_GRACE) -> None:
+                 tuner: Any = None, assessor: Any = None, stop_grace: float = _STOP_GRACE,
+                 stay_after_done: bool = False) -> None:
         self.config = _typed_config(config)
         self.experiment_dir = Path(experiment_dir)
         self.experiment_id = experiment_id
@@ -105,6 +109,7 @@ class ExperimentManager:
         self._tuner = tuner
         self._assessor = assessor
         self._stop_grace = stop_grace
+        self._stay_after_done = stay_after_done
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._closed = threading.Event()
         self._state = ManagerState(limits=limits_of(self.config))
@@ -263,7 +268,8 @@ class ExperimentManager:
     def _loop(self) -> None:
         self._schedule()
         self._check_done()  # a resumed experiment may have nothing left to run or wait for
-        while self.status not in ExperimentStatus.final():
+        while self.status not in ExperimentStatus.final() or (
+                self.status == ExperimentStatus.DONE and self._stay_after_done):
             timeout = policy.next_deadline_in(self._state, time.monotonic())
             try:
                 item = self._queue.get(timeout=timeout) if timeout is None or timeout > 0 else None
@@ -276,12 +282,19 @@ class ExperimentManager:
                 except queue.Empty:
                     break
             stop = self._handle_batch(batch)
+            if self.status == ExperimentStatus.DONE:  # no limit raised: it stays DONE
+                if stop:
+                    break
+                continue
             self._check_deadlines()
             if stop:
                 self._stop()
                 return
             self._schedule()
             self._check_done()
+        if self.status == ExperimentStatus.DONE:
+            assert self._platform is not None
+            self._platform.stop()
 
     # ================================================================ batches of queue items
     def _handle_batch(self, batch: list[_Item]) -> bool:
@@ -468,8 +481,7 @@ class ExperimentManager:
 
     def _check_done(self) -> None:
         if policy.is_done(self._state):
-            assert self._platform is not None
-            self._platform.stop()
+            self._state.pause_clock()
             self._set_status(ExperimentStatus.DONE, end=True)
 
     def _stop(self) -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "after_generate",
     "is_done",
     "reopens",
+    "reopens_after_done",
     "customized_refusal",
     "experiment_deadline",
     "next_deadline_in",
@@ -94,6 +95,15 @@ def reopens(state: ManagerState) -> bool:
     return state.status == ExperimentStatus.NO_MORE_TRIAL and not state.no_more and not state.budget_spent()
 
 
+def reopens_after_done(state: ManagerState) -> bool:
+    """After a limit was raised: a DONE experiment runs again when its tuner has more, the trial budget
+    allows more and maxExperimentDuration is not reached (as NNI, whose manager stays up after DONE)."""
+    if state.status != ExperimentStatus.DONE or state.no_more or state.budget_spent():
+        return False
+    max_duration = state.limits.get("maxExperimentDuration")
+    return max_duration is None or state.elapsed() < float(max_duration)
+
+
 def customized_refusal(state: ManagerState) -> str | None:
     """Why a customized trial cannot be added now (None: it can)."""
     if state.budget_spent():
@@ -121,7 +131,10 @@ def _trial_deadlines(state: ManagerState) -> list[tuple[float, ActiveTrial]]:
 
 
 def next_deadline_in(state: ManagerState, now: float) -> float | None:
-    """Seconds until the next deadline (0 when one has passed), None when there is none."""
+    """Seconds until the next deadline (0 when one has passed), None when there is none (or the experiment
+    has ended: a DONE experiment waits for commands only)."""
+    if state.status in ExperimentStatus.final():
+        return None
     deadlines = [deadline for deadline, _ in _trial_deadlines(state)]
     exp = experiment_deadline(state)
     if exp is not None and not state.duration_over:

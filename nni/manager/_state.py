@@ -57,6 +57,7 @@ class ManagerState:
     duration_over: bool = False  # maxExperimentDuration reached
     run_start: float = field(default_factory=time.monotonic)
     elapsed_before: float = 0.0  # seconds this experiment ran before a resume
+    paused_at: float | None = None  # monotonic time the clock stopped (DONE): time while DONE does not count
     stats: dict[str, Any] = field(default_factory=dict)  # resumes, replaySeconds
 
     def free_slots(self) -> int:
@@ -81,7 +82,19 @@ class ManagerState:
         return self.next_sequence - 1
 
     def elapsed(self) -> float:
-        return self.elapsed_before + (time.monotonic() - self.run_start)
+        now = time.monotonic() if self.paused_at is None else self.paused_at
+        return self.elapsed_before + (now - self.run_start)
+
+    def pause_clock(self) -> None:
+        """Stop counting toward maxExperimentDuration (the experiment is DONE)."""
+        if self.paused_at is None:
+            self.paused_at = time.monotonic()
+
+    def resume_clock(self) -> None:
+        """Count again from where the clock stopped (a DONE experiment runs again)."""
+        if self.paused_at is not None:
+            self.run_start += time.monotonic() - self.paused_at
+            self.paused_at = None
 
     def queued_trial(self, trial_job_id: str) -> TrialRecord | None:
         return next((r for r in self.queued if r.trial_job_id == trial_job_id), None)

@@ -1,4 +1,5 @@
-"""Training platforms: local processes, remote machines over SSH, Slurm clusters."""
+"""Training platforms: local processes, remote machines over SSH, Slurm clusters, Kubernetes (Jobs, Kubeflow
+training-operator jobs, FrameworkController frameworks)."""
 
 from ._registry import (
     PlatformContext,

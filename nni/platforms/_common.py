@@ -1,10 +1,9 @@
-"""What the platforms share: the trial environment, the trial-file check, the metrics reader, liveness.
+"""What the platforms share: the trial environment, the trial-file check, the metrics reader.
 
 Every platform (local, remote, Slurm) builds a trial's environment with :func:`trial_environment`,
 checks a file name asked of a trial's folder with :func:`trial_file_name` / :func:`trial_file_path`,
-turns metric records into events with :func:`metric_events` / :func:`read_metric_events`, and asks
-whether a process on this machine still runs with :func:`process_alive`. (The remote agent runs on
-the remote host as a standalone script without ``nni``; it keeps its own /proc reader.)
+and turns metric records into events with :func:`metric_events` / :func:`read_metric_events`.
+(Whether a process of this machine still runs is the OS seam's: ``nni._os.process_alive``.)
 """
 
 from __future__ import annotations
@@ -28,8 +27,6 @@ __all__ = [
     "trial_file_path",
     "metric_events",
     "read_metric_events",
-    "process_start_time",
-    "process_alive",
 ]
 
 _log = logging.getLogger(__name__)
@@ -129,37 +126,3 @@ def read_metric_events(trial_job_id: str, trial_dir: str | os.PathLike[str], off
     byte ``offset``; a missing file reads as empty (nothing reported yet)."""
     located, end, errors = read_new_metrics(trial_dir, offset)
     return [TrialMetric(trial_job_id, record, record_end) for record, record_end in located], end, errors
-
-
-# ==================================================================== processes of this machine
-def process_start_time(pid: int) -> str | None:
-    """The start time of process ``pid`` (clock ticks since boot, from /proc), or None when it is gone or
-    a zombie. With a pid, it tells a process from a later one that reused its pid."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    if fields[0] == "Z":
-        return None
-    return fields[19]
-
-
-def process_alive(pid: object, start_time: str | None = None) -> bool:
-    """Whether process ``pid`` runs on this machine (a zombie counts as gone); with ``start_time`` (from
-    :func:`process_start_time`), whether it is still that same process. Without /proc (not Linux), a
-    signal 0 tells whether the pid exists."""
-    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
-        return False
-    ticks = process_start_time(pid)
-    if ticks is not None:
-        return start_time is None or ticks == str(start_time)
-    if os.path.isdir("/proc"):
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return start_time is None

@@ -113,6 +113,9 @@ class GpuScheduler:
         total = len(self._candidates())
         if count > total:
             where = f" among gpuIndices {self.gpu_indices}" if self.gpu_indices is not None else ""
+            if total == 0 and self.gpu_indices is None:
+                return (f"the trial needs {count} GPU(s) but NVML finds no NVIDIA GPU on this machine (a Mac has "
+                        "none: set trialGpuNumber: 0 and let the trial choose PyTorch's 'mps' device)")
             return f"the trial needs {count} GPU(s) but this machine has {total}{where}"
         return None
 

@@ -26,6 +26,9 @@ _PLATFORMS: dict[str, str] = {
     "local": "nni.platforms.local:LocalPlatform",
     "remote": "nni.platforms.remote:RemotePlatform",
     "slurm": "nni.platforms.slurm:SlurmPlatform",
+    "kubernetes": "nni.platforms.kubernetes:KubernetesPlatform",
+    "kubeflow": "nni.platforms.kubernetes:KubeflowPlatform",
+    "frameworkcontroller": "nni.platforms.kubernetes:FrameworkControllerPlatform",
 }
 
 

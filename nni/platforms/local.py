@@ -6,8 +6,8 @@ written by the trial; ``handle.json`` and ``exitcode``, written for re-attaching
 
 The trial command runs under ``/bin/sh -c`` in its own session (process group), in the trial code
 folder, with NNI's environment variables. One monitor thread follows every trial without polling: it
-sleeps in ``poll()`` on an inotify descriptor (metrics folders) and one pidfd per process (exits),
-and wakes at once on either. Kill: SIGTERM to the group, SIGKILL after ``kill_grace`` seconds; when a
+sleeps in ``poll()`` on the OS seam's folder watch (metrics folders) and one exit waiter per process
+(``nni._os``: the Linux fast path there, psutil and watchdog elsewhere), and wakes at once on either. Kill: SIGTERM to the group, SIGKILL after ``kill_grace`` seconds; when a
 trial's main process ends, whatever it left in its group is killed too, so nothing outlives a trial.
 """
 
@@ -26,18 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nni._os import ExitWaiter, FolderWatch, os_seam, process_alive, process_start_time, signal_group
 from nni.runtime import trial_channel
 from nni.status import TrialStatus
 
-from ._common import process_alive, process_start_time, read_metric_events, trial_environment, trial_file_path
+from ._common import read_metric_events, trial_environment, trial_file_path
 from ._gpu import FixedGpus, GpuInventory, GpuScheduler, NvmlInventory, parse_gpu_indices
-from ._watch import Inotify, pidfd_open
 from .base import EventSink, Platform, TrialExited, TrialJob, TrialStarted, TrialWaiting
 
 __all__ = ["LocalPlatform", "FixedGpus", "GpuInventory", "NvmlInventory"]
 
 _log = logging.getLogger(__name__)
-_FALLBACK_POLL = 0.2  # seconds, only where inotify or pidfds are missing
+_FALLBACK_POLL = 0.2  # seconds, only where a metrics folder cannot be watched
 _GPU_RECHECK = 2.0  # seconds between looks at busy GPUs while a trial waits for one
 _EXIT_SCRIPT = '\n__nni_code=$?\necho "$__nni_code" > "$NNI_SYS_DIR/.nni/exitcode"\nexit "$__nni_code"\n'
 
@@ -45,16 +45,6 @@ _EXIT_SCRIPT = '\n__nni_code=$?\necho "$__nni_code" > "$NNI_SYS_DIR/.nni/exitcod
 def _alive(pid: int | None, ticks: str | None) -> bool:
     """Whether the process of a handle (pid and start time) still runs."""
     return ticks is not None and process_alive(pid, ticks)
-
-
-def _killpg(pgid: int | None, sig: int) -> bool:
-    if pgid is None:
-        return False
-    try:
-        os.killpg(pgid, sig)
-        return True
-    except (ProcessLookupError, PermissionError):
-        return False
 
 
 @dataclass(eq=False)
@@ -65,8 +55,8 @@ class _Trial:
     proc: subprocess.Popen[bytes] | None = None
     pid: int | None = None
     ticks: str | None = None
-    pidfd: int | None = None
-    wd: int | None = None
+    exit_waiter: ExitWaiter | None = None
+    wd: int | None = None  # the folder watch's token
     offset: int = 0
     kill_status: str | None = None
     kill_reason: str = ""
@@ -100,7 +90,7 @@ class LocalPlatform(Platform):
         self._waiting: deque[_Trial] = deque()
         self._lock = threading.RLock()
         self._sink: EventSink | None = None
-        self._inotify: Inotify | None = None
+        self._watch: FolderWatch | None = None
         self._wake_r, self._wake_w = -1, -1
         self._thread: threading.Thread | None = None
         self._stopping = False
@@ -112,10 +102,12 @@ class LocalPlatform(Platform):
         self._sink = sink
         (self.experiment_dir / "trials").mkdir(parents=True, exist_ok=True)
         try:
-            self._inotify = Inotify()
+            self._watch = os_seam().folder_watch()
         except OSError as exc:
-            _log.warning("inotify unavailable (%s): reading metrics every %.1fs instead", exc, _FALLBACK_POLL)
-        self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+            _log.warning("cannot watch folders (%s): reading metrics every %.1fs instead", exc, _FALLBACK_POLL)
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
         self._thread = threading.Thread(target=self._monitor, name="nni-local-monitor", daemon=True)
         self._thread.start()
 
@@ -160,7 +152,7 @@ class LocalPlatform(Platform):
                 trial.kill_status = status
                 trial.kill_reason = "killed"
             self._trial_log(trial, f"kill ({status}): SIGTERM to process group {trial.pid}")
-            _killpg(trial.pid, signal.SIGTERM)
+            signal_group(trial.pid, signal.SIGTERM)
             trial.sigkill_at = time.monotonic() + self.kill_grace
         self._wake()
 
@@ -172,7 +164,7 @@ class LocalPlatform(Platform):
             if _alive(pid, ticks):
                 trial.pid, trial.ticks, trial.gpus = int(pid), str(ticks), handle.get("gpus")  # type: ignore[arg-type]
                 self.gpus.take(job.trial_job_id, trial.gpus or [])
-                trial.pidfd = pidfd_open(trial.pid)
+                trial.exit_waiter = os_seam().exit_waiter(trial.pid, trial.ticks)
                 if job.max_duration and handle.get("started"):
                     trial.deadline = time.monotonic() + job.max_duration - (time.time() - handle["started"])
                 self._trial_log(trial, f"re-attached to pid {trial.pid}")
@@ -206,12 +198,12 @@ class LocalPlatform(Platform):
             time.sleep(0.02)
         with self._lock:
             for trial in self._trials.values():  # did not die in time: no mercy
-                _killpg(trial.pid, signal.SIGKILL)
+                signal_group(trial.pid, signal.SIGKILL)
         self._wake(stop=True)
         if self._thread is not None:
             self._thread.join(timeout=10)
-        if self._inotify is not None:
-            self._inotify.close()
+        if self._watch is not None:
+            self._watch.close()
         for fd in (self._wake_r, self._wake_w):
             if fd >= 0:
                 os.close(fd)
@@ -257,7 +249,7 @@ class LocalPlatform(Platform):
         if old and _alive(old.get("pid"), old.get("start_ticks")):
             _log.warning("trial %s: a process of an earlier run (pid %s) still runs; killing it",
                          trial.job.trial_job_id, old["pid"])
-            _killpg(int(old["pid"]), signal.SIGKILL)
+            signal_group(int(old["pid"]), signal.SIGKILL)
         nni_dir.mkdir(parents=True, exist_ok=True)
         for name in ("metrics", "exitcode", "handle.json"):
             (nni_dir / name).unlink(missing_ok=True)
@@ -298,7 +290,7 @@ class LocalPlatform(Platform):
         (trial.dir / ".nni" / "handle.json").write_text(json.dumps(handle), encoding="utf-8")
         if job.max_duration:
             trial.deadline = time.monotonic() + job.max_duration
-        trial.pidfd = pidfd_open(trial.pid)
+        trial.exit_waiter = os_seam().exit_waiter(trial.proc)
         self._trial_log(trial, f"started pid {trial.pid} in {code_dir}{gpus}: {job.command}")
         self._emit(TrialStarted(job.trial_job_id, started, handle))
         self._register(trial)
@@ -306,9 +298,9 @@ class LocalPlatform(Platform):
     def _register(self, trial: _Trial) -> None:
         """Follow a started trial from the monitor thread (lock held)."""
         self._trials[trial.job.trial_job_id] = trial
-        if self._inotify is not None:
+        if self._watch is not None:
             try:
-                trial.wd = self._inotify.add_watch(str(trial.dir / ".nni"))
+                trial.wd = self._watch.add(str(trial.dir / ".nni"))
             except OSError as exc:
                 _log.warning("trial %s: cannot watch its metrics (%s); polling it", trial.job.trial_job_id, exc)
         self._fresh.add(trial.job.trial_job_id)
@@ -330,16 +322,14 @@ class LocalPlatform(Platform):
         while True:
             with self._lock:
                 fds = {self._wake_r: None}
-                if self._inotify is not None:
-                    fds[self._inotify.fileno()] = None
+                if self._watch is not None:
+                    fds[self._watch.fileno()] = None
                 blind = False
                 for trial in self._trials.values():
                     if trial.pid is None and not trial.gone:
                         continue  # waiting for a GPU: nothing runs yet
-                    if trial.pidfd is not None and not trial.gone:
-                        fds[trial.pidfd] = trial.job.trial_job_id
-                    elif not trial.gone:
-                        blind = True
+                    if trial.exit_waiter is not None and not trial.gone:
+                        fds[trial.exit_waiter.fileno()] = trial.job.trial_job_id
                     if trial.wd is None:
                         blind = True
                 timeout = self._timeout(blind, last_gpu_check)
@@ -356,8 +346,8 @@ class LocalPlatform(Platform):
                         stop = b"s" in os.read(self._wake_r, 4096)
                     except BlockingIOError:
                         pass
-                elif self._inotify is not None and fd == self._inotify.fileno():
-                    wds = self._inotify.read()
+                elif self._watch is not None and fd == self._watch.fileno():
+                    wds = self._watch.read()
                     with self._lock:
                         read_ids |= {t.job.trial_job_id for t in self._trials.values() if t.wd in wds}
                 elif fds.get(fd):
@@ -371,9 +361,6 @@ class LocalPlatform(Platform):
                 trials = [t for t in self._trials.values() if t.pid is not None or t.gone]
                 if blind:
                     read_ids |= {t.job.trial_job_id for t in trials}
-                    for trial in trials:
-                        if trial.pidfd is None and not trial.gone and not self._still_running(trial):
-                            trial.gone = True
             for trial in trials:
                 if trial.job.trial_job_id in read_ids or trial.gone:
                     self._read_metrics(trial)
@@ -422,11 +409,11 @@ class LocalPlatform(Platform):
                 if trial.deadline is not None and trial.kill_status is None and now >= trial.deadline:
                     trial.kill_status, trial.kill_reason = TrialStatus.SYS_CANCELED, "maxTrialDuration reached"
                     self._trial_log(trial, "maxTrialDuration reached: SIGTERM")
-                    _killpg(trial.pid, signal.SIGTERM)
+                    signal_group(trial.pid, signal.SIGTERM)
                     trial.sigkill_at = now + self.kill_grace
                 if trial.sigkill_at is not None and now >= trial.sigkill_at:
                     self._trial_log(trial, f"still alive {self.kill_grace:g}s after SIGTERM: SIGKILL")
-                    _killpg(trial.pid, signal.SIGKILL)
+                    signal_group(trial.pid, signal.SIGKILL)
                     trial.sigkill_at = None
 
     def _read_metrics(self, trial: _Trial) -> None:
@@ -447,15 +434,15 @@ class LocalPlatform(Platform):
             code = trial.exit_code_hint
         else:
             code = self._exit_record(trial)
-        _killpg(trial.pid, signal.SIGKILL)  # anything it left behind in its group
+        signal_group(trial.pid, signal.SIGKILL)  # anything it left behind in its group
         with self._lock:
             if self._trials.get(trial_id) is not trial:
                 return
             del self._trials[trial_id]
-            if trial.pidfd is not None:
-                os.close(trial.pidfd)
-            if trial.wd is not None and self._inotify is not None:
-                self._inotify.remove_watch(trial.wd)
+            if trial.exit_waiter is not None:
+                trial.exit_waiter.close()
+            if trial.wd is not None and self._watch is not None:
+                self._watch.remove(trial.wd)
             self.gpus.release(trial_id)
             if trial.kill_status is not None:
                 status, reason = trial.kill_status, trial.kill_reason

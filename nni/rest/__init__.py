@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._shapes import decode_metric_data, encode_metric_value, metric_json, profile_json, trial_json
+from ._shapes import (
+    decode_export_value,
+    decode_metric_data,
+    encode_metric_value,
+    metric_json,
+    profile_json,
+    trial_json,
+)
 from ._views import profile_json_from_reader, trial_jobs_from_reader
 
 API_ROOT = "/api/v1/nni"
@@ -27,6 +34,7 @@ __all__ = [
     "TOKEN_COOKIE",
     "AppContext",
     "ExperimentLookup",
+    "decode_export_value",
     "decode_metric_data",
     "encode_metric_value",
     "metric_json",

@@ -17,6 +17,7 @@ from nni.storage import StoreReader
 
 from ._errors import install_error_handlers
 from ._routes import API_ROOT, AppContext, ExperimentLookup, build_router
+from ._tensorboard import build_tensorboard_router
 
 __all__ = ["create_app", "OPENAPI_PATH", "TOKEN_HEADER", "TOKEN_COOKIE"]
 
@@ -71,6 +72,7 @@ def create_app(
     app.state.url_prefix = prefix
     install_error_handlers(app)
     app.include_router(build_router(), prefix=prefix)
+    app.include_router(build_tensorboard_router(), prefix=prefix)
     for extend in extensions:
         extend(app, prefix)
 

@@ -30,7 +30,15 @@ from nni.storage import StoreReader, TrialRecord
 
 from ._cache import TrialJobsCache
 from ._pareto import PARETO_RESPONSES
-from ._shapes import metric_fragment, metrics_json, profile_json, trial_dir, trial_json
+from ._shapes import (
+    decode_export_value,
+    metric_fragment,
+    metrics_json,
+    ms,
+    profile_json,
+    trial_dir,
+    trial_json,
+)
 from ._updates import command_for_update
 
 __all__ = ["AppContext", "ExperimentLookup", "build_router", "API_ROOT"]
@@ -50,6 +58,10 @@ class ExperimentLookup(Protocol):
 
     def folder_of(self, experiment_id: str) -> Path:
         """The experiment's folder; raises ``NNIError`` when it is not on this machine."""
+        ...
+
+    def entry(self, experiment_id: str) -> dict[str, Any] | None:
+        """The experiment's experiments-info entry (None when the registry does not know it)."""
         ...
 
 
@@ -129,6 +141,30 @@ def _profile(ctx: AppContext) -> dict[str, Any]:
     return profile_json(ctx.reader.profile(), ctx.experiment_dir, ctx.reader.next_sequence_id())
 
 
+def _metadata(ctx: AppContext) -> dict[str, Any]:
+    """This experiment's registry entry (NNI's experiment-metadata), else one built from its store."""
+    experiment_id = ctx.experiment_id()
+    entry = ctx.experiments.entry(experiment_id) if ctx.experiments is not None else None
+    if entry is not None:
+        return {"id": experiment_id, **entry}
+    profile = ctx.reader.profile()
+    config = profile.config if profile is not None else {}
+    platform = (config.get("trainingService") or {}) if isinstance(config.get("trainingService"), dict) else {}
+    return {"id": experiment_id, "port": None, "startTime": ms(profile.start_time) if profile else None,
+            "endTime": ms(profile.end_time) if profile else None, "status": _status(ctx)["status"],
+            "platform": platform.get("platform", "local"), "experimentName": (profile.name if profile else "") or "",
+            "tag": [], "pid": None, "webuiUrl": [], "logDir": str(ctx.experiment_dir.parent), "prefixUrl": None}
+
+
+_METRIC_TYPES = ("PERIODICAL", "FINAL")
+
+
+def _metric_type(value: str | None) -> str | None:
+    if value is not None and value not in _METRIC_TYPES:
+        raise RequestError(f"type must be one of {', '.join(_METRIC_TYPES)}, got {value!r}")
+    return value
+
+
 def build_router() -> APIRouter:  # noqa: C901 - one function per route, registered here
     router = APIRouter(prefix=API_ROOT)
 
@@ -160,13 +196,24 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
         await _send(ctx, StopExperiment())
         return {}
 
+    @router.get("/experiment-metadata", summary="This experiment's registry entry (experiments-info shape)")
+    def experiment_metadata(request: Request) -> dict[str, Any]:
+        return _metadata(_ctx(request))
+
     @router.post("/experiment/import-data", summary="Give the tuner earlier results [{parameter, value}]")
     async def import_data(request: Request, body: Annotated[Any, Body()]) -> dict[str, Any]:
         data = json.loads(body) if isinstance(body, str) else body
         if not isinstance(data, list) or not all(isinstance(d, dict) and "parameter" in d and "value" in d for d in data):
             raise RequestError("import-data expects a JSON list of {\"parameter\": {...}, \"value\": metric}")
+        # export-data's value is the metric's JSON text (NNI's shape): what it exported imports back
+        data = [{**d, "value": decode_export_value(d["value"])} for d in data]
         await _send(_ctx(request), ImportData(data))
         return {}
+
+    @router.get("/experiment/imported-data", summary="Every import-data batch, each as its JSON text (as NNI)")
+    def imported_data(request: Request) -> list[str]:
+        return [json.dumps(data.get("data")) for _, call, data in _ctx(request).reader.algorithm_log()
+                if call == "import_data"]
 
     @router.get("/job-statistics", summary="[{trialJobStatus, trialJobNumber}]")
     def job_statistics(request: Request) -> list[dict[str, Any]]:
@@ -188,8 +235,10 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
             params = params["parameters"]
         if not isinstance(params, dict):
             raise RequestError("expected the trial's parameters as a JSON object")
-        trial_id = await _send(_ctx(request), AddCustomizedTrial(params))
-        return {"trialJobId": trial_id}
+        ctx = _ctx(request)
+        trial_id = await _send(ctx, AddCustomizedTrial(params))
+        record = ctx.reader.trial(trial_id)
+        return {"sequenceId": None if record is None else record.sequence_id, "trialJobId": trial_id}
 
     @router.get("/trial-jobs/{trial_job_id}", summary="One trial job")
     def trial_job(request: Request, trial_job_id: str) -> dict[str, Any]:
@@ -206,16 +255,33 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
         await _send(ctx, KillTrial(trial_job_id))
         return {}
 
-    @router.get("/metric-data", summary="Every metric record", response_model=list[dict[str, Any]])
-    def metric_data(request: Request) -> Any:
-        return StreamingResponse(_metric_chunks(_ctx(request).reader), media_type="application/json")
+    @router.get("/metric-data", summary="Every metric record (of one type with ?type=PERIODICAL|FINAL)",
+                response_model=list[dict[str, Any]])
+    def metric_data(request: Request, type: str | None = None) -> Any:  # noqa: A002 - NNI's query name
+        reader = _ctx(request).reader
+        if _metric_type(type) is not None:
+            return _json(metrics_json(reader.metrics(type=type)))
+        return StreamingResponse(_metric_chunks(reader), media_type="application/json")
 
     @router.get("/metric-data/{trial_job_id}", summary="The metric records of one trial",
                 response_model=list[dict[str, Any]])
-    def metric_data_of(request: Request, trial_job_id: str) -> Any:
+    def metric_data_of(request: Request, trial_job_id: str, type: str | None = None) -> Any:  # noqa: A002
         ctx = _ctx(request)
         _trial_or_404(ctx, trial_job_id)
-        return _json(metrics_json(ctx.reader.metrics(trial_job_id)))
+        return _json(metrics_json(ctx.reader.metrics(trial_job_id, type=_metric_type(type))))
+
+    @router.get("/metric-data-range/{min_seq_id}/{max_seq_id}",
+                summary="The metric records of the trials whose sequence id is in [min_seq_id, max_seq_id]",
+                response_model=list[dict[str, Any]])
+    def metric_data_range(request: Request, min_seq_id: int, max_seq_id: int) -> Any:
+        reader = _ctx(request).reader
+        if min_seq_id < 0 or max_seq_id < min_seq_id:
+            raise RequestError(f"expected 0 <= min_seq_id <= max_seq_id, got {min_seq_id} and {max_seq_id}")
+        with reader.snapshot():
+            trials = reader.trials(offset=min_seq_id, limit=max_seq_id - min_seq_id + 1)
+            rows = [m for t in trials if min_seq_id <= t.sequence_id <= max_seq_id
+                    for m in reader.metrics(t.trial_job_id)]
+        return _json(metrics_json(rows))
 
     @router.get("/metric-data-latest", summary="The latest metric record of each trial",
                 response_model=list[dict[str, Any]])

@@ -27,6 +27,7 @@ __all__ = [
     "profile_json",
     "export_json",
     "decode_metric_data",
+    "decode_export_value",
     "encode_metric_value",
     "ms",
 ]
@@ -49,13 +50,7 @@ def encode_metric_value(value: Any) -> str:
 
 def decode_metric_data(data: str) -> Any:
     """The metric value from a ``data`` field (double-encoded as NNI; plain JSON accepted too)."""
-    value = json.loads(data)
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
+    return decode_export_value(json.loads(data))
 
 
 def metric_json(metric: MetricRow) -> dict[str, Any]:
@@ -110,11 +105,13 @@ def trial_json(record: TrialRecord, experiment_dir: Path, finals: Sequence[Metri
         "logPath": folder,
         "startTime": ms(record.start_time),
         "endTime": ms(record.end_time),
-        "finalMetricData": [metric_json(m) for m in (_final_metrics(record) if finals is None else finals)],
         "message": record.reason or "",
         "stderrPath": f"file://{folder}/stderr",
         "parameterSource": record.parameter_source,
     }
+    final_metric_data = [metric_json(m) for m in (_final_metrics(record) if finals is None else finals)]
+    if final_metric_data:  # as NNI: absent until there is one (its web UI reads [0] of any list it finds)
+        out["finalMetricData"] = final_metric_data
     if record.exit_code is not None:
         out["exitCode"] = record.exit_code
     if record.resumed_from:
@@ -182,6 +179,17 @@ def profile_json(profile: ExperimentProfile | None, experiment_dir: Path, next_s
 
 
 def export_json(records: Iterable[TrialRecord]) -> list[dict[str, Any]]:
-    """NNI's export-data: one ``{parameter, value, trialJobId}`` per trial with a final result."""
-    return [{"parameter": r.parameters, "value": r.final_metric, "trialJobId": r.trial_job_id}
+    """NNI's export-data: one ``{parameter, value, trialJobId}`` per trial with a final result; ``value`` is
+    the metric's JSON text (``"0.93"``, ``"{\"default\": 0.93}"``), as NNI 3.0 answers and its clients read it."""
+    return [{"parameter": r.parameters, "value": _json_value(r.final_metric), "trialJobId": r.trial_job_id}
             for r in records if r.final_metric is not None]
+
+
+def decode_export_value(value: Any) -> Any:
+    """A metric from export-data's ``value`` (NNI's JSON text; a plain number or dict is taken as it is)."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nni._os import SEAM_VARIABLE
 from nni.testing._net import free_port, wait_until
 from nni.testing._process import pid_alive
 from nni.testing._store import experiment_config
 
-__all__ = ["Ended", "Nnictl", "Workspace"]
+__all__ = ["Ended", "LiveExperiment", "Nnictl", "Workspace"]
 
 
 @dataclass
@@ -33,14 +34,14 @@ class Ended:
 
 class Nnictl:
     """Runs ``nnictl`` with ``NNI_EXPERIMENTS_HOME=home`` (and no other ``NNI_*`` variable of the caller's
-    environment), unbuffered; ``run`` (or calling the object) fails the test on a non-zero exit unless
+    environment but ``NNI_OS_SEAM``, a setting of the machine), unbuffered; ``run`` (or calling the object) fails the test on a non-zero exit unless
     ``check=False``. ``stop_all`` stops every experiment of the home that still runs."""
 
     def __init__(self, home: Path | str, *, env: Mapping[str, str] | None = None,
                  base_env: Mapping[str, str] | None = None, timeout: float = 120.0, cwd: Path | None = None) -> None:
         base = os.environ if base_env is None else base_env
         self.home = Path(home)
-        self.env = {k: v for k, v in base.items() if not k.startswith("NNI_")}
+        self.env = {k: v for k, v in base.items() if not k.startswith("NNI_") or k == SEAM_VARIABLE}
         self.env.update(NNI_EXPERIMENTS_HOME=str(self.home), PYTHONUNBUFFERED="1")
         self.env.update(env or {})
         self.timeout = timeout
@@ -146,3 +147,37 @@ class Workspace(Nnictl):
         if not path.exists():
             return []
         return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+class LiveExperiment(Workspace):
+    """A :class:`Workspace` with one experiment: ``start()`` runs ``nnictl create`` with ``config()`` on its own
+    free port; ``id``, ``url``, ``folder``, ``reader()`` / ``trials()`` (its store) and ``stop()`` follow it."""
+
+    def __init__(self, tmp: Path, trial: str, defaults: Mapping[str, Any] | None = None, **workspace: Any) -> None:
+        super().__init__(tmp, trial, defaults, **workspace)
+        self.port = free_port()
+        self.id = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def folder(self) -> Path:
+        return self.home / self.id
+
+    def start(self) -> None:
+        self.id = self.create(self.config(), self.port)
+
+    def reader(self) -> Any:
+        from nni.storage import open_reader
+
+        return open_reader(self.folder)
+
+    def trials(self) -> list[Any]:
+        with self.reader() as r:
+            return r.trials()
+
+    def stop(self) -> None:
+        if self.id:
+            self.run("stop", self.id, check=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nni.platforms._common import process_alive
+from nni._os import process_alive
 
 __all__ = ["pid_alive"]
 

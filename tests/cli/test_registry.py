@@ -43,3 +43,24 @@ def test_ids_and_urls() -> None:
     assert not is_experiment_id("ABCDEFGH") and not is_experiment_id("abc")
     assert web_url(8080) == "http://127.0.0.1:8080"
     assert web_url(9000, "0.0.0.0", "/nni/", "tok") == "http://127.0.0.1:9000/nni/?token=tok"
+
+
+def test_entries_locate_experiments_as_nni_3_does(tmp_path) -> None:
+    from nni.launcher import entry_folder, entry_url
+    from nni.launcher._registry import registry_fields
+
+    folder = tmp_path / "abcd1234"
+    (folder / "db").mkdir(parents=True)
+    fields = registry_fields("abcd1234", folder, "http://127.0.0.1:8080/p", "/p/")
+    assert fields == {"logDir": str(tmp_path), "prefixUrl": "p", "webuiUrl": ["http://127.0.0.1:8080/p"]}
+    entry = {"id": "abcd1234", **fields}
+    assert entry_folder(entry) == folder and entry_url(entry) == "http://127.0.0.1:8080/p"
+    # entries written before NNI's layout: logDir the folder itself, webuiUrl one string
+    old = {"id": "abcd1234", "logDir": str(folder), "webuiUrl": "http://127.0.0.1:8080"}
+    assert entry_folder(old) == folder and entry_url(old) == "http://127.0.0.1:8080"
+    # a copied folder not named after its experiment (nnictl view --experiment_dir) stays its own logDir
+    copy = tmp_path / "my-copy"
+    (copy / "db").mkdir(parents=True)
+    entry = {"id": "abcd1234", **registry_fields("abcd1234", copy)}
+    assert entry["logDir"] == str(copy) and entry_folder(entry) == copy
+    assert entry_folder({"id": "x"}) is None and entry_url({"webuiUrl": []}) is None

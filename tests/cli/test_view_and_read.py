@@ -9,7 +9,7 @@ import os
 import httpx
 import pytest
 
-from nni.launcher import Registry
+from nni.launcher import Registry, entry_folder
 from nni.testing import pid_alive, port_free, wait_until
 
 from .conftest import EXP_ID  # the id of the stored experiment
@@ -21,7 +21,9 @@ def test_view_copied_folder_then_stop(nnictl, stored, home, port) -> None:
     assert f"http://127.0.0.1:{port}" in out
     entry = Registry().get(EXP_ID)
     pid = entry["pid"]
-    assert entry["logDir"] == str(stored) and os.path.exists(f"/proc/{pid}")
+    # NNI 3.0's registry layout: logDir is the folder holding <id>/
+    assert entry["logDir"] == str(stored.parent) and entry_folder(entry) == stored and os.path.exists(f"/proc/{pid}")
+    assert entry["webuiUrl"] == [f"http://127.0.0.1:{port}"] and entry["prefixUrl"] is None
     base = f"http://127.0.0.1:{port}/api/v1/nni"
     assert httpx.get(f"{base}/check-status").json()["status"] == "VIEWED"
     jobs = httpx.get(f"{base}/trial-jobs").json()

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from nni._os import os_seam
 from nni.testing import free_port, pid_alive, port_free, wait_until
 
 pytestmark = pytest.mark.slow
@@ -37,6 +38,10 @@ def test_resume_after_kill_9_keeps_every_metric_and_counts_no_trial_twice(e2e, p
     assert len(counted) == 6 and all(j["status"] == "SUCCEEDED" for j in counted), jobs
     assert len([m for m in after if m["type"] == "FINAL" and m["trialJobId"] in {j["id"] for j in counted}]) == 6
     assert len({j["sequenceId"] for j in jobs}) == len(jobs)
+    # the managers followed the trials through the OS seam this run forces (NNI_OS_SEAM=portable: psutil)
+    handles = [json.loads(p.read_text()) for p in (e2e.home / exp_id / "trials").glob("*/.nni/handle.json")]
+    assert len(handles) == len(jobs)
+    assert all(str(h["start_ticks"]).startswith("psutil:") == (os_seam().name == "portable") for h in handles)
     e2e.nnictl("stop", exp_id)
     assert not any(pid_alive(r["pid"]) for r in e2e.records())
 

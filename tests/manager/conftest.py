@@ -61,14 +61,14 @@ class Harness:
     """A manager running in a background thread."""
 
     def __init__(self, tmp: Path, platform: FakePlatform, tuner: Any, *, assessor: Any = None,
-                 resume: bool = False, **config: Any) -> None:
+                 resume: bool = False, stay_after_done: bool = False, **config: Any) -> None:
         self.dir = tmp
         self.platform = platform
         self.tuner = tuner
         self.store = ExperimentStore(tmp)
         self.manager = ExperimentManager(make_config(**config), tmp, "abcdefgh", store=self.store,
                                          platform=platform, tuner=tuner, assessor=assessor, resume=resume,
-                                         stop_grace=5.0)
+                                         stop_grace=5.0, stay_after_done=stay_after_done)
         self.result: str | None = None
         self.abandoned = False  # a "dead" manager left hanging on purpose
         self.thread = threading.Thread(target=self._run, daemon=True)

@@ -53,9 +53,16 @@ def _snapshot(client: Any, folder: Path) -> dict[str, Any]:
         "metric-data/aaaaa": get(f"{API}/metric-data/aaaaa"),
         "metric-data-latest": get(f"{API}/metric-data-latest"),
         "export-data": get(f"{API}/export-data"),
+        "experiment-metadata": get(f"{API}/experiment-metadata"),
+        "experiment/imported-data": get(f"{API}/experiment/imported-data"),
+        "metric-data?type=FINAL": get(f"{API}/metric-data", type="FINAL"),
+        "metric-data/aaaaa?type=PERIODICAL": get(f"{API}/metric-data/aaaaa", type="PERIODICAL"),
+        "metric-data-range/0/1": get(f"{API}/metric-data-range/0/1"),
         "errors": {
             "trial-jobs/nope1": get(f"{API}/trial-jobs/nope1"),
             "trial-jobs?status=BOGUS": get(f"{API}/trial-jobs", status="BOGUS"),
+            "metric-data?type=BOGUS": get(f"{API}/metric-data", type="BOGUS"),
+            "metric-data-range/3/1": get(f"{API}/metric-data-range/3/1"),
             "webui/trials?order=sideways": get(f"{UI}/trials", order="sideways"),
             "webui/trials?filter=bogus": get(f"{UI}/trials", filter="bogus < 1"),
             "webui/trial/nope1": get(f"{UI}/trial/nope1"),
@@ -64,6 +71,8 @@ def _snapshot(client: Any, folder: Path) -> dict[str, Any]:
             "webui/summary?exp=nosuch1": get(f"{UI}/summary", exp="nosuch1"),
         },
     }
+    assert out["experiment-metadata"]["logDir"] == str(folder.parent)  # NNI's registry: the working directory
+    out["experiment-metadata"]["logDir"] = "<DIR>/.."
     summary = get(f"{UI}/summary")
     summary["top"] = _running_duration(summary["top"])
     out["webui/summary"] = summary

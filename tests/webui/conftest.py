@@ -14,13 +14,10 @@ from typing import Any
 
 import pytest
 
-from nni.testing import Nnictl, Workspace, free_port, wait_until
+from nni.testing import LiveExperiment, Nnictl, free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "webui"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 # Trials 0-3 finish quickly; later ones keep running (to be seen RUNNING, killed, or stopped with the experiment).
 TRIAL = r'''
@@ -60,18 +57,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(f"web UI screenshots ({len(_SHOTS)}): {ARTIFACTS}")
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
@@ -84,7 +69,7 @@ def page(browser: Any) -> Iterator[Any]:
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
-class RealExperiment(Workspace):
+class RealExperiment(LiveExperiment):
     """An experiment started with ``nnictl create`` in a private experiments home (``nnictl(...)`` runs nnictl
     there)."""
 
@@ -97,34 +82,8 @@ class RealExperiment(Workspace):
             "maxExperimentDuration": "1h",
             "tuner": {"name": "Random", "classArgs": {"seed": 7, "optimize_mode": "maximize"}},
         }, env={"PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")})
-        self.port = free_port()
-        self.id = ""
 
     nnictl = Nnictl.run
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
-
-    @property
-    def folder(self) -> Path:
-        return self.home / self.id
-
-    def start(self) -> None:
-        self.id = self.create(self.config(), self.port)
-
-    def reader(self) -> Any:
-        from nni.storage import open_reader
-
-        return open_reader(self.folder)
-
-    def trials(self) -> list[Any]:
-        with self.reader() as r:
-            return r.trials()
-
-    def stop(self) -> None:
-        if self.id:
-            self.nnictl("stop", self.id, check=False)
 
 
 @pytest.fixture(scope="module")

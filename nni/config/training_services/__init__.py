@@ -1,7 +1,9 @@
 """Training service (platform) configs: platform name -> config class, imported lazily.
 
-``local`` and ``remote`` live here; ``slurm`` is ``nni.config.training_services.slurm:SlurmConfig``.
-Platforms NNI has but this build does not run (pai, kubeflow, ...) are refused by name.
+``local`` and ``remote`` live here; ``slurm`` is ``nni.config.training_services.slurm:SlurmConfig``; the
+Kubernetes platforms (``kubernetes``, ``kubeflow``, ``frameworkcontroller``) are in ``kubernetes.py``.
+Platforms NNI has but this build does not run (pai, adl, aml, ...) are refused by name, archived ones
+with their replacement.
 """
 
 from __future__ import annotations
@@ -21,19 +23,39 @@ __all__ = [
     "config_class",
     "register_training_service",
     "training_service_from_json",
+    "unsupported_platform_message",
 ]
 
 TRAINING_SERVICES: dict[str, str] = {
     "local": "nni.config.training_services.local:LocalConfig",
     "remote": "nni.config.training_services.remote:RemoteConfig",
     "slurm": "nni.config.training_services.slurm:SlurmConfig",
+    "kubernetes": "nni.config.training_services.kubernetes:KubernetesConfig",
+    "kubeflow": "nni.config.training_services.kubernetes:KubeflowConfig",
+    "frameworkcontroller": "nni.config.training_services.kubernetes:FrameworkControllerConfig",
 }
 
 # NNI platforms this build does not run.
-UNSUPPORTED_PLATFORMS = (
-    "pai", "openpai", "paiYarn", "kubeflow", "frameworkcontroller", "adl", "aml", "dlc", "dlts",
-    "hybrid", "kubernetes",
-)
+UNSUPPORTED_PLATFORMS = ("pai", "openpai", "paiYarn", "adl", "aml", "dlc", "dlts", "hybrid")
+
+# Platforms whose upstream project is archived: the refusal says so and names what replaces them here.
+ARCHIVED_PLATFORMS = {
+    "pai": "OpenPAI is archived upstream (no releases since 2021)",
+    "openpai": "OpenPAI is archived upstream (no releases since 2021)",
+    "paiyarn": "OpenPAI's YARN mode is archived upstream",
+    "adl": "AdaptDL is archived upstream",
+}
+_REPLACEMENT = ("run the trials on Kubernetes instead: platform: kubernetes (a Job per trial) or platform: kubeflow "
+                "(a PyTorchJob/TFJob); see 'Running on Kubernetes' in the README")
+
+
+def unsupported_platform_message(platform: str) -> str:
+    """Why ``platform`` (one of NNI's) is refused, and what to use instead."""
+    runs = ", ".join(platform_names(available_only=True))
+    archived = ARCHIVED_PLATFORMS.get(platform.lower())
+    if archived:
+        return f"platform {platform!r} is not supported: {archived}; {_REPLACEMENT}"
+    return f"platform {platform!r} is not supported by this build; it runs: {runs}"
 
 
 class _Unavailable(Exception):
@@ -88,7 +110,7 @@ def config_class(platform: Any, *, context: Context | None = None, path: str = "
         if platform.lower() in lowered:
             platform = lowered[platform.lower()]
         elif platform.lower() in {p.lower() for p in UNSUPPORTED_PLATFORMS}:
-            raise ctx.error(path, f"platform {platform!r} is not supported by this build; it runs: {runs}")
+            raise ctx.error(path, unsupported_platform_message(platform))
         else:
             raise ctx.error(path, f"unknown platform {platform!r}; this build runs: {runs}")
     try:

@@ -1,10 +1,7 @@
-"""What the platforms share (nni.platforms._common): the trial environment, the trial-file check, liveness."""
+"""What the platforms share (nni.platforms._common): the trial environment, the trial-file check, metrics."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,8 +10,6 @@ from nni.errors import NNIError
 from nni.platforms._common import (
     TrialFileError,
     metric_events,
-    process_alive,
-    process_start_time,
     trial_environment,
     trial_file_name,
     trial_file_path,
@@ -60,18 +55,3 @@ def test_metric_events_carry_absolute_offsets_and_leave_a_partial_line() -> None
     events, end, errors = metric_events("abcde", line + b"garbage\n" + b'{"trial', 100)
     assert [(e.record.value, e.offset) for e in events] == [(0.5, 100 + len(line))]
     assert end == 100 + len(line) + len(b"garbage\n") and len(errors) == 1
-
-
-def test_process_alive_tells_a_reused_pid_and_a_zombie() -> None:
-    assert process_alive(os.getpid()) and process_alive(os.getpid(), process_start_time(os.getpid()))
-    assert not process_alive(os.getpid(), "1")  # another process that had this pid once
-    assert not process_alive(None) and not process_alive(-3) and not process_alive(True)
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    try:
-        for _ in range(200):
-            if not process_alive(child.pid):
-                break
-            subprocess.run(["sleep", "0.02"])
-        assert not process_alive(child.pid)  # exited, not reaped yet: a zombie is gone
-    finally:
-        child.wait()

@@ -65,6 +65,14 @@ def test_impossible_request_fails_and_no_gpu_trials_see_none(tmp_path: Path) -> 
     assert cvd["gpu00"] == "unset"
 
 
+def test_a_machine_without_nvidia_gpus_says_what_to_do(tmp_path: Path) -> None:
+    """A Mac (or any machine without NVML) has no GPUs: a trial asking for one fails at once, saying why."""
+    _log, _jobs, exits, _cvd = _run(tmp_path, 1, 1, gpu_inventory=FixedGpus(0))
+    assert exits[0].status == "FAILED"
+    assert exits[0].reason == ("the trial needs 1 GPU(s) but NVML finds no NVIDIA GPU on this machine (a Mac has "
+                               "none: set trialGpuNumber: 0 and let the trial choose PyTorch's 'mps' device)")
+
+
 def test_nvml_without_gpus_is_no_gpus_and_indices_parse() -> None:
     assert isinstance(NvmlInventory().gpus(), list)  # no driver here: an empty list, not an error
     assert parse_gpu_indices("0, 2") == [0, 2] and parse_gpu_indices(1) == [1] and parse_gpu_indices(None) is None

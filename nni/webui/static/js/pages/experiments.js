@@ -5,6 +5,9 @@ import { h, fill, badge, fmtTime } from '../util.js';
 
 const toSeconds = (t) => (typeof t === 'number' ? (t > 1e11 ? t / 1000 : t) : (t ? Date.parse(t) / 1000 : null));
 
+// NNI's registry keeps the working directory (the folder holding <id>/) as logDir
+const folderOf = (e) => (!e.logDir ? '' : (e.logDir.replace(/\/$/, '').endsWith('/' + e.id) ? e.logDir : `${e.logDir.replace(/\/$/, '')}/${e.id}`));
+
 export async function render(main, { summary, link }) {
   let list = [];
   let error = null;
@@ -23,12 +26,13 @@ export async function render(main, { summary, link }) {
   list.sort((a, b) => (toSeconds(b.startTime) || 0) - (toSeconds(a.startTime) || 0));
   const rows = list.map((e) => {
     const running = e.status && !['STOPPED', 'DONE', 'ERROR', 'VIEWED'].includes(e.status) && e.port;
+    const url = Array.isArray(e.webuiUrl) ? e.webuiUrl[0] : e.webuiUrl;  // NNI keeps a list of URLs
     let open;
     if (e.id === served) open = h('a.btn', { href: '#/overview' }, 'Open');
     else {
       open = h('span', { style: { display: 'inline-flex', gap: '6px' } },
         h('a.btn', { href: `#/overview?exp=${encodeURIComponent(e.id)}`, 'data-test': 'open-readonly' }, 'View here'),
-        running && e.webuiUrl ? h('a.btn', { href: e.webuiUrl, target: '_blank', rel: 'noopener' }, `Its UI (port ${e.port})`) : null);
+        running && url ? h('a.btn', { href: url, target: '_blank', rel: 'noopener' }, `Its UI (port ${e.port})`) : null);
     }
     const box = h('input', { type: 'checkbox', 'data-test': 'select-experiment', 'aria-label': `select ${e.id}` });
     box.addEventListener('change', () => { if (box.checked) chosen.add(e.id); else chosen.delete(e.id); syncCompare(); });
@@ -41,7 +45,7 @@ export async function render(main, { summary, link }) {
       h('td.num', e.port ? String(e.port) : ''),
       h('td.muted', fmtTime(toSeconds(e.startTime))),
       h('td.muted', fmtTime(toSeconds(e.endTime))),
-      h('td.mono.muted', e.logDir || ''),
+      h('td.mono.muted', folderOf(e)),
       h('td', open));
   });
   fill(main, 

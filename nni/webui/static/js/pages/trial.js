@@ -1,5 +1,5 @@
 // Trial detail: parameters, every metric (table and chart), stdout / stderr / trial log, its folder.
-import { ui, uiText } from '../api.js';
+import { ui, uiText, rest, experiment } from '../api.js';
 import { customizedTrial, killTrial } from '../actions.js';
 import { h, fill, clear, badge, fmtNumber, fmtTime, fmtDuration, flatten } from '../util.js';
 import { lineChart } from '../minichart.js';
@@ -68,6 +68,7 @@ export async function render(main, { route, link, prefetched }) {
       actions.append(h('button.danger', { 'data-test': 'kill', on: { click: async () => { if (await killTrial(id)) setTimeout(reload, 600); } } }, 'Kill trial'));
     }
     if (!ro) actions.append(h('button', { 'data-test': 'rerun', on: { click: () => customizedTrial(data.parameters, id) } }, 'Rerun with edited parameters…'));
+    if (!experiment() && files.some((f) => f.path.startsWith('tensorboard/'))) actions.append(tensorboardBox);
 
     fill(clear(root), 
       h('div.page-head',
@@ -97,11 +98,33 @@ export async function render(main, { route, link, prefetched }) {
     if (first) showFile(first); else logBox.textContent = '(no log files)';
   }
 
+  // TensorBoard over this trial's event files ($NNI_OUTPUT_DIR/tensorboard): a link to a running task that
+  // shows it (nnictl tensorboard start, or the button), else a button that starts one.
+  const tensorboardBox = h('span', { 'data-test': 'tensorboard' });
+  async function drawTensorboard() {
+    let tasks = [];
+    try { tasks = await rest('tensorboard-tasks'); } catch (_) { return; }
+    const task = tasks.find((t) => t.status === 'RUNNING' && t.trialJobIdList.includes(id));
+    if (task) {
+      const href = `${location.protocol}//${location.hostname}:${task.port}/`;
+      fill(clear(tensorboardBox), h('a.btn', { href, target: '_blank', rel: 'noopener', 'data-test': 'tensorboard-link' }, 'TensorBoard ↗'));
+      return;
+    }
+    const start = h('button', { 'data-test': 'tensorboard-start', on: { click: async () => {
+      start.disabled = true;
+      start.textContent = 'Starting TensorBoard…';
+      try { await rest('tensorboard', { method: 'POST', body: { trials: id } }); } catch (e) { start.title = e.message; }
+      drawTensorboard();
+    } } }, 'Start TensorBoard');
+    fill(clear(tensorboardBox), start);
+  }
+
   async function reload() {
     data = await ui(`trial/${encodeURIComponent(id)}`);
     draw();
   }
   draw();
+  drawTensorboard();
   let timer = null;
   return {
     onUpdate: (upd) => {

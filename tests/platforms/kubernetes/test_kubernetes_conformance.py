@@ -1,0 +1,67 @@
+"""The shared platform conformance suite, run by the three Kubernetes platforms against the simulated cluster
+(an API server speaking the real protocol, whose kubelet runs each pod's command as a local process)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nni.config._base import Context
+from nni.config.training_services import training_service_from_json
+from nni.platforms.kubernetes import FrameworkControllerPlatform, KubeflowPlatform, KubernetesPlatform
+from nni.testing.kubernetes_sim import SimulatedCluster
+from nni.testing.platform_conformance import PlatformConformance
+
+pytestmark = pytest.mark.slow
+
+
+class _Conformance(PlatformConformance):
+    timeout = 60.0
+    platform_class: type[KubernetesPlatform] = KubernetesPlatform
+
+    @pytest.fixture(autouse=True)
+    def _cluster(self, cluster: SimulatedCluster, service_section: Callable[..., dict[str, Any]]) -> None:
+        self._sim, self._section = cluster, service_section
+
+    def section(self) -> dict[str, Any]:
+        return self._section()
+
+    def make_platform(self, experiment_dir: Path) -> KubernetesPlatform:
+        config = training_service_from_json(self.section(), Context(), "trainingService")
+        return self.platform_class(config, experiment_id=self.experiment_id, experiment_dir=experiment_dir,
+                                   trial_code_directory=self._code)
+
+    def code_dir(self, tmp_path: Path) -> Path:
+        self._code = super().code_dir(tmp_path)
+        return self._code
+
+    def teardown_method(self) -> None:
+        leftover = [p for p in self._sim.pod_names() if self.experiment_id.lower() in p]
+        assert not leftover, f"pods left behind in the namespace: {leftover}"
+
+
+class TestKubernetesJobConformance(_Conformance):
+    experiment_id = "k8sjob01"
+
+
+class TestKubeflowPyTorchJobConformance(_Conformance):
+    experiment_id = "k8spyt01"
+    platform_class = KubeflowPlatform
+
+    def section(self) -> dict[str, Any]:
+        return self._section(platform="kubeflow", operator="pytorch-operator", apiVersion="v1", dockerImage=None,
+                             master={"replicas": 1}, worker={"replicas": 1})
+
+
+class TestFrameworkControllerConformance(_Conformance):
+    experiment_id = "k8sfc001"
+    platform_class = FrameworkControllerPlatform
+
+    def section(self) -> dict[str, Any]:
+        return self._section(platform="frameworkcontroller", dockerImage=None,
+                             taskRoles=[{"name": "worker", "taskNumber": 1,
+                                         "frameworkAttemptCompletionPolicy": {"minFailedTaskCount": 1,
+                                                                              "minSucceededTaskCount": 1}}])
