@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,6 +21,7 @@ from nni.analysis import (
     explore,
     sample_positions,
 )
+from nni.storage import TrialRecord
 
 SPACE = {
     "lr": {"_type": "loguniform", "_value": [1e-4, 1e-1]},
@@ -33,17 +33,14 @@ SPACE = {
 }
 
 
-@dataclass
-class Trial:
-    trial_job_id: str
-    sequence_id: int
-    status: str
-    parameters: Any
-    final_metric: Any
-    end_time: float | None
+def Trial(trial_job_id: str, sequence_id: int, status: str, parameters: Any, final_metric: Any,  # noqa: N802
+          end_time: float | None) -> TrialRecord:
+    return TrialRecord(trial_job_id=trial_job_id, sequence_id=sequence_id, parameter_id=sequence_id, parameters=parameters,
+                       parameter_source="algorithm", status=status, submit_time=0.0, end_time=end_time,
+                       final_metric=final_metric)
 
 
-def _trials(values: list[Any], *, sgd: list[bool] | None = None) -> list[Trial]:
+def _trials(values: list[Any], *, sgd: list[bool] | None = None) -> list[TrialRecord]:
     out = []
     for i, v in enumerate(values):
         opt = {"_name": "sgd", "momentum": i / 10} if (sgd or [i % 2 == 0] * len(values))[i] else {"_name": "adam"}
