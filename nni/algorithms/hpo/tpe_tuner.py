@@ -28,7 +28,12 @@ How it works (our own implementation):
   parameters of each chosen branch from the trials that took that branch (their own good/bad split),
   so a promising branch is refined even while another branch holds the overall best trials;
 - candidates are drawn from l(x) and ranked by l(x)/g(x); a candidate equal to a configuration
-  already suggested is skipped, and running trials enter the model with a constant-liar value.
+  already suggested is skipped, and running trials enter the model with a constant-liar value;
+- with several objectives or constraints (the config's ``objectives``/``constraints``) it is
+  multi-objective TPE: the good set is the first non-dominated fronts of the feasible trials, a front
+  that does not fit whole is cut by hypervolume contribution (two objectives) or crowding distance (more),
+  and infeasible trials rank after every feasible one, by constraint violation; ``optimize_mode`` is
+  then not used.
 
 NNI's documented defaults were ``n_startup_jobs=20, n_ei_candidates=24, gamma=0.25``; ours are the
 values that ranked best in ``benchmarks/tuners`` (see ``benchmarks/RESULTS-tuners.md``). Passing NNI's
@@ -108,7 +113,10 @@ def _positive_int(name: str, value: Any, minimum: int) -> int:
 
 
 class TpeTuner(HistoryTuner):
-    """Multivariate TPE with constant liar, nested-choice support and duplicate avoidance."""
+    """Multivariate TPE with constant liar, nested-choice support and duplicate avoidance; with several
+    objectives or constraints, multi-objective TPE (the good set is the first Pareto fronts)."""
+
+    supports_multiple_objectives = True
 
     def __init__(
         self,
@@ -136,6 +144,12 @@ class TpeTuner(HistoryTuner):
             X = np.vstack([X, pending])
             losses = np.concatenate([losses, np.full(len(pending), lie)])
         return suggest_candidates(self.enc, X, losses, self.rng, self.args.settings)
+
+    def _pareto_limit(self) -> int | None:
+        # the good set is at most max_good observations; branch models split subsets, which need them all
+        if self.enc.conditional and self.args.settings.branch_models:
+            return None
+        return self.args.settings.max_good
 
     def _startup_point(self) -> np.ndarray:
         """Next point of a scrambled Sobol sequence (better coverage than independent draws)."""
