@@ -1,5 +1,6 @@
 """Computations over an experiment's results: parameter importance (``importance``) and Pareto sets of
-several objectives (``pareto``: non-dominated sorting, crowding distance, hypervolume, violation)."""
+several objectives (``pareto``: non-dominated sorting, crowding distance, hypervolume and contributions,
+the Pareto order the tuners select by, violation)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from .pareto import (
     crowding_distance,
     dominates,
     hypervolume,
+    hypervolume_contributions,
     non_dominated,
     non_dominated_ranks,
+    pareto_order,
     to_minimized,
 )
 
@@ -21,7 +24,9 @@ __all__ = [
     "encode_features",
     "forest_importance",
     "hypervolume",
+    "hypervolume_contributions",
     "non_dominated",
     "non_dominated_ranks",
+    "pareto_order",
     "to_minimized",
 ]

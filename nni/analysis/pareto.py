@@ -160,11 +160,10 @@ def hypervolume_contributions(points: np.ndarray, reference: Sequence[float]) ->
     _, first, counts = np.unique(points[front], axis=0, return_index=True, return_counts=True)
     unique = front[np.sort(first[counts == 1])]  # duplicated rows add nothing alone
     if ref.size == 2:
-        order = unique[np.argsort(points[unique, 0], kind="stable")]
-        x, y = points[order, 0], points[order, 1]
-        right = np.r_[x[1:], ref[0]]
-        above = np.r_[ref[1], y[:-1]]
-        out[order] = (right - x) * (above - y)
+        rows = front[first]  # one of each distinct row, sorted by the first objective (np.unique's order)
+        x, y = points[rows, 0], points[rows, 1]
+        alone = (np.r_[x[1:], ref[0]] - x) * (np.r_[ref[1], y[:-1]] - y)
+        out[rows[counts == 1]] = alone[counts == 1]
         return out
     total = hypervolume(points[front], ref)
     for i in unique:
@@ -215,9 +214,33 @@ def _spread_order(front: np.ndarray) -> np.ndarray:
     scaled = (front - front.min(axis=0)) / span
     if front.shape[1] == 2:
         value = hypervolume_contributions(scaled, np.full(2, 1.1))
-    else:
-        value = crowding_distance(scaled)
-    return np.argsort(-value, kind="stable")
+        return np.argsort(-value, kind="stable")
+    return np.argsort(-_sampled_contributions(scaled, 1.1), kind="stable")
+
+
+_SAMPLES = 8192
+
+
+def _sampled_contributions(points: np.ndarray, reference: float) -> np.ndarray:
+    """Three or more objectives: each row's exclusive hypervolume, estimated from a fixed set of
+    random points of the box ``[0, reference]^k`` (the share dominated by that row alone). Exact
+    contributions cost a hypervolume per row; this costs one rows x samples comparison, and ranks alike."""
+    k = points.shape[1]
+    samples = _box_samples(k) * reference
+    covered = np.ones((len(points), len(samples)), dtype=bool)
+    for j in range(k):
+        covered &= points[:, j, None] <= samples[None, :, j]
+    alone = covered & (covered.sum(axis=0) == 1)[None, :]
+    return alone.sum(axis=1) / len(samples) * reference**k
+
+
+_BOX_SAMPLES: dict[int, np.ndarray] = {}
+
+
+def _box_samples(k: int) -> np.ndarray:
+    if k not in _BOX_SAMPLES:
+        _BOX_SAMPLES[k] = np.random.default_rng(k).random((_SAMPLES, k))
+    return _BOX_SAMPLES[k]
 
 
 def constraint_violation(values: np.ndarray, lower: Sequence[float | None], upper: Sequence[float | None]
