@@ -26,9 +26,12 @@ from typing import Any
 
 from nni.errors import NNIError
 
-__all__ = ["Objective", "Constraint", "Objectives", "Measurement", "ResultError", "MODES"]
+__all__ = ["Objective", "Constraint", "Objectives", "Measurement", "ResultError", "MODES", "OBJECTIVES_VARIABLE"]
 
 MODES = ("maximize", "minimize")
+# Set in a trial's environment when the config declares objectives (the names, comma-separated): the trial
+# API then takes result dicts without NNI's "default" key.
+OBJECTIVES_VARIABLE = "NNI_OBJECTIVES"
 
 
 class ResultError(NNIError, ValueError):
