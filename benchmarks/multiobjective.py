@@ -13,7 +13,7 @@ through the same fixed reference point. Optimizers: our TPE, Evolution and GP dr
 with the config's objectives (``set_objectives``), our Random tuner, and Optuna's NSGA-II, multi-objective
 TPE and GP samplers (constraints through ``Trial.set_constraint``). Figures: hypervolume after 50, 100 and 200
 evaluations (mean and median over seeds), the average rank per problem, the feasible share on TNK, and
-the CPU time per suggestion after 200 and 1,000 finished trials.
+the CPU time per suggestion after 200 and 1,000 finished trials on ZDT1 and DTLZ2.
 """
 
 from __future__ import annotations
@@ -268,10 +268,13 @@ def run_one(problem_name: str, optimizer: str, seed: int, budget: int) -> dict[s
 
 
 # ------------------------------------------------------------------------------------------- timing
-def time_suggestion(optimizer: str, finished: int, repeats: int = 3) -> float:
-    """CPU seconds of one suggestion (ask + tell) after ``finished`` trials on ZDT1 (random configurations
-    given as finished results first)."""
-    problem = PROBLEMS["ZDT1"]
+TIMING_PROBLEMS = ("ZDT1", "DTLZ2")
+
+
+def time_suggestion(optimizer: str, finished: int, problem_name: str = "ZDT1", repeats: int = 3) -> float:
+    """CPU seconds of one suggestion (ask + tell) after ``finished`` trials (random configurations given as
+    finished results first)."""
+    problem = PROBLEMS[problem_name]
     rng = np.random.default_rng(0)
     opt = make_optimizer(optimizer, problem, 0)
     configs = [{k: float(rng.random()) for k in problem.space} for _ in range(finished)]
@@ -283,7 +286,8 @@ def time_suggestion(optimizer: str, finished: int, repeats: int = 3) -> float:
 
         values = [problem.evaluate(p) for p in configs]
         opt.study.add_trials([
-            optuna.trial.create_trial(params=p, distributions=opt.distributions, values=[v["f1"], v["f2"]])
+            optuna.trial.create_trial(params=p, distributions=opt.distributions,
+                                      values=[v[o.name] for o in problem.objectives.objectives])
             for p, v in zip(configs, values, strict=True)])
     spent = []
     for _ in range(repeats):
@@ -344,7 +348,7 @@ def _entries(results: dict[str, Any], problem: str, optimizer: str) -> list[dict
 
 
 def report(results: dict[str, Any], problems: list[str], optimizers: list[str],
-           timing: dict[str, dict[int, float]] | None) -> str:
+           timing: dict[str, dict[str, float]] | None) -> str:
     out: list[str] = []
     ranks: dict[str, list[float]] = {o: [] for o in optimizers}
     for n in CHECKPOINTS:
@@ -387,13 +391,13 @@ def report(results: dict[str, Any], problems: list[str], optimizers: list[str],
             shares.append(f"{statistics.mean(values):.2f}" if values else "—")
         out.append("| " + " | ".join(shares) + " |")
     if timing:
-        sizes = sorted({n for t in timing.values() for n in t})
-        out.append("\n### CPU time per suggestion on ZDT1 (ms, median of 3)\n")
-        out.append("| finished trials | " + " | ".join(timing) + " |")
+        rows = sorted({key for t in timing.values() for key in t}, key=lambda k: (k.split("/")[0], int(k.split("/")[1])))
+        out.append("\n### CPU time per suggestion (ms, median of 3; problem / finished trials)\n")
+        out.append("| problem / finished | " + " | ".join(timing) + " |")
         out.append("|---|" + "---|" * len(timing))
-        for n in sizes:
-            out.append(f"| {n} | " + " | ".join(
-                f"{timing[o][n] * 1000:.1f}" if n in timing[o] else "—" for o in timing) + " |")
+        for key in rows:
+            out.append(f"| {key} | " + " | ".join(
+                f"{timing[o][key] * 1000:.1f}" if key in timing[o] else "—" for o in timing) + " |")
     return "\n".join(out)
 
 
@@ -422,20 +426,21 @@ def main(argv: list[str] | None = None) -> None:
         results = json.loads(args.cache.read_text()) if args.cache.exists() else {}
     else:
         results = run_all(problems, optimizers, args.cache, args.seeds, args.budget, args.jobs)
-    timing: dict[str, dict[int, float]] | None = None
+    timing: dict[str, dict[str, float]] | None = None
     timing_file = args.cache.with_name(args.cache.stem + "_timing.json")
     if not args.no_timing and not args.report_only:
         timing = {}
         for o in optimizers:
             timing[o] = {}
-            for n in (int(s) for s in args.timing_sizes.split(",")):
-                if o in SLOW and n > 200:
-                    continue  # a GP at 1,000 trials: minutes per suggestion, not measured
-                timing[o][n] = time_suggestion(o, n)
-                print(f"timing {o} {n}: {timing[o][n] * 1000:.1f} ms", file=sys.stderr)
+            for p in TIMING_PROBLEMS:
+                for n in (int(s) for s in args.timing_sizes.split(",")):
+                    if o in SLOW and n > 200:
+                        continue  # Optuna's GP at 1,000 trials: minutes per suggestion, not measured
+                    timing[o][f"{p}/{n}"] = time_suggestion(o, n, p)
+                    print(f"timing {o} {p} {n}: {timing[o][f'{p}/{n}'] * 1000:.1f} ms", file=sys.stderr)
         timing_file.write_text(json.dumps(timing))
     elif timing_file.exists():
-        timing = {o: {int(n): v for n, v in t.items()} for o, t in json.loads(timing_file.read_text()).items()}
+        timing = json.loads(timing_file.read_text())
     text = report(results, problems, optimizers, timing)
     print(text)
     if args.markdown:
