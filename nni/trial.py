@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from nni.errors import TrialAPIError
+from nni.objectives import OBJECTIVES_VARIABLE
 from nni.runtime import trial_channel
 
 __all__ = [
@@ -96,12 +97,18 @@ def _parameter_id() -> int | None:
 
 
 def _check_metric(metric: Any, kind: str) -> Any:
-    """Validate a metric: a finite number, or a dict whose ``"default"`` is a finite number."""
+    """Validate a metric: a finite number, or a dict whose ``"default"`` is a finite number. With several
+    objectives declared (``NNI_OBJECTIVES`` set by the manager), a dict needs no ``"default"``:
+    the manager reads the objectives from it and names any that is missing."""
     if isinstance(metric, dict):
+        if "default" not in metric and OBJECTIVES_VARIABLE in os.environ:
+            return {str(k): _plain(v) for k, v in metric.items()}
         if "default" not in metric:
             raise TrialAPIError(
                 f"{kind} metric {metric!r} is a dict without a 'default' key; "
-                "report a number, or a dict holding the number to optimise under 'default'"
+                "report a number, or a dict holding the number to optimise under 'default' (a config that "
+                f"declares objectives sets {OBJECTIVES_VARIABLE}, which lifts this; set it yourself to run "
+                "such a trial standalone)"
             )
         out = {str(k): _plain(v) for k, v in metric.items()}
         out["default"] = _check_number(metric["default"], kind, "'default' of ")

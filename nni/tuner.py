@@ -12,6 +12,21 @@ The manager calls, in one thread:
 - ``trial_end(parameter_id, success, ...)`` when a trial ends, successful or not;
 - ``import_data(data)`` with ``[{"parameter": {...}, "value": metric}, ...]`` from earlier experiments.
 
+Several objectives and constraints (the config's ``objectives`` and ``constraints``): before anything
+else the manager calls ``set_objectives(objectives)`` with an :class:`nni.objectives.Objectives` (names,
+directions, constraint bounds). A tuner that can optimise several objectives or honour constraints sets
+the class attribute ``supports_multiple_objectives = True``; any other tuner is refused before the first
+trial when the config declares more than one objective or any constraint (with a single objective and no
+constraint every tuner works: it receives ``{..., "default": <that objective>}`` and the objective's
+direction as ``optimize_mode`` unless classArgs gives one). With several objectives or constraints,
+``receive_trial_result`` gets the trial's dict as reported plus two keyword arguments, already checked:
+``objective_values`` (a tuple of floats in the declared order, as reported, not negated) and
+``constraint_values`` (a tuple in the declared order of the constraints). ``self.objectives`` turns them
+into what an optimiser wants: ``self.objectives.minimized(objective_values)`` (maximised ones negated) and
+``self.objectives.violation(constraint_values)`` (0 when feasible). A result missing an objective never
+reaches the tuner (the manager records the error on the trial), and ``import_data`` items carry the dicts
+as reported (read them with ``self.objectives.read(value)``, which raises ``nni.objectives.ResultError``).
+
 A tuner raises ``nni.NoMoreTrialError`` when its space is exhausted, and ``nni.tuner.WaitForResults``
 (this project's extension, used by Hyperband/BOHB) when it can propose nothing until a running trial
 reports. ``generate_multiple_parameters`` returns the configurations made before either was raised; if
@@ -24,9 +39,10 @@ import functools
 import inspect
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
-from nni.errors import NoMoreTrialError, WaitForResults
+from nni.errors import NNIError, NoMoreTrialError, WaitForResults
+from nni.objectives import Objectives
 from nni.recoverable import Recoverable
 
 __all__ = ["Tuner", "NoMoreTrialError", "WaitForResults"]
@@ -68,6 +84,11 @@ def _dropping_unknown_keywords(func: Callable[..., Any]) -> Callable[..., Any]:
 class Tuner(Recoverable):
     """Generates configurations from the results seen so far. Subclass and override the hooks."""
 
+    # Whether this tuner optimises several objectives and honours constraints (see the module docstring).
+    supports_multiple_objectives: ClassVar[bool] = False
+    # The declared objectives and constraints (set by set_objectives; None: NNI's single "default" metric).
+    objectives: Objectives | None = None
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for name in _KEYWORD_HOOKS:
@@ -80,6 +101,16 @@ class Tuner(Recoverable):
         from nni.utils import extract_scalar_reward
 
         return extract_scalar_reward(value, scalar_key)
+
+    def set_objectives(self, objectives: Objectives) -> None:
+        """Take the config's objectives and constraints; called once, before ``update_search_space``.
+
+        The default keeps them in ``self.objectives`` and refuses several objectives or constraints unless
+        the class sets ``supports_multiple_objectives``. Override to adapt (call ``super()`` first)."""
+        if objectives.is_multi and not type(self).supports_multiple_objectives:
+            raise NNIError(f"{type(self).__name__} cannot optimise {objectives.describe()}: it does not declare "
+                           "supports_multiple_objectives = True")
+        self.objectives = objectives
 
     def generate_parameters(self, parameter_id: int, **kwargs: Any) -> Parameters:
         """Return one configuration for ``parameter_id``; raise ``NoMoreTrialError`` when done."""

@@ -8,9 +8,11 @@ from nni.algorithms._loader import (
     builtin_class_path,
     builtin_names,
     check_class_args,
+    check_objectives_support,
     create_algorithm,
     is_available,
     load_class,
+    multi_objective_tuners,
     register_algorithm,
     user_registry_path,
     validate_algorithm,
@@ -29,4 +31,6 @@ __all__ = [
     "check_class_args",
     "validate_algorithm",
     "create_algorithm",
+    "check_objectives_support",
+    "multi_objective_tuners",
 ]

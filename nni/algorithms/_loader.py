@@ -39,6 +39,8 @@ __all__ = [
     "check_class_args",
     "validate_algorithm",
     "create_algorithm",
+    "check_objectives_support",
+    "multi_objective_tuners",
 ]
 
 KINDS = ("tuner", "assessor", "advisor")
@@ -453,12 +455,17 @@ def validate_algorithm(kind: str, config: Any, *, source: str | None = None, key
 
 
 def create_algorithm(kind: str, config: Any, *, source: str | None = None, key: str | None = None,
-                     base_dir: str | os.PathLike[str] | None = None) -> Any:
-    """Load the class a config names, check its classArgs and construct it."""
+                     base_dir: str | os.PathLike[str] | None = None, defaults: Mapping[str, Any] | None = None) -> Any:
+    """Load the class a config names, check its classArgs and construct it. ``defaults``: arguments given
+    when classArgs does not give them and the constructor takes them (the direction of the one objective)."""
     ref = AlgorithmRef.from_config(kind, config, base_dir=base_dir)
     key = key or kind
     cls = load_class(kind, ref, source=source, key=key)
     args = _effective_args(cls, ref)
+    names = _accepted(cls)[0]
+    for name, value in (defaults or {}).items():
+        if name not in args and name in names:
+            args[name] = value
     check_class_args(cls, args, kind=kind, source=source, key=f"{key}.classArgs",
                      validator=_registered_validator(ref, source))
     try:
@@ -469,3 +476,76 @@ def create_algorithm(kind: str, config: Any, *, source: str | None = None, key: 
     except Exception as exc:
         raise AlgorithmError(f"constructing {kind} {cls.__module__}.{cls.__name__} failed: "
                              f"{type(exc).__name__}: {exc}") from exc
+
+
+# ------------------------------------------------------------------------------- several objectives
+def multi_objective_tuners() -> list[str]:
+    """The built-in tuners that handle several objectives and constraints (``supports_multiple_objectives``)."""
+    from nni.algorithms.hpo._registry import BUILTIN_TUNERS
+
+    able = []
+    for name, path in BUILTIN_TUNERS.items():
+        try:
+            cls = _import_class(path, None)
+        except _NotAvailable:
+            continue
+        if getattr(cls, "supports_multiple_objectives", False):
+            able.append(name)
+    return able
+
+
+def check_objectives_support(kind: str, config: Any, objectives: Any, *, source: str | None = None,
+                             key: str | None = None, base_dir: str | os.PathLike[str] | None = None) -> None:
+    """Refuse, before anything runs, an algorithm that cannot work with the config's ``objectives``
+    (an ``nni.objectives.Objectives`` or None): a tuner or advisor that cannot handle several objectives or
+    constraints (the message lists the built-ins that can), an ``optimize_mode`` that contradicts the
+    objective the algorithm uses, an assessor's ``objective`` that is not a declared objective."""
+    ref = AlgorithmRef.from_config(kind, config, base_dir=base_dir)
+    key = key or kind
+    args = ref.class_args
+    if kind == "assessor":
+        named = args.get("objective")
+        if named is not None and objectives is None:
+            raise AlgorithmConfigError(
+                f"the assessor is told to judge by objective {named!r}, but the config declares no objectives; "
+                "declare them (objectives: [...]) or drop classArgs.objective", key=f"{key}.classArgs.objective",
+                source=source)
+        if objectives is None:
+            return
+        if named is not None and named not in objectives.names:
+            raise AlgorithmConfigError(
+                f"{named!r} is not a declared objective; the assessor judges by one of "
+                f"{', '.join(objectives.names)}", key=f"{key}.classArgs.objective", source=source)
+        judged = objectives.judged(named)
+        _check_mode(args, judged, f"the assessor judges by objective {judged.name!r}, which is to {judged.mode}",
+                    key, source)
+        return
+    if objectives is None:
+        return
+    if not objectives.is_multi:
+        only = objectives.objectives[0]
+        _check_mode(args, only, f"the only objective, {only.name!r}, is to {only.mode}", key, source)
+        return
+    if ref.name is not None and ref.class_name is None:
+        try:
+            cls = _import_class(builtin_class_path(kind, ref.name, source=source, key=f"{key}.name"), None)
+        except _NotAvailable:
+            return
+    else:
+        cls = load_class(kind, ref, source=source, key=key)
+    if getattr(cls, "supports_multiple_objectives", False):
+        return
+    label = ref.name or ref.class_name
+    raise AlgorithmConfigError(
+        f"{kind} {label!r} cannot optimise several objectives or honour constraints ({objectives.describe()}); "
+        f"tuners that can: "
+        f"{', '.join(multi_objective_tuners())} (a custom tuner declares supports_multiple_objectives = True)",
+        key=f"{key}.className" if ref.class_name else f"{key}.name", source=source)
+
+
+def _check_mode(args: Mapping[str, Any], objective: Any, why: str, key: str, source: str | None) -> None:
+    given = args.get("optimize_mode")
+    if given is not None and str(given).lower() != objective.mode:
+        raise AlgorithmConfigError(
+            f"optimize_mode is {given!r} but {why}; drop optimize_mode (the objectives set the direction) or make "
+            "them agree", key=f"{key}.classArgs.optimize_mode", source=source)

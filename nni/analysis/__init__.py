@@ -1,7 +1,8 @@
 """Computations over an experiment's results: its trials as columns, the best trials, best-so-far curves and
 the metric's distribution (``results``); slices, contours and server-side sampling of the search space
 (``space``); several experiments side by side (``compare``); parameter importance (``importance``), Pareto sets of
-several objectives (``pareto``: non-dominated sorting, crowding distance, hypervolume, violation) and an
+several objectives (``pareto``: non-dominated sorting, crowding distance, hypervolume and contributions, the
+Pareto order the tuners select by, violation) and an
 experiment's Pareto set as every reader shows it (``objectives``: the config's objectives and constraints,
 feasibility, the reference point, the hypervolume history; one cache per experiment)."""
 
@@ -24,8 +25,10 @@ from .pareto import (
     crowding_distance,
     dominates,
     hypervolume,
+    hypervolume_contributions,
     non_dominated,
     non_dominated_ranks,
+    pareto_order,
     to_minimized,
 )
 from .results import (
@@ -73,7 +76,9 @@ __all__ = [
     "encode_features",
     "forest_importance",
     "hypervolume",
+    "hypervolume_contributions",
     "non_dominated",
     "non_dominated_ranks",
+    "pareto_order",
     "to_minimized",
 ]

@@ -19,6 +19,8 @@ __all__ = [
     "crowding_distance",
     "hypervolume",
     "constraint_violation",
+    "hypervolume_contributions",
+    "pareto_order",
 ]
 
 
@@ -40,10 +42,37 @@ def non_dominated(points: np.ndarray) -> np.ndarray:
     n = len(points)
     if n == 0:
         return np.zeros(0, dtype=bool)
-    no_worse = np.all(points[:, None, :] <= points[None, :, :], axis=2)  # [i, j]: i no worse than j
-    better = np.any(points[:, None, :] < points[None, :, :], axis=2)
-    dominated = np.any(no_worse & better, axis=0)
-    return ~dominated
+    if points.ndim == 2 and points.shape[1] == 2:
+        return _non_dominated_2d(points)
+    return ~np.any(_domination_matrix(points), axis=0)
+
+
+def _domination_matrix(points: np.ndarray) -> np.ndarray:
+    """``[i, j]``: row i dominates row j (built one objective at a time: no n x n x k temporary)."""
+    points = points.reshape(len(points), -1)
+    n = len(points)
+    no_worse = np.ones((n, n), dtype=bool)
+    better = np.zeros((n, n), dtype=bool)
+    for column in points.T:
+        no_worse &= column[:, None] <= column[None, :]
+        better |= column[:, None] < column[None, :]
+    return no_worse & better
+
+
+def _non_dominated_2d(points: np.ndarray) -> np.ndarray:
+    """Two objectives in O(n log n): sorted by the first, a row is dominated when a row with a smaller
+    first value has a second value no larger, or a row with the same first value a smaller second one."""
+    order = np.lexsort((points[:, 1], points[:, 0]))
+    x, y = points[order, 0], points[order, 1]
+    group_start = np.r_[True, x[1:] != x[:-1]]
+    group_id = np.cumsum(group_start) - 1
+    first_of_group = np.flatnonzero(group_start)
+    group_min_y = y[first_of_group]  # sorted by (x, y): the first row of a group has its smallest y
+    best_before = np.r_[np.inf, np.minimum.accumulate(group_min_y)[:-1]]  # min y over strictly smaller x
+    dominated = (best_before[group_id] <= y) | (group_min_y[group_id] < y)
+    mask = np.empty(len(points), dtype=bool)
+    mask[order] = ~dominated
+    return mask
 
 
 def non_dominated_ranks(points: np.ndarray) -> np.ndarray:
@@ -113,6 +142,105 @@ def _hv(points: np.ndarray, ref: np.ndarray) -> float:
         slab = points[: i + 1, :-1]
         volume += depth * _hv(slab[non_dominated(slab)], ref[:-1])
     return float(volume)
+
+
+def hypervolume_contributions(points: np.ndarray, reference: Sequence[float]) -> np.ndarray:
+    """The hypervolume each row of the set's Pareto front alone adds to that front (0 for dominated rows,
+    rows outside the reference box and duplicated rows).
+
+    Two objectives: closed form on the sorted front; more: ``hypervolume(front) - hypervolume(front but one)``."""
+    ref = np.asarray(reference, dtype=float)
+    points = np.asarray(points, dtype=float).reshape(-1, ref.size)
+    n = len(points)
+    out = np.zeros(n)
+    inside = np.flatnonzero(np.all(points < ref, axis=1))
+    if inside.size == 0:
+        return out
+    front = inside[non_dominated(points[inside])]
+    _, first, counts = np.unique(points[front], axis=0, return_index=True, return_counts=True)
+    unique = front[np.sort(first[counts == 1])]  # duplicated rows add nothing alone
+    if ref.size == 2:
+        rows = front[first]  # one of each distinct row, sorted by the first objective (np.unique's order)
+        x, y = points[rows, 0], points[rows, 1]
+        alone = (np.r_[x[1:], ref[0]] - x) * (np.r_[ref[1], y[:-1]] - y)
+        out[rows[counts == 1]] = alone[counts == 1]
+        return out
+    total = hypervolume(points[front], ref)
+    for i in unique:
+        others = front[front != i]
+        out[i] = total - hypervolume(points[others], ref)
+    return out
+
+
+def pareto_order(points: np.ndarray, violation: np.ndarray | None = None, limit: int | None = None) -> np.ndarray:
+    """Row indices from best to worst: feasible rows by non-dominated front, within a front by the
+    hypervolume they alone add (two objectives) or their crowding distance (more), largest first; then the
+    infeasible rows (``violation > 0``) by violation, smallest first. With ``limit``, fronts are peeled only
+    until ``limit`` rows are placed (the rest are left out of the returned order)."""
+    points = np.asarray(points, dtype=float)
+    n = len(points)
+    limit = n if limit is None else min(int(limit), n)
+    violation = np.zeros(n) if violation is None else np.asarray(violation, dtype=float)
+    remaining = np.flatnonzero(violation <= 0)
+    order: list[np.ndarray] = []
+    placed = 0
+    # two objectives: each front by sorting; more: the domination matrix once, then peeled by counts
+    dominates_ = _domination_matrix(points[remaining]) if points.shape[1] > 2 and remaining.size else None
+    counts = dominates_.sum(axis=0) if dominates_ is not None else None
+    while remaining.size and placed < limit:
+        if dominates_ is not None:
+            mask = counts == 0
+            counts = counts[~mask] - dominates_[np.ix_(mask, ~mask)].sum(axis=0)
+            dominates_ = dominates_[np.ix_(~mask, ~mask)]
+        else:
+            mask = non_dominated(points[remaining])
+        front = remaining[mask]
+        remaining = remaining[~mask]
+        if front.size > 1:
+            order.append(front[_spread_order(points[front])])
+        else:
+            order.append(front)
+        placed += front.size
+    if placed < limit:
+        infeasible = np.flatnonzero(violation > 0)
+        order.append(infeasible[np.argsort(violation[infeasible], kind="stable")])
+    return np.concatenate(order)[:limit] if order else np.zeros(0, dtype=int)
+
+
+def _spread_order(front: np.ndarray) -> np.ndarray:
+    """Order of a front's rows, most valuable first (see :func:`pareto_order`), stable on ties."""
+    span = front.max(axis=0) - front.min(axis=0)
+    span = np.where(span > 0, span, 1.0)
+    scaled = (front - front.min(axis=0)) / span
+    if front.shape[1] == 2:
+        value = hypervolume_contributions(scaled, np.full(2, 1.1))
+        return np.argsort(-value, kind="stable")
+    return np.argsort(-_sampled_contributions(scaled, 1.1), kind="stable")
+
+
+_SAMPLES = 8192
+
+
+def _sampled_contributions(points: np.ndarray, reference: float) -> np.ndarray:
+    """Three or more objectives: each row's exclusive hypervolume, estimated from a fixed set of
+    random points of the box ``[0, reference]^k`` (the share dominated by that row alone). Exact
+    contributions cost a hypervolume per row; this costs one rows x samples comparison, and ranks alike."""
+    k = points.shape[1]
+    samples = _box_samples(k) * reference
+    covered = np.ones((len(points), len(samples)), dtype=bool)
+    for j in range(k):
+        covered &= points[:, j, None] <= samples[None, :, j]
+    alone = covered & (covered.sum(axis=0) == 1)[None, :]
+    return alone.sum(axis=1) / len(samples) * reference**k
+
+
+_BOX_SAMPLES: dict[int, np.ndarray] = {}
+
+
+def _box_samples(k: int) -> np.ndarray:
+    if k not in _BOX_SAMPLES:
+        _BOX_SAMPLES[k] = np.random.default_rng(k).random((_SAMPLES, k))
+    return _BOX_SAMPLES[k]
 
 
 def constraint_violation(values: np.ndarray, lower: Sequence[float | None], upper: Sequence[float | None]

@@ -17,6 +17,7 @@ __all__ = [
     "to_str",
     "to_bool",
     "to_int",
+    "to_number",
     "to_duration",
     "to_path",
     "to_choice",
@@ -90,6 +91,13 @@ def to_int(minimum: int | None = None, maximum: int | None = None) -> Callable[[
         return number
 
     return convert
+
+
+def to_number(value: Any, ctx: Context, path: str) -> float:
+    """A finite number (int or float; not a bool, NaN or infinity)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ctx.error(path, f"expected a finite number, got {_show(value)}")
+    return value
 
 
 def _int_range(minimum: int | None, maximum: int | None) -> str:

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from nni.errors import ConfigError, SearchSpaceError
+from nni.objectives import Objectives
 
 from ._base import ConfigBase, Context, option, yaml_problem
 from ._values import (
     to_bool,
     to_choice,
     to_config,
+    to_config_list,
     to_duration,
     to_gpu_indices,
     to_int,
@@ -23,6 +25,7 @@ from ._values import (
     to_path,
 )
 from .algorithm import AlgorithmConfig
+from .objectives import ConstraintConfig, ObjectiveConfig, check_objectives
 from .training_services import TrainingServiceConfig, config_class, training_service_from_json
 
 __all__ = ["ExperimentConfig", "LOG_LEVELS"]
@@ -67,6 +70,8 @@ class ExperimentConfig(ConfigBase):
     training_service: TrainingServiceConfig | None = option(
         "trainingService", _to_training_service, required=True,
         help="where trials run, e.g. {platform: local}")
+    objectives: list[ObjectiveConfig] | None = option("objectives", to_config_list(ObjectiveConfig))
+    constraints: list[ConstraintConfig] | None = option("constraints", to_config_list(ConstraintConfig))
 
     _renamed: ClassVar[dict[str, str]] = {
         "maxExecDuration": "maxExperimentDuration", "maxTrialNum": "maxTrialNumber",
@@ -154,6 +159,13 @@ class ExperimentConfig(ConfigBase):
                 self.trial_code_directory, ctx, "trialCodeDirectory")
         self._load_search_space(ctx)
         self._check_algorithms(ctx)
+        spec = check_objectives(self.objectives, self.constraints, ctx)
+        self._check_algorithms_for(spec, ctx)
+
+    def objective_spec(self) -> Objectives | None:
+        """The declared ``objectives`` and ``constraints``, typed (None without ``objectives``)."""
+        return Objectives.from_json([o.to_json() for o in self.objectives] if self.objectives else None,
+                                    [c.to_json() for c in self.constraints or []])
 
     def _is_batch(self) -> bool:
         tuner = self.tuner
@@ -202,6 +214,18 @@ class ExperimentConfig(ConfigBase):
                 # Re-key for v1 configs (builtinTunerName, ...) and keep the one-line message.
                 key = ctx.key_text(exc.key or kind)
                 raise ConfigError(exc.detail, key=key, source=ctx.source) from exc
+
+    def _check_algorithms_for(self, spec: Objectives | None, ctx: Context) -> None:
+        from nni.algorithms import check_objectives_support
+
+        for kind in ("tuner", "advisor", "assessor"):
+            algorithm = getattr(self, kind)
+            if algorithm is None or algorithm.is_placeholder:
+                continue
+            try:
+                check_objectives_support(kind, algorithm, spec, source=ctx.source, key=kind)
+            except ConfigError as exc:
+                raise ConfigError(exc.detail, key=ctx.key_text(exc.key or kind), source=ctx.source) from exc
 
     # --- output -----------------------------------------------------------------------------------
     def to_json(self, *, redact: bool = False) -> dict[str, Any]:

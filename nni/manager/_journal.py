@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nni.errors import NoMoreTrialError, WaitForResults
+from nni.objectives import Objectives, ResultError
 from nni.storage import ExperimentStore, TrialRecord
 
 from ._algorithm_calls import AlgorithmCaller
@@ -34,14 +35,19 @@ class AlgorithmJournal:
     """Writes the algorithm journal of one experiment and makes (or replays) the calls it records.
 
     ``on_st_callback(parameter_id, parameters)`` gets the trials a tuner sends on its own (NNI's
-    ``st_callback``), except while replaying."""
+    ``st_callback``), except while replaying. With ``objectives`` (the config's), results reach the tuner
+    as ``set_objectives`` promised (see ``nni.tuner``) and the assessor sees, for each intermediate result,
+    the number of the objective it judges by (``judged``: its name)."""
 
     def __init__(self, store: ExperimentStore, calls: AlgorithmCaller,
-                 on_st_callback: Callable[[int, dict[str, Any]], None]) -> None:
+                 on_st_callback: Callable[[int, dict[str, Any]], None], *,
+                 objectives: Objectives | None = None, judged: str | None = None) -> None:
         self._store = store
         self.calls = calls
         self._on_st_callback = on_st_callback
         self._replaying = False
+        self.objectives = objectives
+        self._judged = judged
 
     @property
     def has_assessor(self) -> bool:
@@ -89,14 +95,35 @@ class AlgorithmJournal:
             return [], "wait"
         return list(params or []), "ok"
 
+    def result_problem(self, value: Any) -> str | None:
+        """Why a final result cannot be read against the objectives (None when it can, or none are declared)."""
+        if self.objectives is None:
+            return None
+        try:
+            self.objectives.read(value)
+        except ResultError as exc:
+            return str(exc)
+        return None
+
     def receive_final(self, record: TrialRecord, value: Any) -> None:
+        """Give the tuner a final result (one ``result_problem`` accepted, when objectives are declared)."""
         customized = self._is_customized(record)
         if customized and getattr(self.calls.tuner, "_accept_customized", True) is False:
             return
+        extra: dict[str, Any] = {}
+        spec = self.objectives
+        if spec is not None and spec.is_multi:
+            measured = spec.read(value)
+            extra = {"objective_values": measured.objective_values, "constraint_values": measured.constraint_values}
+        elif spec is not None:
+            value = spec.as_default(value)
         self.calls.tuner_call("receive_trial_result", record.parameter_id, record.parameters, value,
-                              customized=customized, trial_job_id=record.trial_job_id)
+                              customized=customized, trial_job_id=record.trial_job_id, **extra)
 
     def assess(self, trial_job_id: str, history: list[Any]) -> Any:
+        if self.objectives is not None:
+            key = self.objectives.judged(self._judged).name
+            history = [item.get(key) if isinstance(item, dict) else item for item in history]
         return self.calls.assessor_call("assess_trial", trial_job_id, history)
 
     def trial_end(self, record: TrialRecord, success: bool) -> None:

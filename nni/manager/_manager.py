@@ -71,6 +71,13 @@ def _typed_config(config: Any) -> Any:
     return config
 
 
+def _mode_of(objectives: Any, judged: str | None, *, single: bool) -> dict[str, Any]:
+    """``optimize_mode`` for an algorithm's constructor from the objective it uses (a tuner: the only one)."""
+    if objectives is None or (single and objectives.is_multi):
+        return {}
+    return {"optimize_mode": objectives.judged(judged).mode}
+
+
 def _named(algorithm: Any) -> Any:
     """An algorithm section that names one (not the empty placeholder), else None."""
     if algorithm is None or (algorithm.name is None and algorithm.class_name is None):
@@ -192,21 +199,33 @@ class ExperimentManager:
         from nni.algorithms import create_algorithm
 
         advisor = _named(self.config.advisor)
+        objectives = self.config.objective_spec()
+        assessor = _named(self.config.assessor)
+        judged = assessor.class_args.get("objective") if assessor is not None else None
         try:
             if self._tuner is None:
                 spec = advisor or _named(self.config.tuner)
                 if spec is None:
                     raise NNIError("the config names no tuner (tuner: {name: TPE, ...}) and no advisor")
                 kind = "advisor" if advisor else "tuner"
-                self._tuner = create_algorithm(kind, spec, key=kind)
-            assessor = _named(self.config.assessor)
+                self._tuner = create_algorithm(kind, spec, key=kind, defaults=_mode_of(objectives, None, single=True))
             if self._assessor is None and assessor is not None and advisor is None:
-                self._assessor = create_algorithm("assessor", assessor, key="assessor")
+                self._assessor = create_algorithm("assessor", assessor, key="assessor",
+                                                  defaults=_mode_of(objectives, judged, single=False))
+            if judged is None and self._assessor is not None:
+                judged = getattr(self._assessor, "objective", None)
         except Exception as exc:
             import traceback
 
             raise AlgorithmFailure(str(exc), traceback.format_exc()) from exc
-        return AlgorithmJournal(self.store, AlgorithmCaller(self._tuner, self._assessor), self._st_callback)
+        calls = AlgorithmCaller(self._tuner, self._assessor)
+        if objectives is not None:
+            if callable(getattr(self._tuner, "set_objectives", None)):
+                calls.tuner_call("set_objectives", objectives)
+            elif objectives.is_multi:
+                raise AlgorithmFailure(f"tuner {type(self._tuner).__name__} cannot optimise {objectives.describe()} "
+                                       "(it has no set_objectives(); subclass nni.tuner.Tuner)", "")
+        return AlgorithmJournal(self.store, calls, self._st_callback, objectives=objectives, judged=judged)
 
     def _create_platform(self) -> Platform:
         if self._platform is None:
@@ -369,17 +388,23 @@ class ExperimentManager:
         rows = self._metric_rows(events)
         if not rows:
             return
+        unusable: set[int] = set()
         with self.store.transaction():
             added = self.store.add_metrics(rows)
             for m in added:
                 if m.type == "FINAL" and m.trial_job_id not in state.early_results:
-                    journal.record_receive(m.trial_job_id)
+                    problem = journal.result_problem(m.value)
+                    if problem is None:
+                        journal.record_receive(m.trial_job_id)
+                    else:  # stored as reported; the trial is marked FAILED with this reason when it exits
+                        unusable.add(m.id)
+                        _log.error("trial %s: final result unusable: %s", m.trial_job_id, problem)
         for m in added:
             active = state.active.get(m.trial_job_id)
             if active is None:
                 continue
             if m.type == "FINAL":
-                if m.trial_job_id not in state.early_results:  # else the tuner has its result already
+                if m.trial_job_id not in state.early_results and m.id not in unusable:
                     journal.receive_final(active.record, m.value)
                 state.wait_results = False
             elif m.type == "PERIODICAL":
@@ -403,6 +428,8 @@ class ExperimentManager:
                 # NNI's includeIntermediateResults: the last intermediate result stands in for the final one
                 # (unless the trial's own final result came in already, e.g. in the same batch).
                 last = active.history[-1]
+                if journal.result_problem(last) is not None:
+                    return
                 journal.record_receive_intermediate(trial_id, last)
                 self._state.early_results.add(trial_id)
                 journal.receive_final(active.record, last)
@@ -411,15 +438,21 @@ class ExperimentManager:
         assert self._journal is not None
         record = active.record
         del self._state.active[record.trial_job_id]
-        success = event.status == TrialStatus.SUCCEEDED
+        status, reason = event.status, event.reason
+        if status == TrialStatus.SUCCEEDED:
+            final = self.store.trial(record.trial_job_id).final_metric
+            problem = None if final is None else self._journal.result_problem(final)
+            if problem is not None:
+                status, reason = TrialStatus.FAILED, f"final result unusable: {problem}"
+        success = status == TrialStatus.SUCCEEDED
         with self.store.transaction():
             self.store.add_trial_event(record.trial_job_id, "EXITED",
-                                       {"status": event.status, "exit_code": event.exit_code,
-                                        "reason": event.reason}, timestamp=event.timestamp)
+                                       {"status": status, "exit_code": event.exit_code,
+                                        "reason": reason}, timestamp=event.timestamp)
             self._journal.record_trial_end(record.trial_job_id, success)
             self._save_stats()
-        _log.info("trial %s %s (exit code %s)%s", record.trial_job_id, event.status, event.exit_code,
-                  f": {event.reason}" if event.reason else "")
+        _log.info("trial %s %s (exit code %s)%s", record.trial_job_id, status, event.exit_code,
+                  f": {reason}" if reason else "")
         self._journal.trial_end(record, success)
         self._state.wait_results = False
 

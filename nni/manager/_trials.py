@@ -9,6 +9,7 @@ import string
 from typing import Any
 
 from nni.errors import NNIError
+from nni.objectives import OBJECTIVES_VARIABLE
 from nni.platforms.base import Platform, TrialJob
 from nni.status import TrialStatus
 from nni.storage import ExperimentStore, TrialRecord
@@ -33,11 +34,13 @@ class TrialOps:
 
     def job(self, record: TrialRecord) -> TrialJob:
         config = self._config
+        objectives = config.objective_spec()
+        env = {OBJECTIVES_VARIABLE: ",".join(objectives.names)} if objectives is not None else {}
         return TrialJob(
             trial_job_id=record.trial_job_id, sequence_id=record.sequence_id, parameter_id=record.parameter_id,
             parameters=record.parameters, command=str(config.trial_command or ""),
             code_dir=str(config.trial_code_directory), gpu_number=int(config.trial_gpu_number or 0),
-            parameter_source=record.parameter_source, metrics_offset=record.metrics_offset,
+            parameter_source=record.parameter_source, metrics_offset=record.metrics_offset, env=env,
         )
 
     def _new_id(self) -> str:

@@ -20,6 +20,13 @@ results are fed identically; finite spaces end with ``NoMoreTrialError``; failed
 dict metrics, ``customized`` results and NNI's keyword arguments are accepted; ``import_data`` and
 ``update_search_space`` mid-run work; an optimisation loop with several pending trials at once gives no
 exact duplicates among pending configurations of a continuous space.
+
+Several objectives and constraints (``nni.tuner`` documents the API): a tuner that does not declare
+``supports_multiple_objectives`` must refuse them in ``set_objectives`` and still take a single declared
+objective; one that declares it is driven as the manager drives it (the reported dict plus
+``objective_values`` / ``constraint_values``) with pending trials, must stay inside the space, be
+reproducible, take ``import_data`` of dict results, and, if it learns from results
+(``learns_from_results``), steer towards the feasible region of a constraint.
 """
 
 from __future__ import annotations
@@ -32,9 +39,11 @@ from typing import Any, ClassVar
 import pytest
 
 from nni import search_space as ss
-from nni.errors import NoMoreTrialError, SearchSpaceError, WaitForResults
+from nni.errors import NNIError, NoMoreTrialError, SearchSpaceError, WaitForResults
+from nni.objectives import Objectives
 
-__all__ = ["TunerConformance", "ALL_TYPES_SPACE", "NESTED_SPACE", "FINITE_SPACE", "CONTINUOUS_SPACE"]
+__all__ = ["TunerConformance", "ALL_TYPES_SPACE", "NESTED_SPACE", "FINITE_SPACE", "CONTINUOUS_SPACE",
+           "MULTI_OBJECTIVES"]
 
 ALL_TYPES_SPACE: dict[str, Any] = {
     "c": {"_type": "choice", "_value": ["a", "b", 3, 0.5]},
@@ -92,6 +101,12 @@ UPDATED_SPACE: dict[str, Any] = {
 
 _ALL_TYPES = frozenset(ss.SAMPLING_TYPES)
 
+# Two objectives of opposite directions and one constraint that a quarter of CONTINUOUS_SPACE satisfies.
+MULTI_OBJECTIVES = Objectives.from_json(
+    [{"name": "accuracy", "mode": "maximize"}, {"name": "latency", "mode": "minimize"}],
+    [{"name": "memory", "max": -0.5}])
+SINGLE_OBJECTIVE = Objectives.from_json([{"name": "accuracy", "mode": "maximize"}])
+
 
 class TunerConformance:
     """Base class of a tuner's conformance tests (not collected itself: its name has no ``Test``)."""
@@ -111,6 +126,8 @@ class TunerConformance:
     reproducible: ClassVar[bool] = True
     # Whether pending configurations of a continuous space must all differ.
     distinct_pending: ClassVar[bool] = True
+    # Whether results steer the tuner (False for random, grid and batch tuners).
+    learns_from_results: ClassVar[bool] = True
 
     # --- how long (model-based tuners shrink these) ---------------------------------------------
     loop_iterations: ClassVar[int] = 60
@@ -374,8 +391,96 @@ class TunerConformance:
             for batch in pending_seen:
                 assert len(set(batch)) == len(batch), f"duplicate pending configurations: {_repeats(batch)}"
 
+    # --- several objectives and constraints -----------------------------------------------------
+    def multi_objective_result(self, params: dict[str, Any]) -> dict[str, Any]:
+        """What a trial of ``CONTINUOUS_SPACE`` reports against ``MULTI_OBJECTIVES`` (one dict, extra keys)."""
+        numbers = [*_numbers(params), 0.0, 0.0, 1.0][:3]  # x, y, z of CONTINUOUS_SPACE (in key order)
+        x, y, z = numbers[0], numbers[1], max(abs(numbers[2]), 1e-3)
+        return {"accuracy": 1.0 - (x + 0.8) ** 2 - 0.1 * math.log10(z) ** 2, "latency": (y - x) ** 2 + 0.1 * z,
+                "memory": x, "note": "ignored"}
+
+    def _multi_tuner(self, **overrides: Any) -> Any:
+        tuner = self.make_tuner(**overrides)
+        if not getattr(type(tuner), "supports_multiple_objectives", False):
+            pytest.skip(f"{type(tuner).__name__} does not declare supports_multiple_objectives")
+        tuner.set_objectives(MULTI_OBJECTIVES)
+        tuner.update_search_space(self._space("continuous"))
+        return tuner
+
+    def test_several_objectives_refused_unless_supported(self) -> None:
+        tuner = self.make_tuner()
+        if getattr(type(tuner), "supports_multiple_objectives", False):
+            pytest.skip(f"{type(tuner).__name__} supports several objectives")
+        set_objectives = getattr(tuner, "set_objectives", None)
+        assert callable(set_objectives), f"{type(tuner).__name__} has no set_objectives(); subclass nni.tuner.Tuner"
+        with pytest.raises(NNIError):
+            set_objectives(MULTI_OBJECTIVES)
+        fresh = self.make_tuner()
+        fresh.set_objectives(SINGLE_OBJECTIVE)  # one objective without constraints: every tuner takes it
+        space = self._space("continuous")
+        fresh.update_search_space(space)
+        configs = _drive(fresh, 6, lambda p: {"accuracy": self.objective(p), "default": self.objective(p)}, pending=1)
+        for params in configs:
+            self.assert_in_space(space, params)
+
+    def test_several_objectives_loop_with_pending_trials(self) -> None:
+        tuner = self._multi_tuner()
+        space = self._space("continuous")
+        configs = _drive_multi(tuner, self.loop_iterations, self.multi_objective_result, pending=self.pending_count)
+        assert configs
+        if not self.finite_space_ends:
+            assert len(configs) == self.loop_iterations, "the tuner stopped early on a continuous space"
+        for params in configs:
+            self.assert_in_space(space, params)
+
+    def test_several_objectives_reproducible(self) -> None:
+        if not self.reproducible:
+            pytest.skip(f"{type(self).__name__}: not reproducible by design")
+        overrides: dict[str, Any] = {}
+        if self.seed_arg is not None and self.seed_arg not in self.class_args:
+            overrides[self.seed_arg] = 0
+        count = max(4, self.loop_iterations // 3)
+        runs = [[_canonical(p) for p in _drive_multi(self._multi_tuner(**overrides), count,
+                                                     self.multi_objective_result, pending=2)] for _ in range(2)]
+        assert runs[0] == runs[1], f"same class_args, same results, different runs: {_first_difference(*runs)}"
+
+    def test_several_objectives_import_data(self) -> None:
+        tuner = self._multi_tuner()
+        space = self._space("continuous")
+        imported = self.sample_parameters(space, 8)
+        data = [{"parameter": p, "value": self.multi_objective_result(p)} for p in imported]
+        data.append({"parameter": imported[0], "value": {"accuracy": 1.0}})  # lacks objectives: skipped
+        tuner.import_data(data)
+        configs = _drive_multi(tuner, max(6, self.loop_iterations // 3), self.multi_objective_result, pending=1)
+        assert configs
+        for params in configs:
+            self.assert_in_space(space, params)
+
+    def test_several_objectives_steer_to_the_feasible_region(self) -> None:
+        """memory = x <= -0.5 holds on a quarter of the space: the tuner's later suggestions must be feasible
+        at least 1.5 times as often (infeasible trials rank after feasible ones)."""
+        if not self.learns_from_results:
+            pytest.skip(f"{type(self).__name__}: results do not steer this tuner")
+        tuner = self._multi_tuner()
+        configs = _drive_multi(tuner, self.loop_iterations, self.multi_objective_result, pending=1)
+        later = configs[len(configs) // 2:]
+        share = sum(self.multi_objective_result(p)["memory"] <= -0.5 for p in later) / len(later)
+        assert share >= 0.375, f"only {share:.0%} of the later suggestions are feasible (a random tuner: 25%)"
+
 
 # --- module helpers ------------------------------------------------------------------------------
+def _drive_multi(tuner: Any, count: int, result: Callable[[dict[str, Any]], dict[str, Any]], *,
+                 pending: int) -> list[dict[str, Any]]:
+    """:func:`_drive` with results given as the manager gives them with several objectives."""
+
+    def feed(pid: int, params: dict[str, Any], value: dict[str, Any]) -> None:
+        measured = MULTI_OBJECTIVES.read(value)
+        tuner.receive_trial_result(pid, params, value, customized=False, trial_job_id=f"M{pid:04d}",
+                                   objective_values=measured.objective_values,
+                                   constraint_values=measured.constraint_values)
+
+    return _drive(tuner, count, result, pending=pending, feed=feed)
+
 
 def _drive(
     tuner: Any,
@@ -385,6 +490,7 @@ def _drive(
     pending: int,
     first_id: int = 0,
     on_pending: Callable[[list[dict[str, Any]]], None] | None = None,
+    feed: Callable[[int, dict[str, Any], Any], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Run the manager's protocol: keep ``pending`` trials in flight, feed results back in id order.
 
@@ -414,7 +520,10 @@ def _drive(
             break
         # The filling loop above stopped: the space ran out, the tuner waits, or enough are in flight.
         pid, params = in_flight.pop(0)
-        tuner.receive_trial_result(pid, params, reward(params), customized=False, trial_job_id=f"J{pid:04d}")
+        if feed is None:
+            tuner.receive_trial_result(pid, params, reward(params), customized=False, trial_job_id=f"J{pid:04d}")
+        else:
+            feed(pid, params, reward(params))
         tuner.trial_end(pid, True)
     return configs
 

@@ -292,3 +292,14 @@ def test_include_intermediate_results_in_both_dialects(write: Callable[..., Path
     assert new.to_json()["tuner"]["includeIntermediateResults"] is True
     with pytest.raises(ConfigError, match="includeIntermediateResults"):
         load_config(write("bad.yml", v2(tuner={"name": "TPE", "includeIntermediateResults": "yes please"})))
+
+
+def test_the_multi_objective_example_loads_with_its_objectives() -> None:
+    from nni.config import load_config
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "multiobjective_digits" / "config.yml"
+    config = load_config(example)
+    assert config.objective_spec().describe() == "accuracy (maximize), latency_ms (minimize); constraints: model_kb <= 150"
+    assert config.to_json()["objectives"] == [{"name": "accuracy", "mode": "maximize"},
+                                              {"name": "latency_ms", "mode": "minimize"}]
+    assert config.to_json()["constraints"] == [{"name": "model_kb", "max": 150}]

@@ -51,6 +51,7 @@ def cfg(base=BASE, **changes):
 
 
 DELETE = object()
+TWO = [{"name": "acc", "mode": "maximize"}, {"name": "lat", "mode": "minimize"}]
 
 
 def space_case(space):
@@ -62,7 +63,7 @@ CASES = [
     ("misspelt-key", {"exp.yml": cfg(trialConcurency=2)},
      (ConfigError, "{d}/exp.yml: 'trialConcurency': unknown key; did you mean 'trialConcurrency'?")),
     ("unknown-key", {"exp.yml": cfg(colour="red")},
-     (ConfigError, "{d}/exp.yml: 'colour': unknown key; expected one of: experimentName, searchSpaceFile, searchSpace, trialCommand, trialCodeDirectory, trialConcurrency, trialGpuNumber, maxExperimentDuration, maxTrialNumber, maxTrialDuration, nniManagerIp, useAnnotation, debug, logLevel, experimentWorkingDirectory, tunerGpuIndices, tuner, assessor, advisor, trainingService")),
+     (ConfigError, "{d}/exp.yml: 'colour': unknown key; expected one of: experimentName, searchSpaceFile, searchSpace, trialCommand, trialCodeDirectory, trialConcurrency, trialGpuNumber, maxExperimentDuration, maxTrialNumber, maxTrialDuration, nniManagerIp, useAnnotation, debug, logLevel, experimentWorkingDirectory, tunerGpuIndices, tuner, assessor, advisor, trainingService, objectives, constraints")),
     ("concurrency-str", {"exp.yml": cfg(trialConcurrency="two")},
      (ConfigError, "{d}/exp.yml: 'trialConcurrency': expected an integer >= 1, got 'two' (str)")),
     ("concurrency-zero", {"exp.yml": cfg(trialConcurrency=0)},
@@ -307,6 +308,43 @@ CASES = [
      (ConfigError, "{d}/exp.yml: 'searchSpace': both searchSpace and searchSpaceFile are given and they differ; give one of them")),
     ("batch-space", {"exp.yml": cfg(tuner={"name": "BatchTuner"})},
      (SearchSpaceError, "{d}/space.json: search space parameter 'lr': the Batch tuner needs _type 'choice' (its options are whole configurations), got 'uniform'")),
+    # several objectives and constraints
+    ("objective-twice", {"exp.yml": cfg(objectives=[{"name": "acc", "mode": "maximize"}, {"name": "acc", "mode": "minimize"}])},
+     (ConfigError, "{d}/exp.yml: 'objectives[1].name': objective 'acc' is named twice; give each objective once")),
+    ("objective-mode", {"exp.yml": cfg(objectives=[{"name": "acc", "mode": "max"}])},
+     (ConfigError, "{d}/exp.yml: 'objectives[0].mode': expected one of maximize, minimize, got 'max' (str)")),
+    ("objective-no-mode", {"exp.yml": cfg(objectives=[{"name": "acc"}])},
+     (ConfigError, "{d}/exp.yml: 'objectives[0].mode': missing; maximize or minimize")),
+    ("objective-no-name", {"exp.yml": cfg(objectives=[{"mode": "maximize"}])},
+     (ConfigError, "{d}/exp.yml: 'objectives[0].name': missing; the key trials report this objective under, e.g. accuracy")),
+    ("objectives-empty", {"exp.yml": cfg(objectives=[])},
+     (ConfigError, "{d}/exp.yml: 'objectives': expected at least one objective entry, got an empty list")),
+    ("objective-unknown-key", {"exp.yml": cfg(objectives=[{"name": "acc", "mode": "maximize", "goal": 1}])},
+     (ConfigError, "{d}/exp.yml: 'objectives[0].goal': unknown key; expected one of: name, mode")),
+    ("constraint-on-objective", {"exp.yml": cfg(objectives=TWO, constraints=[{"name": "lat", "max": 3}])},
+     (ConfigError, "{d}/exp.yml: 'constraints[0].name': 'lat' is an objective; an objective cannot also be a constraint (report the bounded value under another key, or drop the constraint)")),
+    ("constraint-no-bound", {"exp.yml": cfg(objectives=TWO, constraints=[{"name": "mem"}])},
+     (ConfigError, "{d}/exp.yml: 'constraints[0]': constraint 'mem' has no bound; give max, min or both (e.g. {name: mem, max: 4000})")),
+    ("constraint-min-above-max", {"exp.yml": cfg(objectives=TWO, constraints=[{"name": "mem", "min": 5, "max": 3}])},
+     (ConfigError, "{d}/exp.yml: 'constraints[0].min': min (5) is above max (3) for constraint 'mem'; no value could satisfy it")),
+    ("constraint-twice", {"exp.yml": cfg(objectives=TWO, constraints=[{"name": "mem", "max": 3}, {"name": "mem", "min": 1}])},
+     (ConfigError, "{d}/exp.yml: 'constraints[1].name': constraint 'mem' is named twice; give one entry with both max and min")),
+    ("constraint-bound-text", {"exp.yml": cfg(objectives=TWO, constraints=[{"name": "mem", "max": "4GB"}])},
+     (ConfigError, "{d}/exp.yml: 'constraints[0].max': expected a finite number, got '4GB' (str)")),
+    ("constraints-without-objectives", {"exp.yml": cfg(constraints=[{"name": "mem", "max": 3}])},
+     (ConfigError, "{d}/exp.yml: 'constraints': constraints need objectives; declare them too (objectives: [{name: accuracy, mode: maximize}])")),
+    ("tuner-single-objective-only", {"exp.yml": cfg(objectives=TWO, tuner={"name": "SMAC"})},
+     (ConfigError, "{d}/exp.yml: 'tuner.name': tuner 'SMAC' cannot optimise several objectives or honour constraints (acc (maximize), lat (minimize)); tuners that can: TPE, Random, Evolution, GridSearch, Batch, GP (a custom tuner declares supports_multiple_objectives = True)")),
+    ("tuner-no-constraints", {"exp.yml": cfg(objectives=TWO[:1], constraints=[{"name": "mem", "max": 3}], tuner={"name": "Anneal"})},
+     (ConfigError, "{d}/exp.yml: 'tuner.name': tuner 'Anneal' cannot optimise several objectives or honour constraints (acc (maximize); constraints: mem <= 3); tuners that can: TPE, Random, Evolution, GridSearch, Batch, GP (a custom tuner declares supports_multiple_objectives = True)")),
+    ("objective-mode-contradicted", {"exp.yml": cfg(objectives=TWO[:1], tuner={"name": "TPE", "classArgs": {"optimize_mode": "minimize"}})},
+     (ConfigError, "{d}/exp.yml: 'tuner.classArgs.optimize_mode': optimize_mode is 'minimize' but the only objective, 'acc', is to maximize; drop optimize_mode (the objectives set the direction) or make them agree")),
+    ("assessor-unknown-objective", {"exp.yml": cfg(objectives=TWO, tuner={"name": "TPE"}, assessor={"name": "Medianstop", "classArgs": {"objective": "loss"}})},
+     (ConfigError, "{d}/exp.yml: 'assessor.classArgs.objective': 'loss' is not a declared objective; the assessor judges by one of acc, lat")),
+    ("assessor-mode-contradicted", {"exp.yml": cfg(objectives=TWO, tuner={"name": "TPE"}, assessor={"name": "Medianstop", "classArgs": {"optimize_mode": "minimize"}})},
+     (ConfigError, "{d}/exp.yml: 'assessor.classArgs.optimize_mode': optimize_mode is 'minimize' but the assessor judges by objective 'acc', which is to maximize; drop optimize_mode (the objectives set the direction) or make them agree")),
+    ("assessor-objective-without-objectives", {"exp.yml": cfg(assessor={"name": "Medianstop", "classArgs": {"objective": "acc"}})},
+     (ConfigError, "{d}/exp.yml: 'assessor.classArgs.objective': the assessor is told to judge by objective 'acc', but the config declares no objectives; declare them (objectives: [...]) or drop classArgs.objective")),
 ]
 
 

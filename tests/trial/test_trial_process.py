@@ -128,3 +128,19 @@ def test_missing_parameter_file_is_explained(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "no parameter file 'parameter.cfg' in NNI_SYS_DIR=" in result.stderr
     assert "unset NNI_PLATFORM to run standalone" in result.stderr
+
+
+def test_declared_objectives_lift_the_default_key(tmp_path: Path) -> None:
+    """With several objectives the manager sets NNI_OBJECTIVES: result dicts need no 'default' (the manager
+    checks the objectives); values are stored as reported."""
+    trial_channel.write_parameter_file(tmp_path, 0, {})
+    env = _env(NNI_PLATFORM="local", NNI_SYS_DIR=str(tmp_path), NNI_TRIAL_JOB_ID="Mo001",
+               NNI_OBJECTIVES="accuracy,latency_ms")
+    script = ("import nni\nnni.get_next_parameter()\n"
+              "nni.report_intermediate_result({'accuracy': 0.5})\n"
+              "nni.report_final_result({'accuracy': 0.9, 'latency_ms': 12, 'memory_mb': 3100.5})\n")
+    result = _run(script, tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in (tmp_path / trial_channel.METRICS_FILE).read_text().splitlines()]
+    values = [json.loads(r["value"]) if isinstance(r["value"], str) else r["value"] for r in records]
+    assert values[-2:] == [{"accuracy": 0.5}, {"accuracy": 0.9, "latency_ms": 12, "memory_mb": 3100.5}]

@@ -4,6 +4,12 @@
 (``X``, losses, lower is better), pending configurations (suggested, no result yet) and the identity
 of every configuration ever suggested, so that subclasses only implement :meth:`_propose` (candidate
 vectors, best first) and never hand out a duplicate while a different configuration is available.
+
+With several objectives or constraints (``set_objectives``; only subclasses that declare
+``supports_multiple_objectives``), each observation keeps its outcome (minimised objective vector and
+constraint violation) and the losses :meth:`HistoryTuner.history` hands out are positions in the Pareto
+order (see ``_multiobjective.pareto_scores``): the subclass's single-objective ranking then selects by
+non-dominated front, spread within a front, and infeasible observations last.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from nni.tuner import Tuner
 from nni.utils import OptimizeMode, extract_scalar_reward
 
 from ._encoding import UnitCubeEncoding
+from ._multiobjective import Outcome, OutcomeTracking, measure, pareto_scores
 
 __all__ = ["HistoryTuner", "parse_optimize_mode", "finite_space_size"]
 
@@ -40,7 +47,7 @@ def parse_optimize_mode(value: Any) -> OptimizeMode:
     raise ValueError(f"optimize_mode must be 'minimize' or 'maximize', got {value!r}")
 
 
-class HistoryTuner(Tuner):
+class HistoryTuner(OutcomeTracking, Tuner):
     """Base of tuners that propose unit-cube vectors from the finished and pending history."""
 
     def __init__(self, optimize_mode: str | OptimizeMode = "minimize", seed: int | None = None) -> None:
@@ -57,6 +64,7 @@ class HistoryTuner(Tuner):
         self._suggested: dict[int, tuple[np.ndarray, tuple[Any, ...]]] = {}
         self._seen: set[tuple[Any, ...]] = set()
         self._cache: tuple[np.ndarray, np.ndarray] | None = None
+        self._outcomes: list[Outcome] | None = None  # with several objectives: one per row of _X
 
     # ------------------------------------------------------------------------------------ NNI hooks
     def update_search_space(self, search_space: Mapping[str, Any]) -> None:
@@ -69,8 +77,8 @@ class HistoryTuner(Tuner):
         if old_X and old_specs != specs:
             # Keep earlier results that still fit the new space (NNI's `nnictl update searchspace`).
             old_enc = UnitCubeEncoding(old_specs)
-            kept_X, kept_losses = [], []
-            for x, loss in zip(old_X, self._losses, strict=False):
+            kept_X, kept_losses, kept_outcomes = [], [], []
+            for index, (x, loss) in enumerate(zip(old_X, self._losses, strict=False)):
                 try:
                     params = ss.format_parameters(old_enc.decode(x), old_specs)
                     flat = ss.deformat_parameters(params, specs)
@@ -79,7 +87,11 @@ class HistoryTuner(Tuner):
                 if all(ss.contains(s, flat[s.key]) for s in specs if s.key in flat):
                     kept_X.append(self.enc.encode(flat))
                     kept_losses.append(loss)
+                    if self._outcomes is not None:
+                        kept_outcomes.append(self._outcomes[index])
             self._X, self._losses = kept_X, kept_losses
+            if self._outcomes is not None:
+                self._outcomes = kept_outcomes
             self._cache = None
             self._pending.clear()
             self._seen = {self.enc.key_of(self.enc.decode(x)) for x in self._X}
@@ -103,6 +115,9 @@ class HistoryTuner(Tuner):
         return ss.format_parameters(flat, self.specs)
 
     def receive_trial_result(self, parameter_id: int, parameters: Mapping[str, Any], value: Any, **kwargs: Any) -> None:
+        if self._outcomes is not None:
+            self._receive_outcome(parameter_id, parameters, value, kwargs)
+            return
         reward = extract_scalar_reward(value)
         if not math.isfinite(reward):
             _logger.warning("ignoring non-finite result %r of parameter %s", value, parameter_id)
@@ -116,6 +131,19 @@ class HistoryTuner(Tuner):
                 return
         self._record(vec, loss)
 
+    def _receive_outcome(self, parameter_id: int, parameters: Mapping[str, Any], value: Any,
+                         kwargs: Mapping[str, Any]) -> None:
+        assert self.objectives is not None
+        outcome = measure(self.objectives, value, kwargs)
+        vec = self._pending.pop(parameter_id, None)
+        if outcome is None:
+            return
+        if vec is None:
+            vec = self._vector_of(parameters)
+            if vec is None:
+                return
+        self._record(vec, 0.0, outcome)
+
     def trial_end(self, parameter_id: int, success: bool, **kwargs: Any) -> None:
         # A failed or cancelled trial gives no result: it is no longer pending, but stays "seen".
         self._pending.pop(parameter_id, None)
@@ -125,6 +153,14 @@ class HistoryTuner(Tuner):
         for record in data:
             params = record.get("parameter")
             if params is None or "value" not in record:
+                continue
+            if self._outcomes is not None:
+                assert self.objectives is not None
+                outcome = measure(self.objectives, record["value"], {})
+                vec = self._vector_of(params)
+                if outcome is not None and vec is not None:
+                    self._record(vec, 0.0, outcome)
+                    imported += 1
                 continue
             try:
                 reward = extract_scalar_reward(record["value"])
@@ -152,8 +188,17 @@ class HistoryTuner(Tuner):
                 X = np.vstack([old_X, np.array(self._X[len(old_losses):]).reshape(-1, self.enc.dim)])
             else:
                 X = np.array(self._X).reshape(-1, self.enc.dim)
-            self._cache = (X, np.array(self._losses, dtype=float))
+            if self._outcomes is not None:
+                losses = pareto_scores(self._outcomes, self._pareto_limit())
+            else:
+                losses = np.array(self._losses, dtype=float)
+            self._cache = (X, losses)
         return self._cache
+
+    def _pareto_limit(self) -> int | None:
+        """With several objectives: how many of the best observations :meth:`history` must order exactly
+        (the others share the worst loss); None orders them all."""
+        return None
 
     def pending(self) -> np.ndarray:
         """Vectors suggested and still running."""
@@ -170,9 +215,11 @@ class HistoryTuner(Tuner):
         """Hook: a finished observation was recorded."""
 
     # ----------------------------------------------------------------------------------------- private
-    def _record(self, vec: np.ndarray, loss: float) -> None:
+    def _record(self, vec: np.ndarray, loss: float, outcome: Outcome | None = None) -> None:
         self._X.append(vec)
         self._losses.append(float(loss))
+        if self._outcomes is not None and outcome is not None:
+            self._outcomes.append(outcome)
         self._seen.add(self.enc.key_of(self.enc.decode(vec)))
         self._on_result(vec, float(loss))
 

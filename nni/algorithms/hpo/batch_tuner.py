@@ -62,6 +62,8 @@ def validate_batch_space(space: Any, *, source: str | None = None) -> list[dict[
 class BatchTuner(Tuner):
     """Runs the configurations listed in the search space, one trial each."""
 
+    supports_multiple_objectives = True  # results do not steer it: any objectives work
+
     def __init__(self) -> None:
         self.space: dict[str, Any] | None = None
         self._values: list[dict[str, Any]] = []

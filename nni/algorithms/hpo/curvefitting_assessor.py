@@ -9,7 +9,9 @@ completed, or while the curve cannot be extrapolated, trials go on.
 
 ``classArgs`` as NNI documents them: ``epoch_num`` (default 20), ``start_step`` (6), ``threshold``
 (0.95), ``gap`` (1); ``optimize_mode`` ('maximize' by default) is also accepted, 'minimize' judging
-a loss curve against the best loss divided by ``threshold``.
+a loss curve against the best loss divided by ``threshold``. With several ``objectives`` in the config
+it judges by the first one, or the one ``objective`` names (``classArgs: {objective: accuracy}``), in that
+objective's direction.
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ class CurvefittingAssessor(Assessor):
         threshold: float = 0.95,
         gap: int = 1,
         optimize_mode: str = "maximize",
+        objective: str | None = None,
     ) -> None:
+        self.objective = objective
         self.epoch_num = check_int(epoch_num, "epoch_num", _OWNER, 1)
         self.start_step = check_int(start_step, "start_step", _OWNER, 0)
         self.threshold = check_number(threshold, "threshold", _OWNER, 0.0, 9999.0)

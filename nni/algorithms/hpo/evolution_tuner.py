@@ -19,7 +19,11 @@ Our own design (NNI's naive evolution mutated one parameter of a random survivor
   ``crossover_rate`` (at least one): numeric ones by a differential step ``F (b - c)`` between two random
   members (in the unit cube, so the step shrinks as the population converges), ``choice`` ones by taking
   another member's option (or, rarely, a random one); parameters that become active through a nested
-  choice are drawn from the prior.
+  choice are drawn from the prior;
+- with several objectives or constraints (the config's ``objectives``/``constraints``) the population and
+  the tournaments follow NSGA-II's order: non-dominated front first, then hypervolume contribution (two
+  objectives) or crowding distance (more) within a front; infeasible trials after every feasible one, by
+  constraint violation. ``optimize_mode`` is then not used.
 """
 
 from __future__ import annotations
@@ -33,7 +37,10 @@ __all__ = ["EvolutionTuner"]
 
 
 class EvolutionTuner(HistoryTuner):
-    """Steady-state evolution with tournament selection, crossover and self-adapting mutation."""
+    """Steady-state evolution with tournament selection, crossover and self-adapting mutation; with
+    several objectives or constraints, NSGA-II-style selection."""
+
+    supports_multiple_objectives = True
 
     def __init__(
         self,
@@ -53,6 +60,9 @@ class EvolutionTuner(HistoryTuner):
 
     def _on_space_changed(self) -> None:
         self._start = None
+
+    def _pareto_limit(self) -> int | None:
+        return self.population_size
 
     def _initial_count(self) -> int:
         return min(self.population_size, 10 + self.enc.dim)

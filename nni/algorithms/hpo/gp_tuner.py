@@ -35,7 +35,10 @@ _MAX_STARTS = 8
 
 
 class GPTuner(ModelBasedTuner):
-    """Gaussian-process Bayesian optimisation with EI / UCB / POI (NNI's classArgs)."""
+    """Gaussian-process Bayesian optimisation with EI / UCB / POI (NNI's classArgs); with several objectives
+    or constraints, ParEGO (a random Chebyshev scalarisation per suggestion)."""
+
+    supports_multiple_objectives = True
 
     def __init__(
         self,

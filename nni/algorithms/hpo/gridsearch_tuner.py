@@ -30,6 +30,8 @@ _logger = logging.getLogger(__name__)
 class GridSearchTuner(Tuner):
     """Grid search over the whole space (see the module docstring)."""
 
+    supports_multiple_objectives = True  # results do not steer it: any objectives work
+
     def __init__(self, optimize_mode: str | None = None) -> None:
         # NNI's GridSearchTuner takes no argument; optimize_mode is tolerated for old configs.
         from .random_tuner import check_optimize_mode

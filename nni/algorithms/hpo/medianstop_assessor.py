@@ -4,6 +4,8 @@ A running trial is stopped at step ``t`` when its best intermediate result so fa
 median of the running averages, at step ``t``, of the trials that completed successfully (Golovin et
 al., "Google Vizier", 2017). ``classArgs``: ``optimize_mode`` ('maximize' or 'minimize', default
 'maximize') and ``start_step`` (no decision before a trial has reported that many results, default 0).
+With several ``objectives`` in the config it judges by the first one, or the one ``objective`` names
+(``classArgs: {objective: accuracy}``), in that objective's direction.
 
 With an even number of completed trials the more lenient of the two middle values is the median, so
 ties never stop a trial. Trials that failed or were stopped early never count as completed; a trial
@@ -26,9 +28,10 @@ _logger = logging.getLogger(__name__)
 
 
 class MedianstopAssessor(Assessor):
-    """``MedianstopAssessor(optimize_mode='maximize', start_step=0)`` as in NNI."""
+    """``MedianstopAssessor(optimize_mode='maximize', start_step=0)`` as in NNI (``objective``: see above)."""
 
-    def __init__(self, optimize_mode: str = "maximize", start_step: int = 0) -> None:
+    def __init__(self, optimize_mode: str = "maximize", start_step: int = 0, objective: str | None = None) -> None:
+        self.objective = objective
         self.optimize_mode = check_mode(optimize_mode, "MedianstopAssessor")
         self.start_step = check_int(start_step, "start_step", "MedianstopAssessor", 0)
         self._maximize = self.optimize_mode is OptimizeMode.Maximize

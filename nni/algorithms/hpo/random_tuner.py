@@ -54,6 +54,8 @@ class RandomClassArgsValidator(ClassArgsValidator):
 class RandomTuner(Tuner):
     """Random search. ``RandomTuner(seed=None)`` as in NNI."""
 
+    supports_multiple_objectives = True  # results do not steer it: any objectives work
+
     def __init__(self, seed: int | None = None, optimize_mode: str | None = None) -> None:
         import numpy as np
 

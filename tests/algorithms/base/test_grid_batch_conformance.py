@@ -9,6 +9,7 @@ from nni.testing.tuner_conformance import _canonical
 
 
 class TestGridSearchConformance(TunerConformance):
+    learns_from_results = False
     tuner_class = GridSearchTuner
     class_args: dict[str, Any] = {}
     seed_arg = None
@@ -20,6 +21,7 @@ def _batch(configs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 class TestBatchConformance(TunerConformance):
+    learns_from_results = False
     tuner_class = BatchTuner
     class_args: dict[str, Any] = {}
     seed_arg = None

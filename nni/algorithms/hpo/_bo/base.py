@@ -8,7 +8,11 @@ and turns a subclass's ranked candidates into one new, never-suggested configura
 - afterwards :meth:`ModelBasedTuner._propose` gets the unit-cube vectors and losses of finished trials
   (always minimised: a maximised metric is negated) and of the pending ones, and returns candidate
   vectors best first; the first one not suggested before wins;
-- a finite space ends with ``NoMoreTrialError`` once every configuration was suggested.
+- a finite space ends with ``NoMoreTrialError`` once every configuration was suggested;
+- with several objectives or constraints (``set_objectives``; subclasses that declare
+  ``supports_multiple_objectives``) every finished trial keeps its outcome, and the losses ``_propose``
+  gets are ParEGO's scalarisation of them with weights drawn anew for each suggestion (infeasible trials
+  above every feasible one), so successive suggestions aim at different parts of the Pareto front.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from nni.tuner import Tuner
 from nni.utils import OptimizeMode, extract_scalar_reward
 
 from .._encoding import UnitCubeEncoding
+from .._multiobjective import Outcome, OutcomeTracking, chebyshev_losses, measure, random_weights
 
 __all__ = ["ModelBasedTuner", "parse_optimize_mode", "count_configurations", "single_threaded_blas", "warp_losses"]
 
@@ -136,7 +141,7 @@ def _enumerate(specs: Sequence[ParameterSpec]) -> Iterator[dict[Key, Any]]:
     yield from walk(0, {})
 
 
-class SpaceTuner(Tuner):
+class SpaceTuner(OutcomeTracking, Tuner):
     """What the model-based and the bracket tuners share: the parsed space, losses, imported results.
 
     Subclasses set ``optimize_mode``, ``_specs`` (parsed space or None) and ``_enc`` (its encoding).
@@ -196,7 +201,9 @@ class ModelBasedTuner(SpaceTuner):
         self.rng = np.random.default_rng(seed)
         self._specs: list[ParameterSpec] | None = None
         self._enc: UnitCubeEncoding | None = None
-        self._history: list[tuple[dict[str, Any], float]] = []  # (parameters, loss), kept across space updates
+        # (parameters, loss, outcome with several objectives), kept across space updates
+        self._history: list[tuple[dict[str, Any], float, Outcome | None]] = []
+        self._outcomes: list[Outcome] | None = None  # with several objectives: one per row of _X
         self._X = np.zeros((0, 0))
         self._y = np.zeros(0)
         self._pending: dict[int, np.ndarray] = {}
@@ -215,13 +222,16 @@ class ModelBasedTuner(SpaceTuner):
         self._initial_issued = 0
         self._pending.clear()
         self._seen.clear()
-        rows, losses = [], []
-        for params, loss in self._history:
+        rows, losses, outcomes = [], [], []
+        for params, loss, outcome in self._history:
             flat = self._flat_or_none(params)
             if flat is not None:
+                self._seen.add(self._enc.key_of(flat))
                 rows.append(self._enc.encode(flat))
                 losses.append(loss)
-                self._seen.add(self._enc.key_of(flat))
+                outcomes.append(outcome)
+        if self._outcomes is not None:
+            self._outcomes = [o for o in outcomes if o is not None]
         self._X = np.array(rows).reshape(len(rows), self._enc.dim)
         self._y = np.array(losses, dtype=float)
         self._on_space_changed()
@@ -233,7 +243,7 @@ class ModelBasedTuner(SpaceTuner):
         flat = None
         if len(self._y) >= self.cold_start_num and len(self._y) >= 2:
             with single_threaded_blas():
-                candidates = self._propose(self._X, self._y, self._pending_matrix())
+                candidates = self._propose(self._X, self._model_losses(), self._pending_matrix())
             flat = self._first_new(candidates)
         if flat is None:
             flat = self._initial_or_random()
@@ -245,7 +255,16 @@ class ModelBasedTuner(SpaceTuner):
 
     def receive_trial_result(self, parameter_id: int, parameters: dict[str, Any], value: Any, **kwargs: Any) -> None:
         enc = self._require_space()
-        loss = self._loss(value)
+        outcome = None
+        if self._outcomes is not None:
+            assert self.objectives is not None
+            outcome = measure(self.objectives, value, kwargs)
+            if outcome is None:
+                self._pending.pop(parameter_id, None)
+                return
+            loss = 0.0
+        else:
+            loss = self._loss(value)
         x = self._pending.pop(parameter_id, None)
         if x is None:
             flat = self._flat_or_none(parameters)
@@ -254,19 +273,37 @@ class ModelBasedTuner(SpaceTuner):
                 return
             x = enc.encode(flat)
             self._seen.add(enc.key_of(flat))
-        self._history.append((dict(parameters), loss))
+        self._history.append((dict(parameters), loss, outcome))
         if not math.isfinite(loss):
             return
         self._X = np.vstack([self._X, x[None, :]])
         self._y = np.append(self._y, loss)
+        if self._outcomes is not None and outcome is not None:
+            self._outcomes.append(outcome)
 
     def trial_end(self, parameter_id: int, success: bool, **kwargs: Any) -> None:
         self._pending.pop(parameter_id, None)
 
     def import_data(self, data: list[dict[str, Any]]) -> None:
         enc = self._require_space()
+        if self._outcomes is not None:
+            assert self.objectives is not None
+            for item in data:
+                params = item.get("parameter") if isinstance(item, dict) else None
+                flat = self._flat_or_none(params) if isinstance(params, dict) else None
+                outcome = measure(self.objectives, item.get("value"), {}) if flat is not None else None
+                if params is None or flat is None or outcome is None:
+                    _logger.warning("import_data: skipping %r (not a {'parameter', 'value'} item of this space "
+                                    "and these objectives)", item)
+                    continue
+                self._history.append((dict(params), 0.0, outcome))
+                self._seen.add(enc.key_of(flat))
+                self._X = np.vstack([self._X, enc.encode(flat)[None, :]])
+                self._y = np.append(self._y, 0.0)
+                self._outcomes.append(outcome)
+            return
         for params, flat, loss in self._imported(data):
-            self._history.append((dict(params), loss))
+            self._history.append((dict(params), loss, None))
             self._seen.add(enc.key_of(flat))
             if math.isfinite(loss):
                 self._X = np.vstack([self._X, enc.encode(flat)[None, :]])
@@ -279,6 +316,14 @@ class ModelBasedTuner(SpaceTuner):
 
     def _on_space_changed(self) -> None:
         """Reset any model state that depends on the search space."""
+
+    def _model_losses(self) -> np.ndarray:
+        """The losses the surrogate models: the trials' own, or with several objectives a scalarisation
+        with weights drawn for this suggestion."""
+        if self._outcomes is None:
+            return self._y
+        assert self.objectives is not None
+        return chebyshev_losses(self._outcomes, random_weights(self.rng, len(self.objectives.objectives)))
 
     @property
     def encoding(self) -> UnitCubeEncoding:
