@@ -71,6 +71,15 @@ class Constraint:
             over += self.min - value
         return over
 
+    def as_json(self) -> dict[str, Any]:
+        """The config's camelCase entry: ``{"name": ..., "min": ..., "max": ...}`` (bounds only when set)."""
+        out: dict[str, Any] = {"name": self.name}
+        if self.min is not None:
+            out["min"] = self.min
+        if self.max is not None:
+            out["max"] = self.max
+        return out
+
     def describe(self) -> str:
         if self.min is not None and self.max is not None:
             return f"{self.min:g} <= {self.name} <= {self.max:g}"

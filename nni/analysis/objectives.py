@@ -41,6 +41,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from nni.errors import RequestError
+from nni.objectives import Constraint, Objective, Objectives
 
 from .pareto import constraint_violation, hypervolume, non_dominated, to_minimized
 
@@ -65,31 +66,6 @@ _HISTORY_POINTS_3D = 60
 _MERGE_CHUNK = 64
 
 
-@dataclass(frozen=True)
-class Objective:
-    name: str
-    maximize: bool
-
-    @property
-    def mode(self) -> str:
-        return "maximize" if self.maximize else "minimize"
-
-
-@dataclass(frozen=True)
-class Constraint:
-    name: str
-    lower: float | None = None  # the config's "min"
-    upper: float | None = None  # the config's "max"
-
-    def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name}
-        if self.lower is not None:
-            out["min"] = self.lower
-        if self.upper is not None:
-            out["max"] = self.upper
-        return out
-
-
 def _bound(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
@@ -105,11 +81,9 @@ def _number(value: Any) -> float | None:
 
 
 @dataclass(frozen=True)
-class ObjectiveSpec:
-    """The objectives and constraints of an experiment, read from its stored (camelCase) config."""
-
-    objectives: tuple[Objective, ...]
-    constraints: tuple[Constraint, ...] = ()
+class ObjectiveSpec(Objectives):
+    """An experiment's :class:`nni.objectives.Objectives` as the readers use it: built leniently from the
+    stored (camelCase) config, and results inspected without raising (a reader shows a bad result)."""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> ObjectiveSpec | None:
@@ -118,7 +92,8 @@ class ObjectiveSpec:
         if not isinstance(config, Mapping):
             return None
         objectives = tuple(
-            Objective(str(o["name"]), str(o.get("mode", "minimize")).lower().startswith("max"))
+            Objective(str(o["name"]), "maximize" if str(o.get("mode", "minimize")).lower().startswith("max")
+                      else "minimize")
             for o in config.get("objectives") or () if isinstance(o, Mapping) and o.get("name")
         )
         if not objectives:
@@ -128,14 +103,6 @@ class ObjectiveSpec:
             for c in config.get("constraints") or () if isinstance(c, Mapping) and c.get("name")
         )
         return cls(objectives, constraints)
-
-    @property
-    def names(self) -> list[str]:
-        return [o.name for o in self.objectives]
-
-    @property
-    def maximize(self) -> list[bool]:
-        return [o.maximize for o in self.objectives]
 
     def as_json(self) -> dict[str, Any]:
         return {"objectives": [{"name": o.name, "mode": o.mode} for o in self.objectives],
@@ -156,7 +123,7 @@ class ObjectiveSpec:
                 f"objective ({', '.join(self.names)}), in the objectives' own units")
         return values
 
-    def read(self, final_metric: Any) -> tuple[list[float | None], dict[str, float | None], str | None]:
+    def inspect(self, final_metric: Any) -> tuple[list[float | None], dict[str, float | None], str | None]:
         """``(objective values, constraint values, problem)`` of a final result; a value that is missing or
         not finite is None and ``problem`` says which (None when every objective is there)."""
         result = final_metric if isinstance(final_metric, Mapping) else {}
@@ -314,15 +281,15 @@ def pareto_front(spec: ObjectiveSpec, trials: Iterable[ResultLike], *, reference
         raise ValueError(f"the reference point has {len(reference)} values; expected one per objective "
                          f"({', '.join(spec.names)})")
     rows = sorted((t for t in trials if t.final_metric is not None), key=lambda t: (t.sequence_id, t.trial_job_id))
-    read = [spec.read(t.final_metric) for t in rows]
+    read = [spec.inspect(t.final_metric) for t in rows]
     valid = np.array([problem is None for _, _, problem in read], dtype=bool)
     k = len(spec.objectives)
     values = np.array([[np.nan if v is None else v for v in vals] for vals, _, _ in read], dtype=float).reshape(-1, k)
     if spec.constraints:
         cvalues = np.array([[np.nan if c[x.name] is None else c[x.name] for x in spec.constraints] for _, c, _ in read],
                            dtype=float).reshape(len(rows), -1)
-        violation = constraint_violation(cvalues, [c.lower for c in spec.constraints],
-                                         [c.upper for c in spec.constraints])
+        violation = constraint_violation(cvalues, [c.min for c in spec.constraints],
+                                         [c.max for c in spec.constraints])
     else:
         violation = np.zeros(len(rows))
     feasible = valid & (violation == 0)

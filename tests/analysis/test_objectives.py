@@ -31,7 +31,7 @@ def test_no_objectives_is_no_spec() -> None:
 def test_spec_reads_names_modes_and_bounds() -> None:
     spec = ObjectiveSpec.from_config(CONFIG)
     assert spec is not None
-    assert spec.names == ["accuracy", "latency_ms"] and spec.maximize == [True, False]
+    assert spec.names == ("accuracy", "latency_ms") and spec.maximize == (True, False)
     assert spec.as_json() == {"objectives": CONFIG["objectives"], "constraints": [{"name": "memory_mb", "max": 4000.0}]}
 
 
