@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from nni.errors import NNIError, RequestError
 
@@ -27,11 +28,29 @@ def status_code_of(exc: NNIError) -> int:
 
 
 def _describe_validation(errors: list[dict[str, Any]]) -> str:
+    """One line: each value named with what was given and what is allowed (the schema's enums and ranges)."""
     parts = []
     for err in errors:
-        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "request"
-        parts.append(f"{where}: {err.get('msg', 'invalid')}")
-    return "invalid request: " + "; ".join(parts)
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        where = ".".join(loc) or "request"
+        expected = (err.get("ctx") or {}).get("expected")
+        if expected is not None:
+            parts.append(f"{where} must be one of {expected.replace(chr(39), '')}, got {err.get('input')!r}")
+        elif err.get("type") == "missing":
+            parts.append(f"{where} is required (see /api/v1/nni/openapi.json)")
+        else:
+            parts.append(f"{where}: {err.get('msg', 'invalid')}, got {err.get('input')!r}")
+    return "; ".join(parts)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route of the app answers on this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods.update(route.methods)
+    return ", ".join(sorted(methods))
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -44,7 +63,11 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404 and message == "Not Found":
             message = f"no such route: {request.method} {request.url.path} (see /api/v1/nni/openapi.json)"
-        return JSONResponse({"error": message}, status_code=exc.status_code)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+            message = f"{request.method} is not allowed on {request.url.path}; allowed: {headers['Allow']}"
+        return JSONResponse({"error": message}, status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Body, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 import nni
@@ -29,6 +30,14 @@ from nni.status import TrialStatus
 from nni.storage import StoreReader, TrialRecord
 
 from ._cache import TrialJobsCache
+from ._openapi import (
+    COMMON_RESPONSES,
+    MetricType,
+    UpdateType,
+    errors,
+    json_body,
+    update_body_schema,
+)
 from ._pareto import PARETO_RESPONSES
 from ._shapes import (
     decode_export_value,
@@ -46,7 +55,9 @@ __all__ = ["AppContext", "ExperimentLookup", "build_router", "API_ROOT"]
 from . import API_ROOT
 
 _COMMAND_TIMEOUT = 60.0
-_UPDATE_HELP = "TRIAL_CONCURRENCY | MAX_EXEC_DURATION | SEARCH_SPACE | MAX_TRIAL_NUM"
+_UPDATE_HELP = "which setting the body changes (NNI's update types)"
+_TRIAL_404 = errors(404, e404="no such trial job in this experiment")
+_MUTATING = errors(400, 409, 503)
 
 
 class ExperimentLookup(Protocol):
@@ -92,15 +103,21 @@ def _ctx(request: Request) -> AppContext:
     return request.app.state.nni
 
 
-async def _send(ctx: AppContext, command: Command) -> Any:
+def _require_control(ctx: AppContext) -> ManagerControl:
+    """The manager's command channel; a read-only view answers 409 before a request is looked at."""
     if ctx.control is None:
         raise RequestError(
             f"experiment {ctx.experiment_id()} is open read-only (nnictl view); "
             "resume it with `nnictl resume ID` to change it",
             409,
         )
+    return ctx.control
+
+
+async def _send(ctx: AppContext, command: Command) -> Any:
+    control = _require_control(ctx)
     try:
-        future = ctx.control.send(command)
+        future = control.send(command)
         return await asyncio.wait_for(asyncio.wrap_future(future), timeout=_COMMAND_TIMEOUT)
     except NNIError:
         raise  # refused by the manager: 400 with its reason (see _errors)
@@ -114,6 +131,13 @@ async def _send(ctx: AppContext, command: Command) -> Any:
 def _json(text: str | bytes) -> Response:
     """Encoded directly: large lists skip FastAPI's per-item validation (the schema is still documented)."""
     return Response(text, media_type="application/json")
+
+
+def _json_text(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise RequestError(f"{what} is text that is not JSON ({exc}); send a JSON object or list") from None
 
 
 def _trial_or_404(ctx: AppContext, trial_job_id: str) -> TrialRecord:
@@ -156,17 +180,18 @@ def _metadata(ctx: AppContext) -> dict[str, Any]:
             "tag": [], "pid": None, "webuiUrl": [], "logDir": str(ctx.experiment_dir.parent), "prefixUrl": None}
 
 
-_METRIC_TYPES = ("PERIODICAL", "FINAL")
-
-
-def _metric_type(value: str | None) -> str | None:
-    if value is not None and value not in _METRIC_TYPES:
-        raise RequestError(f"type must be one of {', '.join(_METRIC_TYPES)}, got {value!r}")
-    return value
+_MAX_SEQ = 2**62
+_IMPORT_SCHEMA = {"type": "array", "items": {"type": "object", "required": ["parameter", "value"], "properties": {
+    "parameter": {"type": "object", "description": "the trial's parameters"},
+    "value": {"description": "its final result: a number, {\"default\": number, ...}, or that as JSON text"},
+}}}
+_TRIAL_SCHEMA = {"type": "object", "properties": {"hyperParameters": {
+    "anyOf": [{"type": "object"}, {"type": "string", "contentMediaType": "application/json"}],
+    "description": "the parameters, or NNI's {\"parameters\": {...}} as JSON text; without it the body itself is the parameters"}}}
 
 
 def build_router() -> APIRouter:  # noqa: C901 - one function per route, registered here
-    router = APIRouter(prefix=API_ROOT)
+    router = APIRouter(prefix=API_ROOT, responses=COMMON_RESPONSES)
 
     @router.get("/version", summary="The version of this NNI")
     def version() -> str:
@@ -180,17 +205,19 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
     def experiment(request: Request) -> dict[str, Any]:
         return _profile(_ctx(request))
 
-    @router.put("/experiment", summary="Update concurrency, duration, search space or max trial number")
+    @router.put("/experiment", summary="Update concurrency, duration, search space or max trial number",
+                responses=_MUTATING, openapi_extra=json_body(update_body_schema(), "the new value"))
     async def update_experiment(
         request: Request,
-        update_type: Annotated[str | None, Query(description=_UPDATE_HELP)] = None,
-        body: Annotated[Any, Body()] = None,
+        update_type: Annotated[UpdateType, Query(description=_UPDATE_HELP)],
+        body: Annotated[Any, Body(include_in_schema=False)] = None,
     ) -> dict[str, Any]:
         ctx = _ctx(request)
+        _require_control(ctx)
         await _send(ctx, command_for_update(update_type, body))
         return _profile(ctx)
 
-    @router.delete("/experiment", summary="Stop the experiment")
+    @router.delete("/experiment", summary="Stop the experiment", responses=_MUTATING)
     async def stop_experiment(request: Request) -> dict[str, Any]:
         ctx = _ctx(request)
         await _send(ctx, StopExperiment())
@@ -200,9 +227,11 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
     def experiment_metadata(request: Request) -> dict[str, Any]:
         return _metadata(_ctx(request))
 
-    @router.post("/experiment/import-data", summary="Give the tuner earlier results [{parameter, value}]")
-    async def import_data(request: Request, body: Annotated[Any, Body()]) -> dict[str, Any]:
-        data = json.loads(body) if isinstance(body, str) else body
+    @router.post("/experiment/import-data", summary="Give the tuner earlier results [{parameter, value}]",
+                 responses=_MUTATING, openapi_extra=json_body(_IMPORT_SCHEMA, "earlier results (export-data's shape)"))
+    async def import_data(request: Request, body: Annotated[Any, Body(include_in_schema=False)] = None) -> dict[str, Any]:
+        _require_control(_ctx(request))
+        data = _json_text(body, "the import-data body") if isinstance(body, str) else body
         if not isinstance(data, list) or not all(isinstance(d, dict) and "parameter" in d and "value" in d for d in data):
             raise RequestError("import-data expects a JSON list of {\"parameter\": {...}, \"value\": metric}")
         # export-data's value is the metric's JSON text (NNI's shape): what it exported imports back
@@ -221,16 +250,16 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
         return [{"trialJobStatus": s, "trialJobNumber": n} for s, n in stats.items() if n]
 
     @router.get("/trial-jobs", summary="All trial jobs, optionally of one status", response_model=list[dict[str, Any]])
-    def trial_jobs(request: Request, status: str | None = None) -> Any:
-        if status is not None and status not in TrialStatus.names():
-            raise RequestError(f"status must be one of {', '.join(TrialStatus.names())}, got {status!r}")
-        return _json(_ctx(request).trial_jobs.trial_jobs_json(status))
+    def trial_jobs(request: Request, status: TrialStatus | None = None) -> Any:
+        return _json(_ctx(request).trial_jobs.trial_jobs_json(None if status is None else status.value))
 
-    @router.post("/trial-jobs", summary="Add a customized trial with the given parameters")
-    async def add_trial(request: Request, body: Annotated[Any, Body()]) -> dict[str, Any]:
+    @router.post("/trial-jobs", summary="Add a customized trial with the given parameters", responses=_MUTATING,
+                 openapi_extra=json_body(_TRIAL_SCHEMA, "the trial's parameters"))
+    async def add_trial(request: Request, body: Annotated[Any, Body(include_in_schema=False)] = None) -> dict[str, Any]:
+        _require_control(_ctx(request))
         params = body.get("hyperParameters", body) if isinstance(body, dict) else body
         if isinstance(params, str):
-            params = json.loads(params)
+            params = _json_text(params, "hyperParameters")
         if isinstance(params, dict) and "parameters" in params and isinstance(params["parameters"], dict):
             params = params["parameters"]
         if not isinstance(params, dict):
@@ -240,7 +269,7 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
         record = ctx.reader.trial(trial_id)
         return {"sequenceId": None if record is None else record.sequence_id, "trialJobId": trial_id}
 
-    @router.get("/trial-jobs/{trial_job_id}", summary="One trial job")
+    @router.get("/trial-jobs/{trial_job_id}", summary="One trial job", responses=_TRIAL_404)
     def trial_job(request: Request, trial_job_id: str) -> dict[str, Any]:
         ctx = _ctx(request)
         record = _trial_or_404(ctx, trial_job_id)
@@ -248,35 +277,38 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
         finals = [m for m in ctx.reader.metrics(trial_job_id) if m.type == "FINAL"]
         return trial_json(record, ctx.experiment_dir, finals or None)
 
-    @router.delete("/trial-jobs/{trial_job_id}", summary="Kill a trial job (USER_CANCELED)")
+    @router.delete("/trial-jobs/{trial_job_id}", summary="Kill a trial job (USER_CANCELED)",
+                   responses={**_MUTATING, **_TRIAL_404})
     async def kill_trial(request: Request, trial_job_id: str) -> dict[str, Any]:
         ctx = _ctx(request)
+        _require_control(ctx)
         _trial_or_404(ctx, trial_job_id)
         await _send(ctx, KillTrial(trial_job_id))
         return {}
 
     @router.get("/metric-data", summary="Every metric record (of one type with ?type=PERIODICAL|FINAL)",
                 response_model=list[dict[str, Any]])
-    def metric_data(request: Request, type: str | None = None) -> Any:  # noqa: A002 - NNI's query name
+    def metric_data(request: Request, type: MetricType | None = None) -> Any:  # noqa: A002 - NNI's query name
         reader = _ctx(request).reader
-        if _metric_type(type) is not None:
+        if type is not None:
             return _json(metrics_json(reader.metrics(type=type)))
         return StreamingResponse(_metric_chunks(reader), media_type="application/json")
 
     @router.get("/metric-data/{trial_job_id}", summary="The metric records of one trial",
-                response_model=list[dict[str, Any]])
-    def metric_data_of(request: Request, trial_job_id: str, type: str | None = None) -> Any:  # noqa: A002
+                response_model=list[dict[str, Any]], responses=_TRIAL_404)
+    def metric_data_of(request: Request, trial_job_id: str, type: MetricType | None = None) -> Any:  # noqa: A002
         ctx = _ctx(request)
         _trial_or_404(ctx, trial_job_id)
-        return _json(metrics_json(ctx.reader.metrics(trial_job_id, type=_metric_type(type))))
+        return _json(metrics_json(ctx.reader.metrics(trial_job_id, type=type)))
 
     @router.get("/metric-data-range/{min_seq_id}/{max_seq_id}",
                 summary="The metric records of the trials whose sequence id is in [min_seq_id, max_seq_id]",
                 response_model=list[dict[str, Any]])
-    def metric_data_range(request: Request, min_seq_id: int, max_seq_id: int) -> Any:
+    def metric_data_range(request: Request, min_seq_id: Annotated[int, PathParam(ge=0, le=_MAX_SEQ)],
+                          max_seq_id: Annotated[int, PathParam(ge=0, le=_MAX_SEQ)]) -> Any:
         reader = _ctx(request).reader
-        if min_seq_id < 0 or max_seq_id < min_seq_id:
-            raise RequestError(f"expected 0 <= min_seq_id <= max_seq_id, got {min_seq_id} and {max_seq_id}")
+        if max_seq_id < min_seq_id:
+            return _json("[]")  # an empty range
         with reader.snapshot():
             trials = reader.trials(offset=min_seq_id, limit=max_seq_id - min_seq_id + 1)
             rows = [m for t in trials if min_seq_id <= t.sequence_id <= max_seq_id
@@ -316,7 +348,12 @@ def build_router() -> APIRouter:  # noqa: C901 - one function per route, registe
         experiments = _ctx(request).experiments
         return [] if experiments is None else experiments.list()
 
-    @router.get("/trial-file/{trial_job_id}/{filename}", summary="A file of a trial's folder (stdout, stderr, trial.log...)")
+    @router.get("/trial-file/{trial_job_id}/{filename}", summary="A file of a trial's folder (stdout, stderr, trial.log...)",
+                responses={200: {"content": {"text/plain": {"schema": {"type": "string"}},
+                                             "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                                 "description": "the file (text/plain for logs; other files by their type)"},
+                           **errors(403, 404, e404="no such trial job, or the trial has no such file")},
+                response_class=FileResponse)
     def trial_file(request: Request, trial_job_id: str, filename: str) -> FileResponse:
         ctx = _ctx(request)
         trial = _trial_or_404(ctx, trial_job_id)

@@ -13,11 +13,12 @@ from nni.testing._nni3 import Nni3, nni3_venv
 from nni.testing._nnictl import Ended, LiveExperiment, Nnictl, Workspace
 from nni.testing._pareto import expected_pareto_set
 from nni.testing._process import pid_alive
+from nni.testing._server import InProcessServer
 from nni.testing._spans import max_overlap
 from nni.testing._store import T0, experiment_config, store_with_trials
 
 __all__ = ["T0", "Ended", "EventLog", "LiveExperiment", "Nni3", "Nnictl", "TunerConformance", "Workspace", "chromium",
-           "expected_pareto_set", "experiment_config", "free_port", "max_overlap", "nni3_venv", "pid_alive", "port_free",
+           "expected_pareto_set", "experiment_config", "free_port", "max_overlap", "nni3_venv", "InProcessServer", "pid_alive", "port_free",
            "store_with_trials", "wait_until"]
 
 

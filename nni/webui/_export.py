@@ -11,25 +11,31 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from nni.errors import RequestError
+from nni.rest._openapi import WEBUI_RESPONSES, ExperimentParam, ExportFormat, SortOrder, StatusListParam
 
 from ._metrics import default_metric
 from ._routes import WEBUI_API, table_query, webui_state
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(responses=WEBUI_RESPONSES)
 
 
 def _iso(ts: Any) -> str:
     return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat() if isinstance(ts, (int, float)) else ""
 
 
-@router.get(WEBUI_API + "/export", summary="Web UI: the (filtered, sorted) trial table as CSV or JSON")
-def export(request: Request, format: str = "csv", exp: str | None = None, sort: str = "seq",  # noqa: A002
-           order: str = "asc", status: str = "", q: str = "", filter: str = "") -> Any:  # noqa: A002
-    if format not in ("csv", "json"):
-        raise RequestError(f"format must be 'csv' or 'json', got {format!r}")
+_EXPORT_CONTENT = {200: {"description": "the table as a file (Content-Disposition: attachment)", "content": {
+    "text/csv": {"schema": {"type": "string"}},
+    "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+}}}
+
+
+@router.get(WEBUI_API + "/export", summary="Web UI: the (filtered, sorted) trial table as CSV or JSON",
+            response_class=Response, responses=_EXPORT_CONTENT)
+def export(request: Request, format: ExportFormat = "csv", exp: ExperimentParam = None,  # noqa: A002
+           sort: str = "seq", order: SortOrder = "asc", status: StatusListParam = "", q: str = "",
+           filter: str = "") -> Any:  # noqa: A002
     state = webui_state(request, exp)
     table = state.table
     table.refresh()

@@ -10,12 +10,13 @@ from fastapi.responses import PlainTextResponse
 
 from nni.errors import RequestError
 from nni.platforms._common import trial_file_path
+from nni.rest._openapi import WEBUI_RESPONSES, ExperimentParam, errors
 
 from ._state import state_for
 
 __all__ = ["router", "list_files", "safe_trial_file"]
 
-router = APIRouter()
+router = APIRouter(responses=WEBUI_RESPONSES)
 
 
 def list_files(folder: Path, limit: int = 200) -> list[dict[str, Any]]:
@@ -41,9 +42,12 @@ def safe_trial_file(folder: Path, experiment_folder: Path, trial_id: str, name: 
     return target
 
 
-@router.get("/api/v1/nni/webui/trial/{trial_id}/file", summary="Web UI: the end of one file of a trial's folder")
+@router.get("/api/v1/nni/webui/trial/{trial_id}/file", summary="Web UI: the end of one file of a trial's folder",
+            responses={**errors(403), 200: {
+                "description": "the file's end as text (X-File-Size: its size; X-Truncated: 1 when cut)",
+                "content": {"text/plain": {"schema": {"type": "string"}}}}})
 def trial_file(request: Request, trial_id: str, path: str, tail: int = Query(256 * 1024, ge=1, le=16 * 1024 * 1024),
-               exp: str | None = None) -> Any:
+               exp: ExperimentParam = None) -> Any:
     state = state_for(request.app, exp)
     state.trial(trial_id)
     target = safe_trial_file(state.trial_folder(trial_id), state.folder, trial_id, path)

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from nni.analysis.objectives import require_objectives
-from nni.errors import RequestError
+from nni.rest._openapi import WEBUI_RESPONSES, ExperimentParam, SortOrder, StatusListParam
 from nni.status import TrialStatus
 
 from ._experiment import experiment_info, optimize_mode
@@ -32,7 +32,7 @@ _MAX_UPDATE_ROWS = 2000
 _TOP = 10
 _PARETO_TOP = 100
 
-router = APIRouter()
+router = APIRouter(responses=WEBUI_RESPONSES)
 
 
 def webui_state(request: Request, exp: str | None) -> WebuiState:
@@ -40,8 +40,6 @@ def webui_state(request: Request, exp: str | None) -> WebuiState:
 
 
 def table_query(sort: str, order: str, status: str, q: str, filter: str) -> TableQuery:  # noqa: A002
-    if order not in ("asc", "desc"):
-        raise RequestError(f"order must be 'asc' or 'desc', got {order!r}")
     statuses = tuple(s.strip().upper() for s in status.split(",") if s.strip())
     return TableQuery(sort=sort or "seq", descending=order == "desc", statuses=statuses, search=q, filters=filter)
 
@@ -100,7 +98,7 @@ def _pareto_summary(state: WebuiState) -> dict[str, Any] | None:
 
 
 @router.get(WEBUI_API + "/summary", summary="Web UI: experiment, counts by status, best trials, columns")
-def summary(request: Request, exp: str | None = None, brief: bool = False) -> Any:
+def summary(request: Request, exp: ExperimentParam = None, brief: bool = False) -> Any:
     return _summary(webui_state(request, exp), brief)
 
 
@@ -108,12 +106,12 @@ def summary(request: Request, exp: str | None = None, brief: bool = False) -> An
 @router.get(WEBUI_API + "/trials", summary="Web UI: one page of the trial table (compact rows)")
 def trials(
     request: Request,
-    exp: str | None = None,
-    offset: int = 0,
+    exp: ExperimentParam = None,
+    offset: int = Query(0, ge=0),
     limit: int = Query(50, ge=0),
     sort: str = "seq",
-    order: str = "asc",
-    status: str = "",
+    order: SortOrder = "asc",
+    status: StatusListParam = "",
     q: str = "",
     filter: str = "",  # noqa: A002
     columns: str = "",
@@ -132,7 +130,7 @@ def trials(
 
 
 @router.get(WEBUI_API + "/updates", summary="Web UI: trials changed since a revision, and a brief summary")
-def updates(request: Request, since: int = 0, exp: str | None = None, columns: str = "") -> Any:
+def updates(request: Request, since: int = 0, exp: ExperimentParam = None, columns: str = "") -> Any:
     state = webui_state(request, exp)
     summary = _summary(state, brief=True)
     changed = state.table.changed_since(since)
@@ -150,7 +148,7 @@ def updates(request: Request, since: int = 0, exp: str | None = None, columns: s
 
 
 @router.get(WEBUI_API + "/columns", summary="Web UI: whole columns (every trial) for the charts")
-def columns(request: Request, names: str = "", exp: str | None = None) -> Any:
+def columns(request: Request, names: str = "", exp: ExperimentParam = None) -> Any:
     state = webui_state(request, exp)
     state.table.refresh()
     cols = _columns(state, names) or state.table.columns()
@@ -159,7 +157,7 @@ def columns(request: Request, names: str = "", exp: str | None = None) -> Any:
 
 @router.get(WEBUI_API + "/intermediate", summary="Web UI: intermediate results of some trials (downsampled)")
 def intermediate(request: Request, ids: str = "", top: int = Query(0, ge=0, le=500),
-                 max_points: int = Query(200, ge=2, le=5000), exp: str | None = None) -> Any:
+                 max_points: int = Query(200, ge=2, le=5000), exp: ExperimentParam = None) -> Any:
     state = webui_state(request, exp)
     state.table.refresh()
     wanted = [i for i in ids.split(",") if i]
@@ -177,13 +175,13 @@ def intermediate(request: Request, ids: str = "", top: int = Query(0, ge=0, le=5
 
 
 @router.get(WEBUI_API + "/importance", summary="Web UI: parameter importance (random forest, cached)")
-def importance(request: Request, exp: str | None = None) -> Any:
+def importance(request: Request, exp: ExperimentParam = None) -> Any:
     return webui_state(request, exp).importance()
 
 
 @router.get(WEBUI_API + "/pareto", summary="Web UI: every result's objectives, feasibility and front membership "
             "(columns), the hypervolume history")
-def pareto(request: Request, exp: str | None = None, reference: str | None = None) -> Any:
+def pareto(request: Request, exp: ExperimentParam = None, reference: str | None = None) -> Any:
     state = webui_state(request, exp)
     spec = require_objectives(state.config(), state.experiment_id())
     front = state.pareto(reference=spec.parse_reference(reference))
@@ -210,7 +208,7 @@ def pareto(request: Request, exp: str | None = None, reference: str | None = Non
 
 # ----- one trial -----------------------------------------------------------------------------------
 @router.get(WEBUI_API + "/trial/{trial_id}", summary="Web UI: one trial with every metric and its files")
-def trial(request: Request, trial_id: str, exp: str | None = None) -> Any:
+def trial(request: Request, trial_id: str, exp: ExperimentParam = None) -> Any:
     state = webui_state(request, exp)
     row = state.trial(trial_id)
     metrics = state.reader.metrics(trial_id)

@@ -223,7 +223,7 @@ class TrialTable:
             return value if value is None or isinstance(value, (int, float, str)) else json.dumps(value)
         if column in self._extra_names():
             return self._extra_value(column, row.trial_job_id)
-        raise RequestError(f"unknown column {column!r}; expected one of {', '.join(self.columns())}")
+        raise RequestError(f"unknown column {column!r}; expected one of {', '.join(self.columns())}", 404)
 
     def resolve_column(self, name: str) -> str:
         """A column name as a user may type it (``lr``, ``param:lr``, ``accuracy``) to its full name."""
@@ -241,7 +241,7 @@ class TrialTable:
             raise RequestError(
                 f"unknown column {name!r}: expected a trial field ({', '.join(BASE_COLUMNS)}), "
                 f"a parameter ({', '.join(self._param_columns) or 'none yet'}) "
-                f"or a metric key ({', '.join(self._metric_columns) or 'none yet'})"
+                f"or a metric key ({', '.join(self._metric_columns) or 'none yet'})", 404,
             )
 
     # ----- queries -----------------------------------------------------------------------------

@@ -59,7 +59,7 @@ def test_trial_jobs_shape(client) -> None:
 def test_trial_jobs_filter_and_one(client) -> None:
     assert [j["id"] for j in client.get(f"{API}/trial-jobs", params={"status": "RUNNING"}).json()] == ["ccccc"]
     bad = client.get(f"{API}/trial-jobs", params={"status": "BOGUS"})
-    assert bad.status_code == 400 and "BOGUS" in bad.json()["error"]
+    assert bad.status_code == 422 and "status must be one of WAITING" in bad.json()["error"] and "BOGUS" in bad.json()["error"]
     assert client.get(f"{API}/trial-jobs/bbbbb").json()["sequenceId"] == 1
     missing = client.get(f"{API}/trial-jobs/nope1")
     assert missing.status_code == 404 and "nope1" in missing.json()["error"]
@@ -114,7 +114,9 @@ def test_updates_become_manager_commands(client, control) -> None:
 
 def test_bad_updates_are_400_with_a_reason(client, control) -> None:
     r = client.put(f"{API}/experiment", params={"update_type": "COLOR"}, json={})
-    assert r.status_code == 400 and "TRIAL_CONCURRENCY" in r.json()["error"]
+    assert r.status_code == 422 and "TRIAL_CONCURRENCY" in r.json()["error"] and "COLOR" in r.json()["error"]
+    r = client.put(f"{API}/experiment", params={"update_type": "TRIAL_CONCURRENCY"}, json={})
+    assert r.status_code == 400 and "params.trialConcurrency" in r.json()["error"]
     r = client.put(f"{API}/experiment", params={"update_type": "TRIAL_CONCURRENCY"}, json={"params": {"trialConcurrency": -1}})
     assert r.status_code == 400 and "-1" in r.json()["error"]
     r = client.put(f"{API}/experiment", params={"update_type": "SEARCH_SPACE"},

@@ -7,14 +7,13 @@ Screenshots go to ``<repo>/test-artifacts/webui/`` (printed at the end of the se
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from nni.testing import LiveExperiment, Nnictl, free_port, wait_until
+from nni.testing import InProcessServer, LiveExperiment, Nnictl, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "webui"
@@ -97,30 +96,6 @@ def experiment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealExperim
         yield exp
     finally:
         exp.stop()
-
-
-class InProcessServer:
-    """``experiment_app`` over a store served by uvicorn in a thread (read-only view or token checks)."""
-
-    def __init__(self, app: Any) -> None:
-        import uvicorn
-
-        self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> InProcessServer:
-        self.thread.start()
-        wait_until(lambda: self.server.started, 20, "uvicorn to start")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
 
 
 @pytest.fixture(scope="module")

@@ -87,7 +87,7 @@ def test_contour_route_and_its_errors(served) -> None:
     assert best_cell == max(finals[t] for t in sgd)
     assert body["x"]["log"] and len(body["x"]["centers"]) == 4
     missing = client.get(f"{UI}/contour", params={"x": "lr", "y": "nope"})
-    assert missing.status_code == 400 and missing.json()["error"].startswith("no parameter 'nope'")
+    assert missing.status_code == 404 and missing.json()["error"].startswith("no parameter 'nope'")
     same = client.get(f"{UI}/contour", params={"x": "lr", "y": "lr"})
     assert same.status_code == 400 and "two different parameters" in same.json()["error"]
 
@@ -102,6 +102,8 @@ def test_compare_reads_other_experiments_of_this_machine(served) -> None:
     assert rows["explore2"]["best"] == max(other) and rows["explore2"]["withResult"] == len(other)
     assert {d["key"] for d in body["configDiff"]} == {"maxTrialNumber"}
     one = client.get(f"{UI}/compare", params={"ids": "explore1"})
-    assert one.status_code == 400 and "2 to 8 experiments" in one.json()["error"]
+    assert one.status_code == 422 and "ids" in one.json()["error"] and "explore1" in one.json()["error"]
+    twice = client.get(f"{UI}/compare", params={"ids": "explore1,explore1"}).json()
+    assert [r["id"] for r in twice["experiments"]] == ["explore1", "explore1"]
     unknown = client.get(f"{UI}/compare", params={"ids": "explore1,nosuch12"})
     assert unknown.status_code == 404 and "no experiment 'nosuch12'" in unknown.json()["error"]
