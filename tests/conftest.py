@@ -22,9 +22,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker("slow")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless (the web UI tests, ours and NNI 3.0's)."""
+    """Debian's Chromium, headless (the web UI tests, ours and NNI 3.0's). One per test module, not per
+    session: Playwright's sync API keeps an asyncio loop running in this thread while it is open, and a
+    later module's ``asyncio.run()`` (the remote platform's clean, for one) would fail beside it."""
     from nni.testing import chromium
 
     try:

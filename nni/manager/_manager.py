@@ -25,7 +25,7 @@ from typing import Any
 from nni.errors import NNIError
 from nni.platforms.base import Platform, TrialExited, TrialMetric, TrialStarted, TrialWaiting
 from nni.status import ExperimentStatus, TrialStatus
-from nni.storage import ExperimentStore, NewMetric
+from nni.storage import ExperimentStore, NewMetric, TrialRecord
 
 from . import _policy as policy
 from . import commands as cmd
@@ -472,18 +472,23 @@ class ExperimentManager:
     def _schedule(self) -> None:
         """Fill free slots: queued trials first (resumed, customized, st_callback), then new ones from the tuner."""
         assert self._trials is not None
-        while True:
-            step = policy.next_step(self._state)
-            if step.kind == "submit":
-                self._trials.submit(self._state.queued.popleft())
-            elif step.kind == "generate":
-                self._generate(step.count)
-            else:
-                if step.no_more_trial:
-                    self._set_status(ExperimentStatus.NO_MORE_TRIAL)
-                return
+        followed: list[TrialRecord] = []
+        try:
+            while True:
+                step = policy.next_step(self._state)
+                if step.kind == "submit":
+                    followed.append(self._trials.follow(self._state.queued.popleft()))
+                elif step.kind == "generate":
+                    followed.extend(self._generate(step.count))
+                else:
+                    if step.no_more_trial:
+                        self._set_status(ExperimentStatus.NO_MORE_TRIAL)
+                    return
+        finally:
+            self._trials.start(followed)  # together: a platform may start them as one unit
 
-    def _generate(self, count: int) -> None:
+    def _generate(self, count: int) -> list[TrialRecord]:
+        """New trials from the tuner, created and followed; the caller starts them."""
         assert self._journal is not None and self._trials is not None
         ids = self._state.take_parameter_ids(count)
         params_list, outcome = self._journal.generate(ids)
@@ -492,10 +497,10 @@ class ExperimentManager:
             self._journal.record_generate(ids, len(params_list), outcome)
             records = [self._trials.create(pid, params, "algorithm")
                        for pid, params in zip(ids, params_list, strict=False)]
-        for record in records:
-            self._trials.submit(record)
+        followed = [self._trials.follow(record) for record in records]
         if policy.after_generate(self._state, outcome, len(params_list)):
             self._set_status(ExperimentStatus.NO_MORE_TRIAL)
+        return followed
 
     # ================================================================ deadlines and the end
     def _check_deadlines(self) -> None:

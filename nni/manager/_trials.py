@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import secrets
 import string
+from collections.abc import Sequence
 from typing import Any
 
 from nni.errors import NNIError
@@ -63,11 +64,17 @@ class TrialOps:
             self._state.counted += 1
         return record
 
-    def submit(self, record: TrialRecord) -> None:
+    def follow(self, record: TrialRecord) -> TrialRecord:
+        """Count the trial as active (it takes a slot at once); :meth:`start` hands it to the platform."""
         self._state.active[record.trial_job_id] = ActiveTrial(record)
         _log.info("trial %s (sequence %d, parameter %d, %s) submitted: %s", record.trial_job_id,
                   record.sequence_id, record.parameter_id, record.parameter_source, record.parameters)
-        self.platform.submit(self.job(record))
+        return record
+
+    def start(self, records: Sequence[TrialRecord]) -> None:
+        """Submit followed trials to the platform together (one scheduling pass: one Slurm job array)."""
+        if records:
+            self.platform.submit_many([self.job(record) for record in records])
 
     def kill(self, active: ActiveTrial, status: TrialStatus | str, reason: str) -> None:
         if active.kill_status is not None:

@@ -27,7 +27,7 @@ suite in ``nni.testing.platform_conformance``):
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,6 +117,12 @@ class Platform(abc.ABC):
 
     @abc.abstractmethod
     def submit(self, job: TrialJob) -> None: ...
+
+    def submit_many(self, jobs: Sequence[TrialJob]) -> None:
+        """Trials submitted together (the manager fills every free slot in one pass). A platform that can
+        start them as one unit (Slurm: one job array) overrides this; by default each is submitted alone."""
+        for job in jobs:
+            self.submit(job)
 
     @abc.abstractmethod
     def kill(self, trial_job_id: str, status: str = "USER_CANCELED") -> None: ...

@@ -145,7 +145,7 @@ class SlurmPlatform(Platform):
         self.trial_code_directory = Path(trial_code_directory)
         self.poll_interval = float(poll_interval or config.poll_interval or 2.0)
         self._trials: dict[str, _Trial] = {}
-        self._to_submit: list[_Trial] = []
+        self._to_submit: list[list[_Trial]] = []  # bursts (one submit_many each) not yet given to sbatch
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -161,16 +161,23 @@ class SlurmPlatform(Platform):
         self._thread.start()
 
     def submit(self, job: TrialJob) -> None:
-        trial_dir = self.root / "trials" / job.trial_job_id
-        (trial_dir / ".nni").mkdir(parents=True, exist_ok=True)
-        trial_channel.write_parameter_file(trial_dir, job.parameter_id, job.parameters, job.parameter_source)
-        script = trial_dir / "slurm_job.sh"
-        script.write_text(self._job_script(job, trial_dir), encoding="utf-8")
-        script.chmod(0o755)
-        trial = _Trial(job, trial_dir, metrics_offset=job.metrics_offset)
+        self.submit_many([job])
+
+    def submit_many(self, jobs: Sequence[TrialJob]) -> None:
+        """Trials submitted together with the same resource request become one job array."""
+        trials = []
+        for job in jobs:
+            trial_dir = self.root / "trials" / job.trial_job_id
+            (trial_dir / ".nni").mkdir(parents=True, exist_ok=True)
+            trial_channel.write_parameter_file(trial_dir, job.parameter_id, job.parameters, job.parameter_source)
+            script = trial_dir / "slurm_job.sh"
+            script.write_text(self._job_script(job, trial_dir), encoding="utf-8")
+            script.chmod(0o755)
+            trials.append(_Trial(job, trial_dir, metrics_offset=job.metrics_offset))
         with self._lock:
-            self._trials[job.trial_job_id] = trial
-            self._to_submit.append(trial)
+            for trial in trials:
+                self._trials[trial.job.trial_job_id] = trial
+            self._to_submit.append(trials)
         self._wake.set()  # the monitor thread runs sbatch, so the manager's loop never waits on Slurm
 
     def kill(self, trial_job_id: str, status: str = TrialStatus.USER_CANCELED) -> None:
@@ -179,8 +186,9 @@ class SlurmPlatform(Platform):
             if trial is None or trial.state == "DONE":
                 return
             trial.kill_status = status
-            if trial in self._to_submit:  # never reached Slurm
-                self._to_submit.remove(trial)
+            burst = next((b for b in self._to_submit if trial in b), None)
+            if burst is not None:  # never reached Slurm
+                burst.remove(trial)
                 trial.state = "DONE"
                 job_id = None
             else:
@@ -215,7 +223,8 @@ class SlurmPlatform(Platform):
 
     def stop(self) -> None:
         with self._lock:
-            never_submitted, self._to_submit = self._to_submit, []
+            never_submitted = [trial for burst in self._to_submit for trial in burst]
+            self._to_submit = []
             for trial in never_submitted:
                 trial.state = "DONE"
             active = [t for t in self._trials.values() if t.slurm_job_id and t.state != "DONE"]
@@ -284,16 +293,15 @@ class SlurmPlatform(Platform):
 
     def _submit_pending(self) -> None:
         with self._lock:
-            if not self._to_submit:
-                return
-        time.sleep(0.02)  # let the rest of a burst of submits arrive, so that it becomes one array
-        with self._lock:
-            batch, self._to_submit = self._to_submit, []
-        groups: dict[tuple[str, ...], list[_Trial]] = {}
-        for trial in batch:
-            groups.setdefault(tuple(self._sbatch_options(trial.job)), []).append(trial)
-        for options, trials in groups.items():
-            self._sbatch(list(options), trials)
+            bursts, self._to_submit = self._to_submit, []
+        for burst in bursts:  # each burst (one submit_many) gives one sbatch per distinct resource request
+            if not burst:
+                continue
+            groups: dict[tuple[str, ...], list[_Trial]] = {}
+            for trial in burst:
+                groups.setdefault(tuple(self._sbatch_options(trial.job)), []).append(trial)
+            for options, trials in groups.items():
+                self._sbatch(list(options), trials)
 
     def _sbatch(self, options: list[str], trials: list[_Trial]) -> None:
         ids = [t.job.trial_job_id for t in trials]

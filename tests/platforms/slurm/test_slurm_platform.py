@@ -42,8 +42,7 @@ def test_trials_run_as_jobs_with_metrics_params_env_and_queueing(slurm_cluster, 
     platform.start(event_log)
     try:
         # Three one-CPU jobs on a two-CPU node: Slurm runs two and queues the third.
-        for seq in range(3):
-            platform.submit(_job(f"trl{seq}a", seq, trial_code, x=seq + 1, sleep=3))
+        platform.submit_many([_job(f"trl{seq}a", seq, trial_code, x=seq + 1, sleep=3) for seq in range(3)])
         for seq in range(3):
             exited = event_log.exited(f"trl{seq}a", 90)
             assert exited.status == "SUCCEEDED" and exited.exit_code == 0
@@ -148,8 +147,7 @@ def test_queued_jobs_and_array_tasks_are_found_on_reattach(slurm_cluster, event_
     first = _platform(tmp_path, trial_code, exp_id, sbatch_options=["--hold"])
     first.start(event_log)
     jobs = [_job(f"que{i}{count}", i, trial_code, x=i + 1) for i in range(count)]
-    for job in jobs:
-        first.submit(job)
+    first.submit_many(jobs)  # together: one job array when there are two
     for job in jobs:
         event_log.wait_for(lambda e, j=job: isinstance(e, TrialWaiting) and e.trial_job_id == j.trial_job_id)
     first._stopping.set()  # the manager dies; the held jobs stay queued
@@ -176,8 +174,7 @@ def test_kill_before_submission_and_one_array_task(slurm_cluster, event_log, tmp
     platform = _platform(tmp_path, trial_code, "slurmkila")
     platform.start(event_log)
     try:
-        for i in range(3):
-            platform.submit(_job(f"kil{i}a", i, trial_code, x=1, sleep=60 if i == 1 else 0))
+        platform.submit_many([_job(f"kil{i}a", i, trial_code, x=1, sleep=60 if i == 1 else 0) for i in range(3)])
         platform.kill("kil2a", "USER_CANCELED")  # right after submit: maybe before sbatch ran
         assert event_log.exited("kil2a", 90).status == "USER_CANCELED"
         event_log.wait_for(lambda e: isinstance(e, TrialStarted) and e.trial_job_id == "kil1a")
