@@ -138,7 +138,7 @@ def test_the_tensorboard_routes_start_list_and_stop_a_task(v2_run: tuple[Nnictl,
                                                               control=None)) as client:
         api = "/api/v1/nni"
         unknown = client.post(f"{api}/tensorboard", json={"trials": "nosuch"})
-        assert unknown.status_code == 400 and "has no trial 'nosuch'" in unknown.json()["error"]
+        assert unknown.status_code == 404 and "has no trial 'nosuch'" in unknown.json()["error"]
         task = client.post(f"{api}/tensorboard", json={"trials": ""}).json()  # every trial, NNI's shape
         try:
             assert task["status"] == "RUNNING" and len(task["trialJobIdList"]) == reader.trial_count()
