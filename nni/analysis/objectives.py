@@ -44,6 +44,7 @@ from nni.errors import RequestError
 from nni.objectives import Constraint, Objective, Objectives
 
 from .pareto import constraint_violation, hypervolume, non_dominated, to_minimized
+from .results import finite_number
 
 __all__ = [
     "Objective",
@@ -70,14 +71,6 @@ def _bound(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value)
-
-
-def _number(value: Any) -> float | None:
-    """A finite float, or None (missing, not a number, NaN or infinite)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)
@@ -127,8 +120,8 @@ class ObjectiveSpec(Objectives):
         """``(objective values, constraint values, problem)`` of a final result; a value that is missing or
         not finite is None and ``problem`` says which (None when every objective is there)."""
         result = final_metric if isinstance(final_metric, Mapping) else {}
-        values = [_number(result.get(o.name)) for o in self.objectives]
-        constraints = {c.name: _number(result.get(c.name)) for c in self.constraints}
+        values = [finite_number(result.get(o.name)) for o in self.objectives]
+        constraints = {c.name: finite_number(result.get(c.name)) for c in self.constraints}
         problem = None
         if not isinstance(final_metric, Mapping):
             problem = (f"the final result {final_metric!r} is not a dict of the objectives "

@@ -26,6 +26,7 @@ __all__ = [
     "best_trials",
     "default_metric",
     "distribution",
+    "finite_number",
     "flatten_parameters",
     "maximizes",
 ]
@@ -38,6 +39,14 @@ def default_metric(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value)
+
+
+def finite_number(value: Any) -> float | None:
+    """``value`` as a finite float, or None (missing, not a number, a bool, NaN or infinite)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def flatten_parameters(parameters: Any, prefix: str = "") -> dict[str, Any]:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from nni.analysis.results import flatten_parameters
+from nni.analysis.results import finite_number, flatten_parameters
 from nni.errors import RequestError
 from nni.storage import TrialChanges, TrialRecord
 
@@ -85,13 +85,6 @@ def _parameters(row: TrialRecord) -> dict[str, Any]:
     return row.parameters if isinstance(row.parameters, dict) else {}
 
 
-def _finite(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
 class TrialTable:
     """All trials of one experiment, kept current with ``refresh``. Thread-safe."""
 
@@ -144,9 +137,9 @@ class TrialTable:
             self._entries[tid] = _Entry(
                 row=row,
                 flat=flat,
-                metric=_finite(default_metric(row.final_metric)),
+                metric=finite_number(default_metric(row.final_metric)),
                 others=others,
-                latest=_finite(default_metric(latest)),
+                latest=finite_number(default_metric(latest)),
                 rev=self.revision,
             )
             self._changes.append((self.revision, tid))
