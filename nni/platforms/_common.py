@@ -27,6 +27,8 @@ __all__ = [
     "trial_file_path",
     "metric_events",
     "read_metric_events",
+    "EXIT_CODE_FILE",
+    "read_exit_code",
 ]
 
 _log = logging.getLogger(__name__)
@@ -126,3 +128,17 @@ def read_metric_events(trial_job_id: str, trial_dir: str | os.PathLike[str], off
     byte ``offset``; a missing file reads as empty (nothing reported yet)."""
     located, end, errors = read_new_metrics(trial_dir, offset)
     return [TrialMetric(trial_job_id, record, record_end) for record, record_end in located], end, errors
+
+
+# ==================================================================== exit code
+# Where a trial's job wrapper (Slurm's job script, a Kubernetes pod's command) writes the command's exit
+# code, inside the trial's folder on the shared filesystem; present once the command has ended.
+EXIT_CODE_FILE = os.path.join(".nni", "exitcode")
+
+
+def read_exit_code(trial_dir: str | os.PathLike[str]) -> int | None:
+    """The exit code the trial's wrapper recorded, or None while there is none (or it is unreadable)."""
+    try:
+        return int((Path(trial_dir) / EXIT_CODE_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None

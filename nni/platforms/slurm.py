@@ -33,7 +33,7 @@ from nni.errors import ConfigError, NNIError
 from nni.runtime import trial_channel
 from nni.status import TrialStatus
 
-from ._common import read_metric_events, trial_environment, trial_file_path
+from ._common import EXIT_CODE_FILE, read_exit_code, read_metric_events, trial_environment, trial_file_path
 from .base import (
     EventSink,
     Platform,
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
 
 _logger = logging.getLogger(__name__)
 
-_EXIT_CODE_FILE = os.path.join(".nni", "exitcode")
 _SLURM_TOOLS = ("sbatch", "squeue", "scancel")
 
 # Slurm job states (squeue %T) grouped by what they mean for a trial.
@@ -205,7 +204,7 @@ class SlurmPlatform(Platform):
     def reattach(self, job: TrialJob, handle: dict[str, Any]) -> bool:
         trial_dir = self.root / "trials" / job.trial_job_id
         slurm_job_id = handle.get("slurm_job_id") or self._find_job(job.trial_job_id)
-        has_exit_record = (trial_dir / _EXIT_CODE_FILE).exists()
+        has_exit_record = (trial_dir / EXIT_CODE_FILE).exists()
         if slurm_job_id is None and not has_exit_record:
             return False
         trial = _Trial(job, trial_dir, slurm_job_id, state="SUBMITTED", metrics_offset=job.metrics_offset,
@@ -275,7 +274,7 @@ class SlurmPlatform(Platform):
                                 code_dir=self.trial_code_directory)
         exports = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in env.items())
         setup = self.config.setup_script or ""
-        exit_file = shlex.quote(str(trial_dir / _EXIT_CODE_FILE))
+        exit_file = shlex.quote(str(trial_dir / EXIT_CODE_FILE))
         return (
             "#!/bin/bash\n"
             f"# NNI trial {job.trial_job_id} of experiment {self.experiment_id}\n"
@@ -400,7 +399,7 @@ class SlurmPlatform(Platform):
 
     def _handle_missing(self, trial: _Trial) -> None:
         # Slurm forgets finished jobs after MinJobAge; the job script's exit record still tells.
-        exit_code = self._read_exit_code(trial)
+        exit_code = read_exit_code(trial.trial_dir)
         if exit_code is not None:
             self._finish(trial, "COMPLETED" if exit_code == 0 else "FAILED", "")
             return
@@ -413,7 +412,7 @@ class SlurmPlatform(Platform):
         if state != "LOST":
             self._mark_started(trial)
         self._read_metrics(trial)
-        exit_code = self._read_exit_code(trial)
+        exit_code = read_exit_code(trial.trial_dir)
         if trial.kill_status is not None:
             status, text = trial.kill_status, f"cancelled by NNI (Slurm state {state})"
         elif state == "COMPLETED":
@@ -443,12 +442,6 @@ class SlurmPlatform(Platform):
             self._mark_started(trial)  # a short job can report and end between two squeue rounds
         for event in events:
             self._emit(event)
-
-    def _read_exit_code(self, trial: _Trial) -> int | None:
-        try:
-            return int((trial.trial_dir / _EXIT_CODE_FILE).read_text().strip())
-        except (FileNotFoundError, ValueError):
-            return None
 
     def _squeue(self) -> list[tuple[str, str, str, list[str]]]:
         """``(job id, state, reason, trial ids)`` of this experiment's jobs Slurm still knows, one line per

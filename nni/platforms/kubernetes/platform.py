@@ -38,7 +38,7 @@ from nni.errors import ConfigError
 from nni.runtime import trial_channel
 from nni.status import TrialStatus
 
-from .._common import read_metric_events, trial_environment, trial_file_path
+from .._common import read_exit_code, read_metric_events, trial_environment, trial_file_path
 from ..base import EventSink, Platform, TrialExited, TrialJob, TrialStarted, TrialWaiting
 from ._api import KubernetesError, ResourceFollower, api_error_text, connect, require_client
 from ._workloads import PodRole, Workload, workload_for
@@ -51,7 +51,6 @@ __all__ = ["KubernetesPlatform", "KubeflowPlatform", "FrameworkControllerPlatfor
 _log = logging.getLogger(__name__)
 
 MOUNT_PATH = "/nni-shared"  # where the shared volume is mounted in every trial pod
-_EXIT_CODE_FILE = os.path.join(".nni", "exitcode")
 _CREATE_ATTEMPTS = 12  # about a minute and a half of an unreachable API server before a trial fails
 LABEL_EXPERIMENT, LABEL_TRIAL, LABEL_ROLE = "nni-experiment", "nni-trial", "nni-role"
 
@@ -205,7 +204,7 @@ class KubernetesPlatform(Platform):
                 if getattr(exc, "status", None) != 404:
                     raise KubernetesError(f"cannot look up trial {job.trial_job_id}'s {self._workload.kind} {name}: "
                                           f"{api_error_text(exc)}") from None
-        exit_code = _read_exit_code(trial_dir)
+        exit_code = read_exit_code(trial_dir)
         if obj is None and exit_code is None:
             return False
         trial = _Trial(job, name or "", trial_dir, state="CREATED", started=bool(handle), started_at=time.monotonic(),
@@ -537,7 +536,7 @@ class KubernetesPlatform(Platform):
         lead = self._workload.lead_pod(trial.name, trial.roles) if self._workload else None
         exit_code = trial.exit_codes.get(lead) if lead else next(iter(trial.exit_codes.values()), None)
         if exit_code is None:
-            exit_code = _read_exit_code(trial.trial_dir)
+            exit_code = read_exit_code(trial.trial_dir)
         if status == TrialStatus.FAILED and exit_code not in (None, 0) and "exit code" not in reason:
             reason = f"{reason}, exit code {exit_code}" if reason else f"exit code {exit_code}"
         if status == TrialStatus.FAILED:
@@ -655,13 +654,6 @@ def _pod_script(command: str) -> str:
         'tail -c 16384 "$NNI_SYS_DIR/stdout"; tail -c 16384 "$NNI_SYS_DIR/stderr" >&2\n'
         'exit "$code"\n'
     )
-
-
-def _read_exit_code(trial_dir: Path) -> int | None:
-    try:
-        return int((trial_dir / _EXIT_CODE_FILE).read_text().strip())
-    except (OSError, ValueError):
-        return None
 
 
 def _terminated_state(pod: dict[str, Any]) -> dict[str, Any] | None:
