@@ -192,11 +192,11 @@ def main(argv: list[str] | None = None) -> int:
             batches += 1
         scheduler.step()
         val_acc = accuracy(model, images[val_index], labels[val_index], 512)
-        nni.report_intermediate_result(val_acc)
-        if writer is not None:
+        if writer is not None:  # on disk before NNI hears of the epoch: an assessor may stop the trial then
             writer.add_scalar("loss/train", float(loss_sum) / max(1, batches), epoch)
             writer.add_scalar("accuracy/validation", val_acc, epoch)
             writer.flush()
+        nni.report_intermediate_result(val_acc)
         print(f"epoch {epoch}: validation accuracy {val_acc:.4f} ({time.monotonic() - started:.1f}s)", flush=True)
 
     test_acc = accuracy(model, test_images, test_labels, 512)
