@@ -111,11 +111,11 @@ class Target:
 
 def resolve(experiment_id: str | None, *, need_running: bool = False) -> Target:
     """The experiment named, or the only running one when no id is given (as NNI)."""
-    from nni.launcher import entry_folder, is_alive, list_experiments
+    from nni.launcher import entry_folder, list_experiments, manager_alive
 
     entries = {e["id"]: e for e in list_experiments()}
     if experiment_id is None:
-        running = [e for e in entries.values() if is_alive(e.get("pid"))]
+        running = [e for e in entries.values() if manager_alive(e)]
         if len(running) == 1:
             experiment_id = running[0]["id"]
         elif not running:
@@ -130,7 +130,7 @@ def resolve(experiment_id: str | None, *, need_running: bool = False) -> Target:
             experiment_id, entry = matches[0], entries[matches[0]]
         else:
             raise CliError(f"no experiment {experiment_id!r} (nnictl experiment list --all shows the known ones)")
-    target = Target(experiment_id, entry, entry_folder(entry) or Path(""), is_alive(entry.get("pid")))
+    target = Target(experiment_id, entry, entry_folder(entry) or Path(""), manager_alive(entry))
     if need_running and not target.running:
         raise CliError(f"experiment {experiment_id} is not running (status {entry.get('status')}); "
                        f"resume it first: nnictl resume {experiment_id}")

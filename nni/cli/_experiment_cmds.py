@@ -147,9 +147,9 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
     @handle_errors
     def stop(experiment_id: str | None, stop_all: bool, port: int | None) -> None:
         """Stop a running experiment (the only running one when no id is given)."""
-        from nni.launcher import is_alive, list_experiments, stop_experiment
+        from nni.launcher import list_experiments, manager_alive, stop_experiment
 
-        running = [e for e in list_experiments() if is_alive(e.get("pid"))]
+        running = [e for e in list_experiments() if manager_alive(e)]
         if stop_all:
             ids = [e["id"] for e in running]
         elif port is not None:

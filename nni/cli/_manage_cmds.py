@@ -129,9 +129,9 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
     @handle_errors
     def experiment_list(show_all: bool, as_json: bool) -> None:
         """Experiments of this machine (running ones unless --all)."""
-        from nni.launcher import is_alive, list_experiments
+        from nni.launcher import list_experiments
 
-        entries = [e for e in list_experiments() if show_all or is_alive(e.get("pid"))]
+        entries = [e for e in list_experiments() if show_all or manager_alive(e)]
         if as_json:
             echo_json(entries)
         elif not entries:
@@ -146,11 +146,11 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
     @handle_errors
     def experiment_delete(experiment_id: str | None, delete_all: bool, yes: bool) -> None:
         """Delete stopped experiments: their folders and registry entries."""
-        from nni.launcher import Registry, entry_folder, is_alive, list_experiments
+        from nni.launcher import Registry, entry_folder, list_experiments
         from nni.launcher._secrets import delete_secrets
 
         if delete_all:
-            targets = [e for e in list_experiments() if not is_alive(e.get("pid"))]
+            targets = [e for e in list_experiments() if not manager_alive(e)]
         else:
             if experiment_id is None:
                 raise CliError("say which experiment to delete (or --all)")
@@ -271,7 +271,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
     def log() -> None:
         """The manager's logs and trials' output."""
 
-    from nni.launcher import MANAGER_LOG, STDERR_LOG
+    from nni.launcher import MANAGER_LOG, STDERR_LOG, manager_alive
 
     def _show(path: Path, head: int | None, tail: int | None, only_path: bool) -> None:
         if only_path:
@@ -331,10 +331,10 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
         """Watch running experiments (Ctrl-C to quit)."""
         from rich.live import Live
 
-        from nni.launcher import is_alive, list_experiments
+        from nni.launcher import list_experiments
 
         def table() -> Any:
-            return _experiments_table([e for e in list_experiments() if is_alive(e.get("pid"))])
+            return _experiments_table([e for e in list_experiments() if manager_alive(e)])
 
         if once:
             console().print(table())

@@ -8,12 +8,12 @@ config's ``experimentWorkingDirectory`` the parent of one experiment's folder); 
 from typing import Any
 
 from ._paths import DEFAULT_PORT, experiments_home, is_experiment_id, new_experiment_id, registry_path
-from ._registry import Registry, entry_folder, entry_url
+from ._registry import Registry, entry_folder, entry_url, manager_alive
 
 _LAZY = {
     "RestClient": "_client", "RegistryExperiments": "_app", "experiment_app": "_app",
     "MANAGER_LOG": "_launch", "STDOUT_LOG": "_launch", "STDERR_LOG": "_launch", "Launched": "_launch", "LaunchError": "_launch", "create_experiment": "_launch",
-    "experiment_dir_of": "_launch", "is_alive": "_launch", "list_experiments": "_launch",
+    "experiment_dir_of": "_launch", "list_experiments": "_launch",
     "resume_experiment": "_launch", "stop_experiment": "_launch", "view_experiment": "_launch", "web_url": "_launch",
     "PortBusyError": "_server", "ServeOptions": "_server", "serve": "_server",
 }
@@ -36,9 +36,9 @@ __all__ = [
     "experiment_app",
     "experiment_dir_of",
     "experiments_home",
-    "is_alive",
     "is_experiment_id",
     "list_experiments",
+    "manager_alive",
     "new_experiment_id",
     "registry_path",
     "resume_experiment",

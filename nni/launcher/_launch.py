@@ -19,7 +19,7 @@ from nni.errors import NNIError
 from nni.status import ExperimentStatus
 
 from ._paths import DEFAULT_PORT, experiments_home, new_experiment_id
-from ._registry import Registry, entry_folder, entry_url, registry_fields
+from ._registry import Registry, entry_folder, entry_url, manager_alive, registry_fields
 from ._secrets import save_secrets
 from ._server import LAUNCH_CONFIG, TOKEN_ENV, PortBusyError, ServeOptions, bind_socket, serve
 
@@ -32,7 +32,6 @@ __all__ = [
     "stop_experiment",
     "list_experiments",
     "experiment_dir_of",
-    "is_alive",
     "web_url",
     "MANAGER_LOG",
     "STDOUT_LOG",
@@ -64,13 +63,6 @@ def web_url(port: int, host: str = "127.0.0.1", url_prefix: str = "", token: str
     prefix = "/" + url_prefix.strip("/") if url_prefix.strip("/") else ""
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     return f"http://{shown}:{port}{prefix}" + (f"/?token={token}" if token else "")
-
-
-def is_alive(pid: Any) -> bool:
-    """Whether process ``pid`` (an experiment's manager) runs on this machine; a zombie counts as gone."""
-    from nni._os import process_alive
-
-    return process_alive(pid)
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -279,7 +271,7 @@ def resume_experiment(experiment_id: str, *, port: int = DEFAULT_PORT, debug: bo
     entry = registry.get(experiment_id)
     folder = Path(experiment_dir) if experiment_dir else (entry and entry_folder(entry)) or experiments_home() / experiment_id
     _require_store(folder, experiment_id)
-    if entry and is_alive(entry.get("pid")):
+    if manager_alive(entry):
         raise LaunchError(f"experiment {experiment_id} is still running (pid {entry['pid']}, port {entry.get('port')}); "
                           f"stop it first: nnictl stop {experiment_id}")
     _check_port_free(host, port)
@@ -306,7 +298,7 @@ def view_experiment(experiment_id: str, *, port: int = DEFAULT_PORT, experiment_
     else:
         entry = registry.get(experiment_id)
         folder = (entry and entry_folder(entry)) or experiments_home() / experiment_id
-        if entry and is_alive(entry.get("pid")):
+        if manager_alive(entry):
             raise LaunchError(f"experiment {experiment_id} is running (port {entry.get('port')}); "
                               f"open {entry_url(entry) or web_url(int(entry.get('port') or DEFAULT_PORT))} instead")
     _require_store(folder, experiment_id)
@@ -347,7 +339,7 @@ def stop_experiment(experiment_id: str, *, timeout: float = 30.0) -> dict[str, A
     registry = Registry()
     entry = _entry_or_error(registry, experiment_id)
     pid = entry.get("pid")
-    if not is_alive(pid):
+    if not manager_alive(entry):
         status = entry.get("status")
         if status in (*ExperimentStatus.managed(), ExperimentStatus.VIEWED):
             registry.update(experiment_id, status=ExperimentStatus.STOPPED, pid=None)
@@ -410,7 +402,7 @@ def list_experiments(*, refresh: bool = True) -> list[dict[str, Any]]:
     out = []
     for experiment_id, entry in entries.items():
         entry = {"id": experiment_id, **entry}
-        if refresh and entry.get("pid") and not is_alive(entry.get("pid")):
+        if refresh and entry.get("pid") and not manager_alive(entry):
             status = _entry_status(entry)
             if status in (*ExperimentStatus.managed(), ExperimentStatus.VIEWED):
                 status = ExperimentStatus.STOPPED

@@ -4,9 +4,11 @@ One JSON object keyed by experiment id; every change takes an exclusive ``fcntl`
 lock file and rewrites the file atomically, so concurrent ``nnictl`` calls and manager processes never
 lose an entry. An entry is NNI 3.0's, field for field, so NNI's own ``nnictl`` reads it: ``id, port,
 startTime, endTime, status, platform, experimentName, tag, pid, webuiUrl`` (a list of URLs), ``logDir``
-(the experiment's *working directory*, the folder holding ``<id>/``) and ``prefixUrl``. Read the folder
-and the URL through :func:`entry_folder` and :func:`entry_url` (they also read entries written before
-this layout: ``logDir`` the experiment folder itself, ``webuiUrl`` one string).
+(the experiment's *working directory*, the folder holding ``<id>/``) and ``prefixUrl``; one field more,
+``pidStartTime``, tells the manager from a later process that got its pid (NNI's ``nnictl`` ignores it).
+Read the folder and the URL through :func:`entry_folder` and :func:`entry_url` (they also read entries
+written before this layout: ``logDir`` the experiment folder itself, ``webuiUrl`` one string), and whether
+the manager runs through :func:`manager_alive`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 
 from ._paths import registry_path
 
-__all__ = ["Registry", "entry_folder", "entry_url", "registry_fields"]
+__all__ = ["Registry", "entry_folder", "entry_url", "manager_alive", "registry_fields"]
 
 
 class Registry:
@@ -77,6 +79,12 @@ class Registry:
             data[experiment_id] = {"id": experiment_id, **entry}
 
     def update(self, experiment_id: str, **fields: Any) -> dict[str, Any] | None:
+        """Change fields of an entry; a ``pid`` given is recorded with its process's start time."""
+        if "pid" in fields:
+            from nni._os import process_start_time
+
+            pid = fields["pid"]
+            fields["pidStartTime"] = process_start_time(pid) if isinstance(pid, int) and pid > 0 else None
         with self._locked() as data:
             entry = data.get(experiment_id)
             if entry is None:
@@ -109,6 +117,14 @@ def entry_folder(entry: dict[str, Any]) -> Path | None:
     folder = Path(log_dir)
     inside = folder / str(entry.get("id") or "")
     return folder if not inside.is_dir() and (folder / "db").is_dir() else inside
+
+
+def manager_alive(entry: dict[str, Any] | None) -> bool:
+    """Whether the manager process an entry records runs on this machine: its pid, and when recorded its
+    start time, so a dead manager whose pid went to another process counts as gone (a zombie does too)."""
+    from nni._os import process_alive
+
+    return entry is not None and process_alive(entry.get("pid"), entry.get("pidStartTime"))
 
 
 def entry_url(entry: dict[str, Any]) -> str | None:

@@ -64,3 +64,31 @@ def test_entries_locate_experiments_as_nni_3_does(tmp_path) -> None:
     entry = {"id": "abcd1234", **registry_fields("abcd1234", copy)}
     assert entry["logDir"] == str(copy) and entry_folder(entry) == copy
     assert entry_folder({"id": "x"}) is None and entry_url({"webuiUrl": []}) is None
+
+
+def test_a_manager_pid_taken_by_another_process_counts_as_gone(home, nnictl, stored) -> None:
+    """The registry records the manager's start time with its pid: an entry whose pid now belongs to some other
+    process (pids are reused after a crash or a reboot) is a stopped experiment, and ``nnictl stop`` leaves
+    that process alone."""
+    from nni._os import process_start_time
+    from nni.launcher import manager_alive
+
+    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        reg = Registry()
+        reg.add("view1234", {"logDir": str(stored.parent), "status": "RUNNING", "port": 8080})
+        live = reg.update("view1234", pid=stranger.pid)
+        assert live["pidStartTime"] == process_start_time(stranger.pid) is not None
+        assert manager_alive(live)  # the recorded process itself: running
+        reg.update("view1234", pidStartTime=f"{live['pidStartTime']}0")  # as if the manager had started earlier
+        assert not manager_alive(reg.get("view1234"))
+        assert nnictl("experiment", "list").stdout.count("view1234") == 0  # not among the running ones
+        stop = nnictl("stop", "view1234", check=False)
+        assert stop.returncode == 1 and "is not running" in stop.stderr
+        assert stranger.poll() is None  # not signalled
+        entry = Registry().get("view1234")
+        assert entry["status"] == "DONE" and entry["pid"] is None and entry["pidStartTime"] is None  # as stored
+    finally:
+        stranger.kill()
+        stranger.wait()
+    assert not manager_alive({"pid": stranger.pid}) and not manager_alive(None)
