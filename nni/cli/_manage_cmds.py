@@ -95,7 +95,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - one nested function per 
 
         target = resolve(experiment_id)
         with open_reader(target) as reader:
-            echo_json(profile_json_from_reader(reader))
+            echo_json(profile_json_from_reader(reader, live=target.running))
 
     @experiment.command("status")
     @click.argument("experiment_id", required=False)

@@ -595,8 +595,7 @@ class ExperimentManager:
     def _set_status(self, status: ExperimentStatus, *, error: str | None = None, traceback: str | None = None,
                     end: bool = False) -> None:
         self._state.status = status
-        if end:
-            self._save_stats()
+        self._save_stats()  # the clock's reading with each change: execDuration stays right while trials run
         self.store.set_status(status, error=error, traceback=traceback, end_time=time.time() if end else None)
         _log.info("experiment %s: %s", self.experiment_id, status)
 
@@ -605,4 +604,6 @@ class ExperimentManager:
         if self._journal is not None:
             stats.update(self._journal.calls.stats)
         stats["elapsed"] = self._state.elapsed()
+        stats["elapsedAt"] = time.time()
+        stats["clockRunning"] = self._state.paused_at is None
         self.store.set_stats(stats)

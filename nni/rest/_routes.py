@@ -162,7 +162,8 @@ def _status(ctx: AppContext) -> dict[str, Any]:
 
 
 def _profile(ctx: AppContext) -> dict[str, Any]:
-    return profile_json(ctx.reader.profile(), ctx.experiment_dir, ctx.reader.next_sequence_id())
+    return profile_json(ctx.reader.profile(), ctx.experiment_dir, ctx.reader.next_sequence_id(),
+                        live=ctx.control is not None)
 
 
 def _metadata(ctx: AppContext) -> dict[str, Any]:

@@ -150,17 +150,10 @@ def _params(profile: ExperimentProfile) -> dict[str, Any]:
     return config
 
 
-def _exec_duration(profile: ExperimentProfile) -> float:
-    stats = profile.stats or {}
-    if isinstance(stats.get("elapsed"), int | float):
-        return float(stats["elapsed"])
-    if profile.start_time is not None:
-        return (profile.end_time or time.time()) - profile.start_time
-    return 0.0
-
-
-def profile_json(profile: ExperimentProfile | None, experiment_dir: Path, next_sequence_id: int) -> dict[str, Any]:
-    """NNI's experiment profile (an experiment whose store has no profile yet is ``INITIALIZED``, empty)."""
+def profile_json(profile: ExperimentProfile | None, experiment_dir: Path, next_sequence_id: int, *,
+                 live: bool) -> dict[str, Any]:
+    """NNI's experiment profile (an experiment whose store has no profile yet is ``INITIALIZED``, empty);
+    ``live``: its manager runs in this process (``execDuration`` goes on counting)."""
     if profile is None:
         return {"id": experiment_dir.name, "revision": 0, "execDuration": 0, "logDir": str(experiment_dir),
                 "nextSequenceId": 0, "maxSequenceId": 0, "params": {},
@@ -168,7 +161,7 @@ def profile_json(profile: ExperimentProfile | None, experiment_dir: Path, next_s
     return {
         "id": profile.experiment_id,
         "revision": profile.revision,
-        "execDuration": int(_exec_duration(profile)),
+        "execDuration": int(profile.running_seconds(time.time(), live=live)),
         "logDir": str(experiment_dir),
         "nextSequenceId": next_sequence_id,
         "maxSequenceId": max(next_sequence_id - 1, 0),

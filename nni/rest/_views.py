@@ -22,5 +22,6 @@ def trial_jobs_from_reader(reader: StoreReader, *, status: str | None = None, he
     return [trial_json(r, reader.experiment_dir) for r in reader.trials(status=status, offset=offset, limit=limit)]
 
 
-def profile_json_from_reader(reader: StoreReader) -> dict[str, Any]:
-    return profile_json(reader.profile(), reader.experiment_dir, reader.next_sequence_id())
+def profile_json_from_reader(reader: StoreReader, *, live: bool) -> dict[str, Any]:
+    """NNI's experiment profile; ``live``: the experiment's manager runs (its clock goes on)."""
+    return profile_json(reader.profile(), reader.experiment_dir, reader.next_sequence_id(), live=live)

@@ -51,6 +51,18 @@ class ExperimentProfile:
     revision: int  # grows with every write; pass it to ``*_since`` queries
     updated: float
 
+    def running_seconds(self, now: float, *, live: bool) -> float:
+        """How long the experiment has run (NNI's ``execDuration``, what ``maxExperimentDuration`` counts):
+        downtime between runs and time spent DONE excluded. ``live``: its manager runs now, so the clock
+        goes on from when the manager last recorded it (``stats``: elapsed, elapsedAt, clockRunning)."""
+        stats = self.stats or {}
+        elapsed, at = stats.get("elapsed"), stats.get("elapsedAt")
+        if not isinstance(elapsed, int | float):  # written before the manager recorded its clock
+            return max(0.0, (self.end_time or now) - self.start_time) if self.start_time is not None else 0.0
+        if live and stats.get("clockRunning") and isinstance(at, int | float):
+            return float(elapsed) + max(0.0, now - at)
+        return float(elapsed)
+
 
 @dataclass(slots=True)
 class TrialRecord:

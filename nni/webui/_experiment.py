@@ -25,7 +25,8 @@ def optimize_mode(profile: ExperimentProfile | None) -> str:
     return "maximize" if maximizes(profile.config if profile is not None else None) else "minimize"
 
 
-def experiment_info(profile: ExperimentProfile | None, folder: Path, now: float, *, brief: bool) -> dict[str, Any]:
+def experiment_info(profile: ExperimentProfile | None, folder: Path, now: float, *, brief: bool,
+                    live: bool) -> dict[str, Any]:
     """The summary's ``experiment`` object (``config`` and ``searchSpace`` too unless ``brief``)."""
     if profile is None:
         profile = ExperimentProfile(experiment_id="", name="", config={}, search_space={}, limits={},
@@ -39,7 +40,6 @@ def experiment_info(profile: ExperimentProfile | None, folder: Path, now: float,
     if profile.traceback and error and profile.traceback not in error:
         error = f"{error}\n\n{profile.traceback}"
     start, end = profile.start_time, profile.end_time
-    until = end if end else (now if start else None)
     out: dict[str, Any] = {
         "id": profile.experiment_id,
         "name": profile.name or config.get("experimentName") or "",
@@ -47,7 +47,7 @@ def experiment_info(profile: ExperimentProfile | None, folder: Path, now: float,
         "error": error or None,
         "startTime": start,
         "endTime": end,
-        "elapsed": (until - start) if (until and start) else None,
+        "elapsed": profile.running_seconds(now, live=live) if start else None,
         "maxDuration": _seconds(limits.get("maxExperimentDuration", config.get("maxExperimentDuration"))),
         "maxTrials": int(max_trials) if isinstance(max_trials, (int, float)) else None,
         "concurrency": int(limits.get("trialConcurrency", config.get("trialConcurrency", 1)) or 1),

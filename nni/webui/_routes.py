@@ -68,7 +68,7 @@ def _summary(state: WebuiState, brief: bool) -> dict[str, Any]:
         "revision": revision,
         "now": now,
         "readOnly": state.read_only,
-        "experiment": experiment_info(profile, state.folder, now, brief=brief),
+        "experiment": experiment_info(profile, state.folder, now, brief=brief, live=not state.read_only),
         "counts": counts,
         "total": len(table),
         "done": sum(n for s, n in counts.items() if s in TrialStatus.final()),

@@ -112,6 +112,12 @@ def test_nni3_overview_shows_the_experiment(watched, nni3_ui, experiment) -> Non
         assert shown in body, (shown, body[:2000])
     best = max(t.final_metric["default"] for t in experiment.trials() if t.final_metric is not None)
     assert f"{best:.6f}" in body
+    # the duration ring shows the running time: execDuration goes on while trial 3 runs (it was frozen at the
+    # last trial's end, a second or so after the start); the page re-reads it every 10 s
+    page.wait_for_function("""() => {
+        const shown = document.querySelector('.circle-progress')?.innerText || '';
+        return /min|h|d/.test(shown) || parseInt(shown, 10) >= 3;
+    }""", timeout=25000)
     _shot(page, "overview")
     for route in ("/experiment", "/experiment-metadata", "/check-status", "/trial-jobs", "/metric-data"):
         assert any(url.endswith("/api/v1/nni" + route) for url in watched.requested), route
