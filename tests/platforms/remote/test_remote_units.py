@@ -27,6 +27,7 @@ from nni.platforms.remote import (
 )
 from nni.platforms.remote._launch import shell_path, trial_files
 from nni.platforms.remote._session import _parse_gpus, _probe_fields
+from nni.testing import wait_until
 
 from .remote_helpers import job, make_code_dir
 
@@ -364,7 +365,11 @@ TB_WRITER = (
     "if sys.argv[1] == 'write':\n"
     "    os.makedirs(os.path.join(out, 'run'))\n"
     "    open(os.path.join(out, 'events.small'), 'wb').write(bytes(range(256)) * 4)\n"
-    "    open(os.path.join(out, 'run', 'events.big'), 'wb').write(os.urandom(int(2.5 * (1 << 20))))\n")
+    "    open(os.path.join(out, 'run', 'events.big'), 'wb').write(os.urandom(int(2.5 * (1 << 20))))\n"
+    "elif sys.argv[1] == 'hang':\n"
+    "    os.makedirs(out)\n"
+    "    open(os.path.join(out, 'events.hang'), 'wb').write(b'record' * 1000)\n"
+    "    import time; time.sleep(60)\n")
 
 
 def _files_sent(events: list[dict], copies: dict[str, bytes] | None = None) -> dict[str, bytes]:
@@ -408,6 +413,17 @@ def test_agent_sends_tensorboard_files_before_the_exit_and_resumes_from_offsets(
                             trial_dir=str(plain), code_dir=str(code), gpus=(), python_path=None)
         _send(agent, op="launch", id="plain1", dir=str(plain), files=files)
         assert not [e for e in _read_until(agent, "exit", "plain1") if e["ev"] == "file"]
+        # a killed trial (early-stopped, canceled): its files too are all sent before "killed"
+        hang = tmp_path / "trials" / "hang1"
+        files = trial_files(job("hang1", 2, command=f"{sys.executable} tb.py hang"), experiment_id="e",
+                            trial_dir=str(hang), code_dir=str(code), gpus=(), python_path=None)
+        _send(agent, op="launch", id="hang1", dir=str(hang), files=files)
+        _read_until(agent, "started", "hang1")
+        hung = hang / "tensorboard" / "events.hang"
+        wait_until(lambda: hung.exists() and hung.stat().st_size == 6000, 10, "the hanging trial's file")
+        _send(agent, op="kill", id="hang1", dir=str(hang), grace=2)
+        killed = _read_until(agent, "killed", "hang1")
+        assert _files_sent(killed) == {"tensorboard/events.hang": b"record" * 1000}
         # watched again (a reconnect, a manager restart) from what the local copy holds: only the rest comes,
         # and a copy longer than the remote file (rewritten there) starts again from byte 0
         small = remote["tensorboard/events.small"]
