@@ -18,7 +18,8 @@ Events: ``started`` (id, pid), ``launch_failed`` (id, error), ``watching`` (id, 
 data: new bytes of ``stdout``/``stderr``/``trial.log``, at most every ``--logs`` seconds while the trial
 runs and all of the rest before its ``exit``/``killed``), ``file`` (id, name: ``tensorboard/<path>``, offset,
 data: base64 of new bytes of a file below the trial's ``tensorboard`` folder, at most ``FILE_CHUNK`` bytes
-of a trial a round, every ``--logs`` seconds while it runs), ``exit`` (id, code: int or null when the process
+of a trial a round, every ``--logs`` seconds while it runs). The data of one ``metrics``, ``log`` or ``file``
+event is at most ``PIECE`` bytes (metrics: whole lines), so that every event line fits the SSH channel's window, ``exit`` (id, code: int or null when the process
 vanished without an exit record), ``killed`` (id), ``error`` (message).
 
 The ``tensorboard`` folder (``$NNI_OUTPUT_DIR/tensorboard``) is drained before ``exit``/``killed``: once the
@@ -52,6 +53,9 @@ LOG_CHUNK = 1 << 20  # bytes of one log file sent per round while the trial runs
 LOG_FINAL = 16 << 20  # bytes of one log file sent at most once the trial is over
 TENSORBOARD_DIR = "tensorboard"
 FILE_CHUNK = 1 << 20  # bytes of a trial's TensorBoard files sent per round
+# bytes of a file in one event line: the manager's SSH reader cuts a line longer than the channel's receive
+# window (2 MiB in asyncssh), and a latin-1 byte may take 6 in JSON
+PIECE = 256 << 10
 
 
 # This script runs on the remote host without nni installed there, so it keeps its own /proc reader
@@ -158,6 +162,19 @@ def _read_pid(trial_dir):
 def _read_attempt(trial_dir):
     parts = (_read_text(os.path.join(trial_dir, PID_FILE)) or "").split()
     return parts[2] if len(parts) > 2 else ""
+
+
+def _pieces(data, whole_lines=False):
+    """``(start, piece)`` of ``data`` in pieces of at most ``PIECE`` bytes (cut after a newline with
+    ``whole_lines``; a single longer line stays whole)."""
+    start = 0
+    while start < len(data):
+        end = min(start + PIECE, len(data))
+        if whole_lines and end < len(data):
+            cut = data.rfind(b"\n", start, end) + 1
+            end = cut if cut > start else (data.find(b"\n", end) + 1 or len(data))
+        yield start, data[start:end]
+        start = end
 
 
 def _tensorboard_sizes(trial_dir):
@@ -325,9 +342,9 @@ class Agent:
         except OSError:
             return
         end = data.rfind(b"\n") + 1
-        if end:
-            self.emit(ev="metrics", id=tid, offset=trial["offset"], data=data[:end].decode("latin-1"))
-            trial["offset"] += end
+        for start, piece in _pieces(data[:end], whole_lines=True):
+            self.emit(ev="metrics", id=tid, offset=trial["offset"] + start, data=piece.decode("latin-1"))
+        trial["offset"] += end
 
     def read_logs(self, tid, trial, now, final):
         if not final and now - trial["log_at"] < self.log_interval:
@@ -341,9 +358,9 @@ class Agent:
                     data = f.read(LOG_FINAL if final else LOG_CHUNK)
             except OSError:
                 continue
-            if data:
-                trial["logs"][name] = start + len(data)
-                self.emit(ev="log", id=tid, name=name, offset=start, data=data.decode("latin-1"))
+            trial["logs"][name] = start + len(data)
+            for at, piece in _pieces(data):
+                self.emit(ev="log", id=tid, name=name, offset=start + at, data=piece.decode("latin-1"))
 
     def read_files(self, tid, trial):
         """Send up to ``FILE_CHUNK`` new bytes of the TensorBoard files; True when nothing is left to send."""
@@ -366,9 +383,10 @@ class Agent:
                 continue
             budget -= len(data)
             sent[name] = start + len(data)
-            extra = {"reset": True} if reset else {}
-            self.emit(ev="file", id=tid, name=name, offset=start, data=base64.b64encode(data).decode("ascii"),
-                      **extra)
+            for at, piece in _pieces(data):
+                extra = {"reset": True} if reset and at == 0 else {}
+                self.emit(ev="file", id=tid, name=name, offset=start + at,
+                          data=base64.b64encode(piece).decode("ascii"), **extra)
             if start + len(data) < size:
                 return False
         return True
