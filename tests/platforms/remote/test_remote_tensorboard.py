@@ -92,7 +92,8 @@ def test_remote_event_files_are_mirrored_survive_a_resume_and_are_served(ssh_wor
     nnictl("resume", exp_id, "--port", port2)
     assert nnictl.wait_status(port2, ("DONE", "ERROR"), 60) == "DONE"
     jobs = nnictl.rest(port2, "/trial-jobs")
-    assert [(j["trialJobId"], j["status"]) for j in jobs] == [(trial_id, "SUCCEEDED")]  # re-attached, not rerun
+    assert [(j["trialJobId"], j["status"]) for j in jobs] == [(trial_id, "SUCCEEDED")]
+    assert not list(remote.parent.glob(f"{trial_id}.*"))  # re-attached, not run again (no first run set aside)
     mirrored = _event_files(local / "tensorboard")
     assert mirrored == _event_files(remote / "tensorboard")  # byte for byte: nothing lost, nothing doubled
     assert all(mirrored[name].startswith(data) for name, data in half.items())  # appended to what was there
@@ -108,4 +109,15 @@ def test_remote_event_files_are_mirrored_survive_a_resume_and_are_served(ssh_wor
         assert [(step, round(value, 4)) for _, step, value in points] == [(0, 1.0), (1, 0.5), (2, 0.3333), (3, 0.25)]
     finally:
         nnictl("tensorboard", "stop", exp_id)
+    # and NNI's REST route, which the web UI's trial page uses
+    api = f"http://127.0.0.1:{port2}/api/v1/nni"
+    with httpx.Client(trust_env=False, timeout=60) as client:
+        task = client.post(f"{api}/tensorboard", json={"trials": trial_id}).json()
+        try:
+            assert task["status"] == "RUNNING", task
+            assert task["trialLogDirectoryList"] == [str(local / "tensorboard")]
+            assert [step for _, step, _ in _get(int(task["port"]), f"/data/plugin/scalars/scalars?run={runs[0]}"
+                                                "&tag=loss")] == [0, 1, 2, 3]
+        finally:
+            assert client.delete(f"{api}/tensorboard/{task['id']}").json()["status"] == "STOPPED"
     nnictl("stop", exp_id)
