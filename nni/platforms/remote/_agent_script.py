@@ -18,9 +18,10 @@ Events: ``started`` (id, pid), ``launch_failed`` (id, error), ``watching`` (id, 
 data: new bytes of ``stdout``/``stderr``/``trial.log``, at most every ``--logs`` seconds while the trial
 runs and all of the rest before its ``exit``/``killed``), ``file`` (id, name: ``tensorboard/<path>``, offset,
 data: base64 of new bytes of a file below the trial's ``tensorboard`` folder, at most ``FILE_CHUNK`` bytes
-of a trial a round, every ``--logs`` seconds while it runs). The data of one ``metrics``, ``log`` or ``file``
-event is at most ``PIECE`` bytes (metrics: whole lines), so that every event line fits the SSH channel's window, ``exit`` (id, code: int or null when the process
-vanished without an exit record), ``killed`` (id), ``error`` (message).
+of a trial a round, every ``--logs`` seconds while it runs), ``exit`` (id, code: int or null when the process
+vanished without an exit record), ``killed`` (id), ``error`` (message). The data of one ``metrics``, ``log``
+or ``file`` event is at most ``PIECE`` bytes (metrics: whole lines), so every event line fits the SSH
+channel's window.
 
 The ``tensorboard`` folder (``$NNI_OUTPUT_DIR/tensorboard``) is drained before ``exit``/``killed``: once the
 trial is over its rounds come every ``--interval`` seconds, a chunk each, so a large event file never holds
