@@ -88,8 +88,9 @@ def has_event_files(folder: Path) -> bool:
 
 def trial_logs(reader: Any, experiment_dir: Path, trial_job_ids: Sequence[str] | None = None) -> list[TrialLogs]:
     """The log folders of the experiment's trials (all of them, or ``trial_job_ids``) from its store
-    (``nni.storage.StoreReader``). A trial's folder is ``<experiment>/trials/<id>`` when it is there, else
-    the folder its platform reported (a Slurm ``sharedDirectory``)."""
+    (``nni.storage.StoreReader``). A trial's folder is ``<experiment>/trials/<id>`` when it is there (local
+    trials; remote trials, whose platform mirrors their ``tensorboard`` folder there), else the folder its
+    platform reported (a Slurm ``sharedDirectory``)."""
     if trial_job_ids:
         records = []
         for trial_job_id in trial_job_ids:

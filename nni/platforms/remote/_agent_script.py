@@ -8,16 +8,25 @@ Commands (one JSON object a line):
   folder and start ``run.sh`` detached (new session, so it survives this agent and the SSH connection).
   If the folder's pid file names the same attempt, that launch happened already (a command sent again
   after a reconnect): it is followed instead. A folder of an earlier attempt is renamed aside first.
-- ``{"op": "watch", "id", "dir", "offset", "logs": {name: offset}}``: follow a trial started earlier
-  (after a reconnect), sending metrics and logs from those offsets.
+- ``{"op": "watch", "id", "dir", "offset", "logs": {name: offset}, "files": {name: offset}}``: follow a
+  trial started earlier (after a reconnect), sending metrics, logs and TensorBoard files from those offsets.
 - ``{"op": "kill", "id", "dir", "grace"}``: SIGTERM the trial's process group, SIGKILL after ``grace``.
 - ``{"op": "forget", "id"}``: stop following a trial. ``{"op": "ping"}``: keep-alive.
 
 Events: ``started`` (id, pid), ``launch_failed`` (id, error), ``watching`` (id, pid, alive, exit),
 ``metrics`` (id, offset, data: the new complete lines as latin-1 text), ``log`` (id, name, offset,
 data: new bytes of ``stdout``/``stderr``/``trial.log``, at most every ``--logs`` seconds while the trial
-runs and all of the rest before its ``exit``/``killed``), ``exit`` (id, code: int or
-null when the process vanished without an exit record), ``killed`` (id), ``error`` (message).
+runs and all of the rest before its ``exit``/``killed``), ``file`` (id, name: ``tensorboard/<path>``, offset,
+data: base64 of new bytes of a file below the trial's ``tensorboard`` folder, at most ``FILE_CHUNK`` bytes
+of a trial a round, every ``--logs`` seconds while it runs), ``exit`` (id, code: int or null when the process
+vanished without an exit record), ``killed`` (id), ``error`` (message). The data of one ``metrics``, ``log``
+or ``file`` event is at most ``PIECE`` bytes (metrics: whole lines), so every event line fits the SSH
+channel's window.
+
+The ``tensorboard`` folder (``$NNI_OUTPUT_DIR/tensorboard``) is drained before ``exit``/``killed``: once the
+trial is over its rounds come every ``--interval`` seconds, a chunk each, so a large event file never holds
+back the metrics of the machine's other trials, and the trial's end is reported once its files are all sent.
+Event files only grow; one that shrank (rewritten) is sent again from its start with ``reset: true``.
 
 Every round all followed trials are checked and the events of the round are written together. A
 round starts when a command arrives, when inotify reports a change in a trial's ``.nni`` folder (a
@@ -26,6 +35,7 @@ vanish without an exit record); without inotify, every ``--interval`` seconds. T
 closes or stays silent for ``--idle`` seconds; the trials it started keep running.
 """
 
+import base64
 import ctypes
 import json
 import os
@@ -42,6 +52,11 @@ GONE_GRACE = 0.5
 LOG_FILES = ("stdout", "stderr", "trial.log")
 LOG_CHUNK = 1 << 20  # bytes of one log file sent per round while the trial runs
 LOG_FINAL = 16 << 20  # bytes of one log file sent at most once the trial is over
+TENSORBOARD_DIR = "tensorboard"
+FILE_CHUNK = 1 << 20  # bytes of a trial's TensorBoard files sent per round
+# bytes of a file in one event line: the manager's SSH reader cuts a line longer than the channel's receive
+# window (2 MiB in asyncssh), and a latin-1 byte may take 6 in JSON
+PIECE = 256 << 10
 
 
 # This script runs on the remote host without nni installed there, so it keeps its own /proc reader
@@ -150,6 +165,38 @@ def _read_attempt(trial_dir):
     return parts[2] if len(parts) > 2 else ""
 
 
+def _pieces(data, whole_lines=False):
+    """``(start, piece)`` of ``data`` in pieces of at most ``PIECE`` bytes (cut after a newline with
+    ``whole_lines``; a single longer line stays whole)."""
+    start = 0
+    while start < len(data):
+        end = min(start + PIECE, len(data))
+        if whole_lines and end < len(data):
+            cut = data.rfind(b"\n", start, end) + 1
+            end = cut if cut > start else (data.find(b"\n", end) + 1 or len(data))
+        yield start, data[start:end]
+        start = end
+
+
+def _tensorboard_sizes(trial_dir):
+    """``{"tensorboard/<path>": size}`` of the regular files below the trial's TensorBoard folder."""
+    top = os.path.join(trial_dir, TENSORBOARD_DIR)
+    sizes = {}
+    if not os.path.isdir(top):
+        return sizes
+    for folder, _dirs, names in os.walk(top):
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            if os.path.isfile(path) and not os.path.islink(path):
+                rel = os.path.relpath(path, trial_dir).replace(os.sep, "/")
+                sizes[rel] = st.st_size
+    return sizes
+
+
 def _read_exit(trial_dir):
     text = _read_text(os.path.join(trial_dir, EXIT_FILE))
     if text is None or not text.strip():
@@ -191,7 +238,8 @@ class Agent:
             if op == "launch":
                 self.launch(tid, cmd["dir"], cmd.get("files") or {}, str(cmd.get("attempt") or ""))
             elif op == "watch":
-                self.watch(tid, cmd["dir"], int(cmd.get("offset") or 0), cmd.get("logs") or {})
+                self.watch(tid, cmd["dir"], int(cmd.get("offset") or 0), cmd.get("logs") or {},
+                           cmd.get("files") or {})
             elif op == "kill":
                 self.kill(tid, cmd["dir"], float(cmd.get("grace", 5.0)))
             elif op == "forget":
@@ -204,7 +252,7 @@ class Agent:
             else:
                 self.emit(ev="error", id=tid, message=f"{op} failed: {type(exc).__name__}: {exc}")
 
-    def _follow(self, tid, trial_dir, offset, pid, starttime, proc=None, logs=None):
+    def _follow(self, tid, trial_dir, offset, pid, starttime, proc=None, logs=None, files=None):
         old = self.trials.get(tid)
         wd = old["wd"] if old else None
         if wd is None and self.inotify is not None and os.path.isdir(os.path.join(trial_dir, ".nni")):
@@ -212,7 +260,8 @@ class Agent:
         self.trials[tid] = {"dir": trial_dir, "offset": offset, "pid": pid, "start": starttime,
                             "proc": proc, "gone_since": None, "kill_at": None, "wd": wd,
                             "logs": {name: int((logs or {}).get(name) or 0) for name in LOG_FILES},
-                            "log_at": 0.0}
+                            "files": {str(name): int(size) for name, size in (files or {}).items()},
+                            "log_at": 0.0, "ending": None}
 
     def _drop(self, tid):
         trial = self.trials.pop(tid, None)
@@ -250,13 +299,13 @@ class Agent:
         self._follow(tid, trial_dir, 0, proc.pid, starttime, proc)
         self.emit(ev="started", id=tid, pid=proc.pid)
 
-    def watch(self, tid, trial_dir, offset, logs):
+    def watch(self, tid, trial_dir, offset, logs, files):
         pid, starttime = _read_pid(trial_dir)
         code = _read_exit(trial_dir)
         alive = pid is not None and _alive(pid, starttime)
         self.emit(ev="watching", id=tid, pid=pid, alive=alive, exit=code)
         if pid is not None or code is not None:
-            self._follow(tid, trial_dir, offset, pid, starttime, logs=logs)
+            self._follow(tid, trial_dir, offset, pid, starttime, logs=logs, files=files)
 
     def kill(self, tid, trial_dir, grace):
         trial = self.trials.get(tid)
@@ -267,11 +316,12 @@ class Agent:
                 pid = None  # the trial's leader is gone and its pid was reused: nothing of ours to kill
             self._follow(tid, trial_dir, 0, pid, starttime)
             trial = self.trials[tid]
-            for name in LOG_FILES:  # not followed before: its logs are not wanted now
+            for name in LOG_FILES:  # not followed before: its logs and files are not wanted now
                 try:
                     trial["logs"][name] = os.path.getsize(os.path.join(trial_dir, name))
                 except OSError:
                     pass
+            trial["files"] = _tensorboard_sizes(trial_dir)
         if trial["pid"] is None:
             self._drop(tid)
             self.emit(ev="killed", id=tid)
@@ -293,9 +343,9 @@ class Agent:
         except OSError:
             return
         end = data.rfind(b"\n") + 1
-        if end:
-            self.emit(ev="metrics", id=tid, offset=trial["offset"], data=data[:end].decode("latin-1"))
-            trial["offset"] += end
+        for start, piece in _pieces(data[:end], whole_lines=True):
+            self.emit(ev="metrics", id=tid, offset=trial["offset"] + start, data=piece.decode("latin-1"))
+        trial["offset"] += end
 
     def read_logs(self, tid, trial, now, final):
         if not final and now - trial["log_at"] < self.log_interval:
@@ -309,19 +359,58 @@ class Agent:
                     data = f.read(LOG_FINAL if final else LOG_CHUNK)
             except OSError:
                 continue
-            if data:
-                trial["logs"][name] = start + len(data)
-                self.emit(ev="log", id=tid, name=name, offset=start, data=data.decode("latin-1"))
+            trial["logs"][name] = start + len(data)
+            for at, piece in _pieces(data):
+                self.emit(ev="log", id=tid, name=name, offset=start + at, data=piece.decode("latin-1"))
+
+    def read_files(self, tid, trial):
+        """Send up to ``FILE_CHUNK`` new bytes of the TensorBoard files; True when nothing is left to send."""
+        budget = FILE_CHUNK
+        sent = trial["files"]
+        for name, size in sorted(_tensorboard_sizes(trial["dir"]).items()):
+            start = sent.get(name, 0)
+            reset = size < start
+            if reset:
+                start = 0
+            if size == start and not reset:
+                continue
+            if budget <= 0:
+                return False
+            try:
+                with open(os.path.join(trial["dir"], name), "rb") as f:
+                    f.seek(start)
+                    data = f.read(min(budget, size - start))
+            except OSError:
+                continue
+            budget -= len(data)
+            sent[name] = start + len(data)
+            for at, piece in _pieces(data):
+                extra = {"reset": True} if reset and at == 0 else {}
+                self.emit(ev="file", id=tid, name=name, offset=start + at,
+                          data=base64.b64encode(piece).decode("ascii"), **extra)
+            if start + len(data) < size:
+                return False
+        return True
+
+    def end(self, tid, trial, event):
+        """The trial is over: report ``event`` once its TensorBoard files are all sent (this round or later)."""
+        trial["ending"] = event
+        trial["kill_at"] = trial["gone_since"] = None
+        if self.read_files(tid, trial):
+            self._drop(tid)
+            self.emit(**event)
 
     def check(self, tid, trial, now):
         proc = trial["proc"]
         if proc is not None:
             proc.poll()  # reap run.sh when it is our child
+        if trial["ending"] is not None:
+            self.end(tid, trial, trial["ending"])
+            return
         if trial["kill_at"] is not None:
             if not _group_alive(trial["pid"]):
                 self.read_logs(tid, trial, now, True)
-                self._drop(tid)
-                self.emit(ev="killed", id=tid)
+                self.end(tid, trial, {"ev": "killed", "id": tid})
             elif now >= trial["kill_at"]:
                 _trial_log(trial["dir"], f"kill: SIGKILL to process group {trial['pid']}")
                 trial["kill_at"] = now + 1.0
@@ -331,13 +420,14 @@ class Agent:
                     pass
             return
         self.read_metrics(tid, trial)
-        self.read_logs(tid, trial, now, False)
+        if now - trial["log_at"] >= self.log_interval:
+            self.read_logs(tid, trial, now, False)
+            self.read_files(tid, trial)
         code = _read_exit(trial["dir"])
         if code is not None:
             self.read_metrics(tid, trial)
             self.read_logs(tid, trial, now, True)
-            self._drop(tid)
-            self.emit(ev="exit", id=tid, code=code)
+            self.end(tid, trial, {"ev": "exit", "id": tid, "code": code})
             return
         if trial["pid"] is None or not _alive(trial["pid"], trial["start"]):
             if trial["gone_since"] is None:
@@ -345,8 +435,7 @@ class Agent:
             elif now - trial["gone_since"] >= GONE_GRACE:
                 self.read_metrics(tid, trial)
                 self.read_logs(tid, trial, now, True)
-                self._drop(tid)
-                self.emit(ev="exit", id=tid, code=_read_exit(trial["dir"]))
+                self.end(tid, trial, {"ev": "exit", "id": tid, "code": _read_exit(trial["dir"])})
 
     def run(self):
         fd = sys.stdin.fileno()
@@ -355,7 +444,8 @@ class Agent:
         self.flush()
         watched = [fd] if self.inotify is None else [fd, self.inotify.fd]
         while True:
-            busy = any(t["kill_at"] is not None or t["gone_since"] is not None for t in self.trials.values())
+            busy = any(t["kill_at"] is not None or t["gone_since"] is not None or t["ending"] is not None
+                       for t in self.trials.values())
             timeout = self.interval if self.inotify is None or busy else self.slow
             ready, _, _ = select.select(watched, [], [], timeout)
             now = time.time()

@@ -11,10 +11,13 @@ watches and kills that machine's trials and streams their metric records back in
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import logging
 import os
 import posixpath
 import secrets
+import shutil
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -54,6 +57,9 @@ _log = logging.getLogger("nni.platforms.remote")
 # there at launch, and .nni/metrics, written as records arrive): the web UI, nnictl log and a copied
 # experiment folder find them there
 _LOG_FILES = ("stdout", "stderr", "trial.log")
+# mirrored the same way, appended bytes only, into <experiment dir>/trials/<id>/tensorboard/, where
+# nnictl tensorboard looks: the files a trial writes under $NNI_OUTPUT_DIR/tensorboard
+_TENSORBOARD_DIR = "tensorboard"
 
 
 @dataclass
@@ -98,6 +104,10 @@ class RemotePlatform(Platform):
     With ``experiment_dir``, each trial's ``parameter.cfg``, metrics and logs (``stdout``, ``stderr``,
     ``trial.log``, streamed by the agent about once a second and completely before the exit is
     reported) are kept in ``<experiment_dir>/trials/<id>/`` too, where the web UI and ``nnictl log`` look.
+    So are the files below the trial's ``$NNI_OUTPUT_DIR/tensorboard`` (TensorBoard's event files, for
+    ``nnictl tensorboard``): their new bytes about once a second while it runs, all of them before its end
+    is reported. The local copies are the record of what arrived: after a reconnect or a manager restart
+    the agent goes on from their sizes.
     """
 
     name = "remote"
@@ -375,6 +385,8 @@ class RemotePlatform(Platform):
                 os.remove(os.path.join(local, name))
             except OSError:
                 pass
+        if local:
+            shutil.rmtree(os.path.join(local, _TENSORBOARD_DIR), ignore_errors=True)
 
     @staticmethod
     def _occupy(state: MachineState, gpus: tuple[int, ...], delta: int) -> None:
@@ -411,6 +423,11 @@ class RemotePlatform(Platform):
             return None
         return os.path.join(self.experiment_dir, "trials", trial.job.trial_job_id)
 
+    def _watch_command(self, trial: _Trial) -> dict[str, Any]:
+        """Follow a trial started earlier from what the local copies hold (metrics, logs, TensorBoard files)."""
+        return {"op": "watch", "id": trial.job.trial_job_id, "dir": trial.trial_dir, "offset": trial.offset,
+                "logs": self._local_logs(trial), "files": self._local_files(trial)}
+
     def _local_logs(self, trial: _Trial) -> dict[str, int]:
         """How much of each log the local copy holds (where the agent goes on from after a reconnect)."""
         local = self._local_dir(trial)
@@ -418,6 +435,18 @@ class RemotePlatform(Platform):
         for name in _LOG_FILES:
             path = os.path.join(local, name) if local else ""
             sizes[name] = os.path.getsize(path) if path and os.path.exists(path) else 0
+        return sizes
+
+    def _local_files(self, trial: _Trial) -> dict[str, int]:
+        """``{"tensorboard/<path>": size}`` of the local copies of the trial's TensorBoard files."""
+        local = self._local_dir(trial)
+        top = os.path.join(local, _TENSORBOARD_DIR) if local else ""
+        sizes: dict[str, int] = {}
+        for folder, _dirs, names in os.walk(top) if top else ():
+            for name in names:
+                path = os.path.join(folder, name)
+                if os.path.isfile(path):
+                    sizes[os.path.relpath(path, local).replace(os.sep, "/")] = os.path.getsize(path)
         return sizes
 
     # ----------------------------------------------------------------- kill
@@ -485,6 +514,8 @@ class RemotePlatform(Platform):
             self._on_metrics(trial, int(event["offset"]), str(event["data"]).encode("latin-1"))
         elif kind == "log" and str(event.get("name")) in _LOG_FILES:
             self._mirror(trial, str(event["name"]), int(event["offset"]), str(event["data"]).encode("latin-1"))
+        elif kind == "file":
+            self._on_file(trial, event)
         elif kind == "exit":
             code = event.get("code")
             if trial.kill_status is not None:
@@ -529,15 +560,36 @@ class RemotePlatform(Platform):
             self._emit(event)
         trial.offset = max(trial.offset, offset + len(data))
 
-    def _mirror(self, trial: _Trial, name: str, offset: int, data: bytes) -> None:
-        """Write what the agent sent of a remote file at the same offset of its local copy."""
+    def _on_file(self, trial: _Trial, event: dict[str, Any]) -> None:
+        """New bytes of a file below the remote trial's ``tensorboard`` folder, for its local copy."""
+        tid, name = trial.job.trial_job_id, str(event.get("name", ""))
+        if not _below_tensorboard(name):
+            _log.warning("remote: trial %s: agent sent file %r, outside its tensorboard folder; ignored", tid, name)
+            return
+        try:
+            data = base64.b64decode(str(event.get("data", "")), validate=True)
+            offset = int(event["offset"])
+        except (KeyError, ValueError, binascii.Error) as exc:
+            _log.warning("remote: trial %s: unreadable chunk of %s from the agent (%s); ignored", tid, name, exc)
+            return
+        self._mirror(trial, name, offset, data, contiguous=True, reset=bool(event.get("reset")))
+
+    def _mirror(self, trial: _Trial, name: str, offset: int, data: bytes, *, contiguous: bool = False,
+                reset: bool = False) -> None:
+        """Write what the agent sent of a remote file at the same offset of its local copy (``reset``: the
+        remote file was rewritten, the copy starts again; ``contiguous``: never leave a hole in the copy)."""
         local = self._local_dir(trial)
-        if local is None or not data:
+        if local is None or (not data and not reset):
             return
         path = os.path.join(local, name)
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "r+b" if os.path.exists(path) else "wb") as f:
+            with open(path, "r+b" if os.path.exists(path) and not reset else "wb") as f:
+                if contiguous and offset > f.seek(0, os.SEEK_END):
+                    # the copy lost bytes the agent counts as sent: the next watch resends from the copy's size
+                    _log.warning("remote: trial %s: %s jumps from byte %d to %d; its copy stops there until the "
+                                 "agent resends", trial.job.trial_job_id, name, f.tell(), offset)
+                    return
                 f.seek(offset)
                 f.write(data)
         except OSError as exc:
@@ -563,8 +615,7 @@ class RemotePlatform(Platform):
                     session.send({"op": "kill", "id": trial.job.trial_job_id, "dir": trial.trial_dir,
                                   "grace": self.kill_grace})
             elif trial.state in ("running", "reattaching"):
-                session.send({"op": "watch", "id": trial.job.trial_job_id, "dir": trial.trial_dir,
-                              "offset": trial.offset, "logs": self._local_logs(trial)})
+                session.send(self._watch_command(trial))
         self._schedule()
 
     async def _on_disconnected(self, session: MachineSession) -> None:
@@ -613,8 +664,7 @@ class RemotePlatform(Platform):
         self._trials[job.trial_job_id] = trial
         self._occupy(machine.state, trial.gpus, +1)
         if machine.session.connected:
-            machine.session.send({"op": "watch", "id": job.trial_job_id, "dir": trial.trial_dir,
-                                  "offset": trial.offset, "logs": self._local_logs(trial)})
+            machine.session.send(self._watch_command(trial))
         elif machine.session.last_error:
             # known to be down: follow it when the machine is back (or give it up past the deadline)
             # rather than hold the manager's resume for every trial of that machine
@@ -675,3 +725,9 @@ class RemotePlatform(Platform):
             if machine.lost_timer is not None:
                 machine.lost_timer.cancel()
         await asyncio.gather(*(m.session.close() for m in self._machines.values()), return_exceptions=True)
+
+
+def _below_tensorboard(name: str) -> bool:
+    """Whether ``name`` is a relative path below ``tensorboard/`` that stays there."""
+    parts = name.split("/")
+    return len(parts) >= 2 and parts[0] == _TENSORBOARD_DIR and all(p not in ("", ".", "..") for p in parts[1:])

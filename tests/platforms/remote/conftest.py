@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from nni.testing import free_port
+from nni.testing import Nnictl, free_port
 
 REPO = Path(__file__).resolve().parents[3]
 SSHD = "/usr/sbin/sshd"
@@ -240,6 +240,17 @@ def ssh_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshWorld]:
 def machine_a(ssh_world: SshWorld) -> Sshd:
     """A machine reached as root with a key."""
     return ssh_world.sshd()
+
+
+@pytest.fixture
+def nnictl(tmp_path: Path) -> Iterator[Nnictl]:
+    """The real nnictl over a private experiments home; its experiments are stopped and their folders on
+    root's machines (this machine's sshd) removed after the test."""
+    runner = Nnictl(tmp_path / "home")
+    yield runner
+    runner.stop_all()
+    for exp_id in runner.registry():
+        shutil.rmtree(Path("/root/nni-experiments") / exp_id, ignore_errors=True)
 
 
 @pytest.fixture

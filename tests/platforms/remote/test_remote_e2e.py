@@ -302,3 +302,37 @@ def test_same_trial_run_again_starts_clean(ssh_world, machine_a, tmp_path):
     local = tmp_path / "exp" / "trials" / "twice"
     assert len((local / ".nni" / "metrics").read_bytes().splitlines()) == 4  # the second run only
     assert len(list(Path(_handle(plat, "twice")["trial_dir"]).parent.glob("twice.*"))) == 1
+
+
+def test_large_outputs_arrive_whole_in_window_sized_events(ssh_world, machine_a, tmp_path, caplog):
+    """Megabytes of stdout, of metric records and of an event file at once: every byte arrives (an event line
+    longer than the SSH channel's window would reach the manager cut, and be dropped as unreadable)."""
+    caplog.set_level(logging.WARNING, logger="nni.platforms.remote")
+    code = make_code_dir(tmp_path)
+    (code / "big.py").write_text(
+        "import os, sys\n"
+        "import nni\n"
+        "nni.get_next_parameter()\n"
+        "for i in range(3000):\n"
+        "    nni.report_intermediate_result(i)\n"
+        "sys.stdout.write(('x' * 99 + '\\n') * 50000)\n"
+        "tb = os.path.join(os.environ['NNI_OUTPUT_DIR'], 'tensorboard')\n"
+        "os.makedirs(tb)\n"
+        "open(os.path.join(tb, 'events.out.tfevents.big'), 'wb').write(os.urandom(3 << 20))\n")
+    plat = platform([root_machine(ssh_world, machine_a)], code, tmp_path)
+    events = EventLog()
+    plat.start(events)
+    try:
+        plat.submit(job("big1", 0, command="python3 big.py"))
+        events.wait(lambda: bool(events.of("big1", TrialExited)), 60)
+        remote = Path(events.of("big1", TrialStarted)[0].handle["trial_dir"])
+        connections = plat.machine_status()[0]["connections"]
+    finally:
+        plat.stop()
+    assert [e.status for e in events.of("big1", TrialExited)] == ["SUCCEEDED"]
+    assert [m.record.sequence for m in events.of("big1", TrialMetric)] == list(range(3000))
+    local = tmp_path / "exp" / "trials" / "big1"
+    assert (local / "stdout").stat().st_size == 5_000_000
+    for name in ("stdout", ".nni/metrics", "tensorboard/events.out.tfevents.big"):
+        assert (local / name).read_bytes() == (remote / name).read_bytes(), name
+    assert connections == 1 and "unreadable agent output" not in caplog.text

@@ -36,13 +36,21 @@ def test_dropped_connection_reconnects_and_reattaches(ssh_world, fresh_machine, 
     events = EventLog()
     plat.start(events)
     try:
-        plat.submit(job("drop1", 0, steps=8, sleep=0.25))
+        plat.submit(job("drop1", 0, steps=8, sleep=0.25, tb=True))
         events.wait(lambda: len(events.of("drop1", TrialMetric)) >= 2, 30)
         fresh_machine.drop_connections()
         events.wait(lambda: bool(events.of("drop1", TrialExited)), 30)
         status = _status(plat, a.key)
+        remote_dir = events.of("drop1", TrialStarted)[0].handle["trial_dir"]
     finally:
         plat.stop()
+    # the TensorBoard file streamed across the reconnect is whole when the exit is reported
+    event_file = os.path.join("tensorboard", "run", "events.out.tfevents.1")
+    with open(os.path.join(remote_dir, event_file), "rb") as f:
+        expected = f.read()
+    assert len(expected) == 8 * 100000
+    with open(os.path.join(tmp_path, "exp", "trials", "drop1", event_file), "rb") as f:
+        assert f.read() == expected
     assert [e.status for e in events.of("drop1", TrialExited)] == ["SUCCEEDED"]
     assert _metric_keys(events, "drop1") == ALL_METRICS(8)  # every record exactly once
     assert len(events.of("drop1", TrialStarted)) == 1

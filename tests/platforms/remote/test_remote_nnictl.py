@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -18,15 +16,6 @@ from nni.testing import Nnictl, free_port, wait_until
 from .remote_helpers import make_code_dir
 
 pytestmark = [pytest.mark.ssh, pytest.mark.slow]
-
-
-@pytest.fixture
-def nnictl(tmp_path: Path) -> Any:
-    runner = Nnictl(tmp_path / "home")
-    yield runner
-    runner.stop_all()
-    for exp_id in runner.registry():  # root's remote folders (this machine's sshd)
-        shutil.rmtree(Path("/root/nni-experiments") / exp_id, ignore_errors=True)
 
 
 def _grep_tree(root: Path, needle: bytes) -> list[str]:

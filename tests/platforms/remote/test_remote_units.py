@@ -27,6 +27,7 @@ from nni.platforms.remote import (
 )
 from nni.platforms.remote._launch import shell_path, trial_files
 from nni.platforms.remote._session import _parse_gpus, _probe_fields
+from nni.testing import wait_until
 
 from .remote_helpers import job, make_code_dir
 
@@ -355,3 +356,117 @@ def test_requirements_asyncssh_and_readable_key_files(tmp_path: Path, monkeypatc
     monkeypatch.setitem(sys.modules, "asyncssh", None)  # as if it were not installed
     with pytest.raises(ConfigError, match="needs the asyncssh package"):
         RemotePlatform.check_requirements(config)
+
+
+# TensorBoard files: streamed by the agent, mirrored by the platform -------------------------------------
+TB_WRITER = (
+    "import os, sys\n"
+    "out = os.path.join(os.environ['NNI_OUTPUT_DIR'], 'tensorboard')\n"
+    "if sys.argv[1] == 'write':\n"
+    "    os.makedirs(os.path.join(out, 'run'))\n"
+    "    open(os.path.join(out, 'events.small'), 'wb').write(bytes(range(256)) * 4)\n"
+    "    open(os.path.join(out, 'run', 'events.big'), 'wb').write(os.urandom(int(2.5 * (1 << 20))))\n"
+    "elif sys.argv[1] == 'hang':\n"
+    "    os.makedirs(out)\n"
+    "    open(os.path.join(out, 'events.hang'), 'wb').write(b'record' * 1000)\n"
+    "    import time; time.sleep(60)\n")
+
+
+def _files_sent(events: list[dict], copies: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """The files the agent's ``file`` events rebuild over ``copies``, each chunk written at its offset."""
+    import base64
+
+    rebuilt = {name: bytearray(data) for name, data in (copies or {}).items()}
+    for e in events:
+        if e["ev"] == "file":
+            copy = rebuilt.setdefault(e["name"], bytearray())
+            if e.get("reset"):
+                copy.clear()
+            data = base64.b64decode(e["data"])
+            assert e["offset"] <= len(copy)  # never a hole
+            copy[e["offset"]:e["offset"] + len(data)] = data
+    return {name: bytes(data) for name, data in rebuilt.items()}
+
+
+def test_agent_sends_tensorboard_files_before_the_exit_and_resumes_from_offsets(tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "tb.py").write_text(TB_WRITER)
+    agent = _agent(tmp_path)
+    try:
+        _read_until(agent, "ready")
+        folder = tmp_path / "trials" / "tb1"
+        files = trial_files(job("tb1", 0, command=f"{sys.executable} tb.py write"), experiment_id="e",
+                            trial_dir=str(folder), code_dir=str(code), gpus=(), python_path=None)
+        _send(agent, op="launch", id="tb1", dir=str(folder), files=files)
+        seen = _read_until(agent, "exit", "tb1")
+        remote = {f"tensorboard/{p.relative_to(folder / 'tensorboard').as_posix()}": p.read_bytes()
+                  for p in (folder / "tensorboard").rglob("*") if p.is_file()}
+        assert set(remote) == {"tensorboard/events.small", "tensorboard/run/events.big"}
+        assert _files_sent(seen) == remote  # every byte, before the exit
+        chunks = [e for e in seen if e["ev"] == "file"]
+        assert len(chunks) >= 3  # 2.5 MiB went in rounds of at most a MiB, not in one line
+        assert max(len(json.dumps(e)) for e in seen) < 1 << 20  # each line well inside an SSH channel's window
+        # a trial without a tensorboard folder sends no file events
+        plain = tmp_path / "trials" / "plain1"
+        files = trial_files(job("plain1", 1, command=f"{sys.executable} tb.py none"), experiment_id="e",
+                            trial_dir=str(plain), code_dir=str(code), gpus=(), python_path=None)
+        _send(agent, op="launch", id="plain1", dir=str(plain), files=files)
+        assert not [e for e in _read_until(agent, "exit", "plain1") if e["ev"] == "file"]
+        # a killed trial (early-stopped, canceled): its files too are all sent before "killed"
+        hang = tmp_path / "trials" / "hang1"
+        files = trial_files(job("hang1", 2, command=f"{sys.executable} tb.py hang"), experiment_id="e",
+                            trial_dir=str(hang), code_dir=str(code), gpus=(), python_path=None)
+        _send(agent, op="launch", id="hang1", dir=str(hang), files=files)
+        _read_until(agent, "started", "hang1")
+        hung = hang / "tensorboard" / "events.hang"
+        wait_until(lambda: hung.exists() and hung.stat().st_size == 6000, 10, "the hanging trial's file")
+        _send(agent, op="kill", id="hang1", dir=str(hang), grace=2)
+        killed = _read_until(agent, "killed", "hang1")
+        assert _files_sent(killed) == {"tensorboard/events.hang": b"record" * 1000}
+        # watched again (a reconnect, a manager restart) from what the local copy holds: only the rest comes,
+        # and a copy longer than the remote file (rewritten there) starts again from byte 0
+        small = remote["tensorboard/events.small"]
+        _send(agent, op="watch", id="tb1", dir=str(folder), offset=0, logs={},
+              files={"tensorboard/events.small": 1000, "tensorboard/run/events.big": 10 << 20})
+        again = [e for e in _read_until(agent, "exit", "tb1") if e["ev"] == "file"]
+        assert [(e["name"], e["offset"], bool(e.get("reset"))) for e in again][:2] == [
+            ("tensorboard/events.small", 1000, False), ("tensorboard/run/events.big", 0, True)]
+        copies = {"tensorboard/events.small": small[:1000], "tensorboard/run/events.big": bytes(10 << 20)}
+        assert _files_sent(again, copies) == remote
+    finally:
+        assert agent.stdin is not None and agent.stdout is not None
+        agent.stdin.close()
+        agent.wait(10)
+        agent.stdout.close()
+
+
+def test_platform_mirrors_tensorboard_chunks_without_holes_or_escapes(tmp_path: Path) -> None:
+    import base64
+
+    from nni.platforms.remote import RemotePlatform
+    from nni.platforms.remote.platform import _Trial
+
+    code = make_code_dir(tmp_path)
+    plat = RemotePlatform([{"host": "h", "user": "u", "password": "x"}], experiment_id="tbexp",
+                          trial_code_directory=str(code), experiment_dir=str(tmp_path / "exp"))
+    trial = _Trial(job("m1"))
+    copy = tmp_path / "exp" / "trials" / "m1" / "tensorboard" / "run" / "events.x"
+
+    def chunk(offset: int, data: bytes, name: str = "tensorboard/run/events.x", **extra: object) -> None:
+        plat._on_file(trial, {"ev": "file", "id": "m1", "name": name, "offset": offset,
+                              "data": base64.b64encode(data).decode(), **extra})
+
+    chunk(0, b"abc")
+    chunk(3, b"def")
+    chunk(3, b"def")  # sent again after a reconnect: the same bytes at the same place
+    assert copy.read_bytes() == b"abcdef"
+    chunk(10, b"zz")  # a jump past the copy's end would leave a hole: refused
+    assert copy.read_bytes() == b"abcdef"
+    assert plat._local_files(trial) == {"tensorboard/run/events.x": 6}  # where the next watch starts
+    chunk(0, b"new", reset=True)  # rewritten on the machine
+    assert copy.read_bytes() == b"new"
+    for name in ("tensorboard/../stdout", "stdout", "tensorboard/", "/etc/passwd", "tensorboard//x"):
+        chunk(0, b"evil", name=name)
+    assert not (tmp_path / "exp" / "trials" / "m1" / "stdout").exists()
+    assert plat._local_files(trial) == {"tensorboard/run/events.x": 3}
