@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -80,7 +81,8 @@ def test_a_manager_pid_taken_by_another_process_counts_as_gone(home, nnictl, sto
         live = reg.update("view1234", pid=stranger.pid)
         assert live["pidStartTime"] == process_start_time(stranger.pid) is not None
         assert manager_alive(live)  # the recorded process itself: running
-        reg.update("view1234", pidStartTime=f"{live['pidStartTime']}0")  # as if the manager had started earlier
+        # the start time of a process that started earlier (this test's own): the pid's process is another one
+        reg.update("view1234", pidStartTime=process_start_time(os.getpid()))
         assert not manager_alive(reg.get("view1234"))
         assert nnictl("experiment", "list").stdout.count("view1234") == 0  # not among the running ones
         stop = nnictl("stop", "view1234", check=False)
