@@ -556,6 +556,8 @@ class KubernetesPlatform(Platform):
         exit_code = trial.exit_codes.get(lead) if lead else None
         if exit_code is None:
             exit_code = read_exit_code(trial.trial_dir)
+        if exit_code is None and status == TrialStatus.FAILED:  # another replica failed before the lead ended
+            exit_code = next((code for code in trial.exit_codes.values() if code), None)
         if status == TrialStatus.FAILED and exit_code not in (None, 0) and "exit code" not in reason:
             reason = f"{reason}, exit code {exit_code}" if reason else f"exit code {exit_code}"
         if status == TrialStatus.FAILED:
