@@ -5,7 +5,8 @@ NNI's keys are read as NNI wrote them (``operator``, ``apiVersion``, ``worker``/
 ``taskRoles``, ``storage`` with ``storageType: nfs``, ``namespace``, ``reuseMode``...); the keys this
 build adds are shared by the three: ``kubeconfig``/``context`` (credentials stay in the kubeconfig and are
 never copied into the experiment), ``nodeSelector``, ``tolerations``, ``serviceAccountName``,
-``imagePullSecrets``, and ``storage.localMountPath`` (where this machine sees the shared volume).
+``imagePullSecrets``, and ``storage.localMountPath`` (where this machine sees the shared volume);
+``kubeflow`` adds ``trainerRuntime`` (each trial a Kubeflow Trainer v2 TrainJob on that ClusterTrainingRuntime).
 
 Example (plain Kubernetes, v2)::
 

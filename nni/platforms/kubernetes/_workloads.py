@@ -120,6 +120,13 @@ def _condition_text(condition: dict[str, Any]) -> str:
     return ": ".join(part for part in (condition.get("reason"), condition.get("message")) if part)
 
 
+def _verdict_of_conditions(obj: dict[str, Any], kind: str, succeeded: str) -> tuple[str, str] | None:
+    if _true_condition(obj, succeeded):
+        return TrialStatus.SUCCEEDED, ""
+    failed = _true_condition(obj, "Failed")
+    return (TrialStatus.FAILED, f"{kind} {_condition_text(failed)}") if failed else None
+
+
 # ------------------------------------------------------------------------------------------ batch/v1 Job
 class JobWorkload(Workload):
     kind, group, version, plural = "Job", "batch", "v1", "jobs"
@@ -200,12 +207,7 @@ class KubeflowWorkload(Workload):
                 "spec": {"runPolicy": {"backoffLimit": 0, "cleanPodPolicy": "None"}, self._specs_key: specs}}
 
     def verdict(self, obj: dict[str, Any]) -> tuple[str, str] | None:
-        if _true_condition(obj, "Succeeded"):
-            return TrialStatus.SUCCEEDED, ""
-        failed = _true_condition(obj, "Failed")
-        if failed:
-            return TrialStatus.FAILED, f"{self.kind} {_condition_text(failed)}"
-        return None
+        return _verdict_of_conditions(obj, self.kind, "Succeeded")
 
 
 # -------------------------------------------------------------------------------- Kubeflow Trainer v2 TrainJob
@@ -268,12 +270,7 @@ class TrainJobWorkload(Workload):
                          "trainer": trainer, "runtimePatches": [patch]}}
 
     def verdict(self, obj: dict[str, Any]) -> tuple[str, str] | None:
-        if _true_condition(obj, "Complete"):
-            return TrialStatus.SUCCEEDED, ""
-        failed = _true_condition(obj, "Failed")
-        if failed:
-            return TrialStatus.FAILED, f"TrainJob {_condition_text(failed)}"
-        return None
+        return _verdict_of_conditions(obj, self.kind, "Complete")
 
     def waiting_reason(self, obj: dict[str, Any]) -> str | None:
         suspended = _true_condition(obj, "Suspended")
