@@ -5,7 +5,8 @@ NNI's keys are read as NNI wrote them (``operator``, ``apiVersion``, ``worker``/
 ``taskRoles``, ``storage`` with ``storageType: nfs``, ``namespace``, ``reuseMode``...); the keys this
 build adds are shared by the three: ``kubeconfig``/``context`` (credentials stay in the kubeconfig and are
 never copied into the experiment), ``nodeSelector``, ``tolerations``, ``serviceAccountName``,
-``imagePullSecrets``, and ``storage.localMountPath`` (where this machine sees the shared volume).
+``imagePullSecrets``, and ``storage.localMountPath`` (where this machine sees the shared volume);
+``kubeflow`` adds ``trainerRuntime`` (each trial a Kubeflow Trainer v2 TrainJob on that ClusterTrainingRuntime).
 
 Example (plain Kubernetes, v2)::
 
@@ -280,6 +281,13 @@ def _to_role(value: Any, ctx: Context, path: str) -> KubeflowRoleConfig:
     return to_config(KubeflowRoleConfig)(value, ctx, path)  # type: ignore[return-value]
 
 
+def _to_runtime_name(value: Any, ctx: Context, path: str) -> str:
+    text = to_nonempty_str(value, ctx, path)
+    if not _DNS_LABEL.match(text) or len(text) > 253:
+        raise ctx.error(path, f"expected the name of a ClusterTrainingRuntime such as torch-distributed, got {text!r}")
+    return text
+
+
 _KUBEFLOW_ROLES = {"tf-operator": ("ps", "worker"), "pytorch-operator": ("master", "worker")}
 
 
@@ -297,6 +305,10 @@ class KubeflowConfig(_ClusterConfig):
     master: KubeflowRoleConfig | None = option("master", _to_role)
     reuse_mode: bool = option("reuseMode", to_bool, default=True,
                               help="accepted for NNI's configs; each trial is its own job here")
+    trainer_runtime: str | None = option(
+        "trainerRuntime", _to_runtime_name,
+        help="run each trial as a Kubeflow Trainer v2 TrainJob on this ClusterTrainingRuntime (pytorch-operator only; "
+             "default: torch-distributed, used by itself where the cluster serves only Trainer v2)")
 
     def roles(self) -> dict[str, KubeflowRoleConfig]:
         """The configured roles in the order the operator names them (``Master``/``PS`` first)."""
@@ -318,6 +330,10 @@ class KubeflowConfig(_ClusterConfig):
                                               "python3 mnist.py, dockerImage: msranni/nni, cpuNumber: 1, memorySize: 4G}")
         if self.master is not None and self.master.replicas != 1:
             raise ctx.error(f"{path}.master.replicas", f"a PyTorchJob has exactly one master, got {self.master.replicas}")
+        if self.trainer_runtime is not None and self.operator != "pytorch-operator":
+            raise ctx.error(f"{path}.trainerRuntime", f"Kubeflow Trainer v2 has no runtime for {self.operator} (TFJob) "
+                                                      "trials; remove trainerRuntime to create TFJobs on the training "
+                                                      "operator v1, or use operator: pytorch-operator")
 
 
 # ------------------------------------------------------------------------------------- frameworkcontroller

@@ -41,7 +41,7 @@ from nni.status import TrialStatus
 from .._common import read_exit_code, read_metric_events, trial_environment, trial_file_path
 from ..base import EventSink, Platform, TrialExited, TrialJob, TrialStarted, TrialWaiting
 from ._api import KubernetesError, ResourceFollower, api_error_text, connect, require_client
-from ._workloads import PodRole, Workload, workload_for
+from ._workloads import PodRole, TrainJobWorkload, Workload, workload_for
 
 if TYPE_CHECKING:
     from .._registry import PlatformContext
@@ -89,6 +89,7 @@ class _Trial:
     waiting_reason: str = ""
     metrics_offset: int = 0
     pod_notes: dict[str, str] = field(default_factory=dict)  # pod name -> why it failed
+    lead_pod: str | None = None  # the lead replica's pod, once seen
     exit_codes: dict[str, int] = field(default_factory=dict)  # pod name -> its container's exit code
 
 
@@ -270,7 +271,7 @@ class KubernetesPlatform(Platform):
         assert self._workload is not None
         workload = self._workload
         trial.roles = workload.roles(trial.job)
-        lead = workload.lead_pod(trial.name, trial.roles)
+        lead = workload.lead_replica(trial.name, trial.roles)
         labels = self._labels(trial)
         templates = {role.name: self._pod_template(trial, role, labels, lead) for role in trial.roles}
         body = workload.manifest(trial.name, labels, templates, trial.roles)
@@ -286,7 +287,8 @@ class KubernetesPlatform(Platform):
                                 trial_dir=f"{container_root}/trials/{trial.job.trial_job_id}", code_dir=code)
         env_list: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in env.items()]
         env_list.append({"name": "NNI_POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}})
-        env_list.append({"name": "NNI_LEAD_POD", "value": lead or ""})
+        env_list.append({"name": "NNI_REPLICA", "valueFrom": {"fieldRef": {"fieldPath": self._workload.replica_field}}})
+        env_list.append({"name": "NNI_LEAD_REPLICA", "value": lead or ""})
         resources: dict[str, dict[str, str]] = {}
         if role.cpu is not None:
             cpu = f"{int(role.cpu * 1000)}m"
@@ -298,7 +300,7 @@ class KubernetesPlatform(Platform):
         if role.gpus > 0:
             resources.setdefault("limits", {})["nvidia.com/gpu"] = str(role.gpus)
         container: dict[str, Any] = {
-            "name": self._workload.container_name, "image": role.image, "command": ["sh", "-c", _pod_script(role.command)],
+            "name": self._workload.container_name, "image": role.image, "command": ["sh", "-c", _pod_script(role.command, code, role.lead_command)],
             "env": env_list, "workingDir": code, "volumeMounts": [{"name": "nni-shared", "mountPath": MOUNT_PATH}],
         }
         if resources:
@@ -411,7 +413,8 @@ class KubernetesPlatform(Platform):
                 return
             _log.warning("trial %s: creating %s %s failed: %s", trial.job.trial_job_id, self._workload.kind,
                          trial.name, text)
-            self._finish(trial, TrialStatus.FAILED, f"the API server refused the {self._workload.kind}: {text}")
+            self._finish(trial, TrialStatus.FAILED, f"the API server refused the {self._workload.kind}: "
+                                                    f"{self._workload.explain_refusal(text)}")
             return
         trial.state = "CREATED"
         _log.info("trial %s submitted as %s %s/%s", trial.job.trial_job_id, self._workload.kind, self.namespace,
@@ -458,6 +461,10 @@ class KubernetesPlatform(Platform):
         trial.seen_workload = True
         if trial.kill_status is not None:
             return  # its end is the deletion
+        waiting = self._workload.waiting_reason(obj)
+        if waiting and not trial.started and waiting != trial.waiting_reason:
+            trial.waiting_reason = waiting
+            self._emit(TrialWaiting(trial.job.trial_job_id, waiting))
         verdict = self._workload.verdict(obj)
         if verdict is not None:
             status, reason = verdict
@@ -480,6 +487,9 @@ class KubernetesPlatform(Platform):
         if trial is None or kind == "DELETED":
             return
         name = pod["metadata"]["name"]
+        assert self._workload is not None
+        if self._workload.replica_of(pod) == self._workload.lead_replica(trial.name, trial.roles):
+            trial.lead_pod = name
         status = pod.get("status") or {}
         phase = status.get("phase") or "Pending"
         terminated = _terminated_state(pod)
@@ -487,6 +497,14 @@ class KubernetesPlatform(Platform):
             trial.exit_codes[name] = int(terminated["exitCode"])
         if phase in ("Running", "Succeeded", "Failed") and (phase != "Failed" or terminated is not None):
             self._mark_started(trial)
+        restarted = _failed_before_restart(pod)
+        if restarted is not None and phase != "Failed" and trial.kill_status is None:
+            # restartPolicy OnFailure (a TrainJob's JobSet): the kubelet would run the trial again in place;
+            # the trial failed with its first run
+            trial.exit_codes[name] = int(restarted.get("exitCode") or 0)
+            trial.pod_notes[name] = _failure_note(pod, restarted)
+            self._fail_now(trial, f"pod {name}: {trial.pod_notes[name]}")
+            return
         if phase == "Failed":
             trial.pod_notes[name] = _failure_note(pod, terminated)
             if not trial.started and trial.kill_status is None:
@@ -533,14 +551,17 @@ class KubernetesPlatform(Platform):
             return
         if trial.state != "SUBMITTING":
             self._read_metrics(trial)
-        lead = self._workload.lead_pod(trial.name, trial.roles) if self._workload else None
-        exit_code = trial.exit_codes.get(lead) if lead else next(iter(trial.exit_codes.values()), None)
+        one_pod = self._workload is None or self._workload.lead_replica(trial.name, trial.roles) is None
+        lead = next(iter(trial.exit_codes), None) if one_pod else trial.lead_pod
+        exit_code = trial.exit_codes.get(lead) if lead else None
         if exit_code is None:
             exit_code = read_exit_code(trial.trial_dir)
+        if exit_code is None and status == TrialStatus.FAILED:  # another replica failed before the lead ended
+            exit_code = next((code for code in trial.exit_codes.values() if code), None)
         if status == TrialStatus.FAILED and exit_code not in (None, 0) and "exit code" not in reason:
             reason = f"{reason}, exit code {exit_code}" if reason else f"exit code {exit_code}"
         if status == TrialStatus.FAILED:
-            self._save_pod_log(trial, lead or next(iter(trial.exit_codes), None))
+            self._save_pod_log(trial, lead)
         trial.state = "DONE"
         self._emit(TrialExited(trial.job.trial_job_id, time.time(), status, exit_code, reason))
 
@@ -605,31 +626,63 @@ class KubernetesPlatform(Platform):
 
 
 class KubeflowPlatform(KubernetesPlatform):
-    """``platform: kubeflow``: each trial is a PyTorchJob or TFJob of the Kubeflow training operator."""
+    """``platform: kubeflow``: each trial is a PyTorchJob or TFJob of the Kubeflow training operator, or a
+    TrainJob of Kubeflow Trainer v2 (see :func:`kubeflow_workload`)."""
 
     name = "kubeflow"
 
-    def _choose_workload(self) -> Workload:
-        from kubernetes import client
-
-        workload = workload_for(self.config)
+    @classmethod
+    def check_requirements(cls, config: Any) -> None:
+        super().check_requirements(config)
+        api = connect(config.kubeconfig, config.context)
         try:
-            groups = client.ApisApi(self._api).get_api_versions().groups or []
-        except Exception as exc:
-            raise KubernetesError(f"cannot ask the API server which API groups it serves: {api_error_text(exc)}") from None
-        served = {g.name: [v.version for v in g.versions] for g in groups}
-        versions = served.get("kubeflow.org", [])
-        if "v1" not in versions:
-            trainer = " (it serves trainer.kubeflow.org, Kubeflow Trainer v2, whose TrainJob this build does not " \
-                      "create: use platform: kubernetes there)" if "trainer.kubeflow.org" in served else ""
-            raise KubernetesError(f"this cluster does not serve kubeflow.org/v1 (the Kubeflow training operator's "
-                                  f"{workload.kind}){trainer}; install the training operator (v1.x) or use "
-                                  "platform: kubernetes")
-        wanted = self.config.api_version
-        if wanted != "v1":
-            _log.warning("apiVersion %s of kubeflow.org is not what this build creates; creating kubeflow.org/v1 "
-                         "%ss, which this cluster serves (versions: %s)", wanted, workload.kind, ", ".join(versions))
+            kubeflow_workload(api, config)
+        finally:
+            api.close()
+
+    def _choose_workload(self) -> Workload:
+        return kubeflow_workload(self._api, self.config)
+
+
+def kubeflow_workload(api: Any, config: Any) -> Workload:
+    """What ``platform: kubeflow`` creates on this cluster: a TrainJob where ``trainerRuntime`` asks for it or
+    the cluster serves Kubeflow Trainer v2 (``trainer.kubeflow.org``) and not the training operator's
+    ``kubeflow.org/v1``; a PyTorchJob/TFJob otherwise. Refused in one line where neither fits."""
+    from kubernetes import client
+
+    try:
+        groups = client.ApisApi(api).get_api_versions().groups or []
+    except Exception as exc:
+        raise KubernetesError(f"cannot ask the API server which API groups it serves: {api_error_text(exc)}") from None
+    served = {g.name: [v.version for v in g.versions] for g in groups}
+    operator_versions = served.get("kubeflow.org", [])
+    trainer_served = TrainJobWorkload.version in served.get(TrainJobWorkload.group, [])
+    if config.trainer_runtime is not None or ("v1" not in operator_versions and trainer_served):
+        if config.operator != "pytorch-operator":
+            raise KubernetesError(
+                f"this cluster serves only Kubeflow Trainer v2 (trainer.kubeflow.org), which has no runtime for "
+                f"{config.operator} (TFJob) trials; install the training operator v1.x for TFJobs, or run the trials "
+                "as platform: kubernetes (one pod each)")
+        if not trainer_served:
+            raise KubernetesError(
+                f"trainerRuntime {config.trainer_runtime!r} asks for Kubeflow Trainer v2, but this cluster does not "
+                f"serve trainer.kubeflow.org/{TrainJobWorkload.version}; install Kubeflow Trainer (2.2 or later), or "
+                "remove trainerRuntime to create PyTorchJobs of the training operator")
+        workload = TrainJobWorkload(config)
+        problem = workload.runtime_problem(api)
+        if problem:
+            raise KubernetesError(problem)
         return workload
+    workload = workload_for(config)
+    if "v1" not in operator_versions:
+        raise KubernetesError(f"this cluster does not serve kubeflow.org/v1 (the Kubeflow training operator's "
+                              f"{workload.kind}) nor Kubeflow Trainer v2; install the training operator (v1.x) or "
+                              "Kubeflow Trainer (2.2 or later), or use platform: kubernetes")
+    if config.api_version != "v1":
+        _log.warning("apiVersion %s of kubeflow.org is not what this build creates; creating kubeflow.org/v1 "
+                     "%ss, which this cluster serves (versions: %s)", config.api_version, workload.kind,
+                     ", ".join(operator_versions))
+    return workload
 
 
 class FrameworkControllerPlatform(KubernetesPlatform):
@@ -638,17 +691,25 @@ class FrameworkControllerPlatform(KubernetesPlatform):
     name = "frameworkcontroller"
 
 
-def _pod_script(command: str) -> str:
+def _pod_script(command: str, workdir: str, lead_command: str | None = None) -> str:
     """What every trial container runs (POSIX sh): the non-lead replicas move to their own folder, the
-    command's output goes to the shared folder, and the exit code is recorded there."""
+    command's output goes to the shared folder, and the exit code is recorded there. A container started
+    again in the same pod (restartPolicy OnFailure) finds the exit code and ends with it instead of running
+    the trial a second time. ``lead_command``, when given, is what the lead replica runs instead."""
+    run = f"sh -c {shlex.quote(command)}"
+    if lead_command is not None:
+        run = f'if [ "$lead" = 1 ]; then sh -c {shlex.quote(lead_command)}; else {run}; fi'
     return (
-        'if [ -n "${NNI_LEAD_POD:-}" ] && [ "${NNI_POD_NAME:-}" != "$NNI_LEAD_POD" ]; then\n'
-        '  NNI_SYS_DIR="$NNI_SYS_DIR/replicas/$NNI_POD_NAME"; NNI_OUTPUT_DIR="$NNI_SYS_DIR"\n'
+        f'cd {shlex.quote(workdir)} || exit 1\n'
+        'lead=1\n'
+        'if [ -n "${NNI_LEAD_REPLICA:-}" ] && [ "${NNI_REPLICA:-}" != "$NNI_LEAD_REPLICA" ]; then\n'
+        '  lead=0; NNI_SYS_DIR="$NNI_SYS_DIR/replicas/$NNI_POD_NAME"; NNI_OUTPUT_DIR="$NNI_SYS_DIR"\n'
         '  export NNI_SYS_DIR NNI_OUTPUT_DIR\n'
         '  mkdir -p "$NNI_SYS_DIR/.nni" && cp "$NNI_SYS_DIR/../../parameter.cfg" "$NNI_SYS_DIR/"\n'
         'fi\n'
+        'if [ -f "$NNI_SYS_DIR/.nni/exitcode" ]; then exit "$(cat "$NNI_SYS_DIR/.nni/exitcode")"; fi\n'
         'mkdir -p "$NNI_SYS_DIR/.nni"\n'
-        f'sh -c {shlex.quote(command)} >>"$NNI_SYS_DIR/stdout" 2>>"$NNI_SYS_DIR/stderr"\n'
+        f'{run} >>"$NNI_SYS_DIR/stdout" 2>>"$NNI_SYS_DIR/stderr"\n'
         'code=$?\n'
         'echo "$code" >"$NNI_SYS_DIR/.nni/exitcode.tmp" && mv "$NNI_SYS_DIR/.nni/exitcode.tmp" "$NNI_SYS_DIR/.nni/exitcode"\n'
         'tail -c 16384 "$NNI_SYS_DIR/stdout"; tail -c 16384 "$NNI_SYS_DIR/stderr" >&2\n'
@@ -661,6 +722,15 @@ def _terminated_state(pod: dict[str, Any]) -> dict[str, Any] | None:
         terminated = (container.get("state") or {}).get("terminated")
         if terminated:
             return terminated
+    return None
+
+
+def _failed_before_restart(pod: dict[str, Any]) -> dict[str, Any] | None:
+    """The failed run of a container the kubelet started again in the same pod (restartPolicy OnFailure)."""
+    for container in (pod.get("status") or {}).get("containerStatuses") or []:
+        last = (container.get("lastState") or {}).get("terminated")
+        if last and last.get("exitCode") not in (None, 0):
+            return last
     return None
 
 

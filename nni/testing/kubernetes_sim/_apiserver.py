@@ -3,18 +3,28 @@ the REST protocol the platform uses, with a scheduler, a kubelet and the workloa
 
 - API server: create / get / list / watch (resourceVersion, bookmarks, 410 Gone once the history is
   compacted) / delete (Foreground and Background propagation) for pods, batch/v1 Jobs, kubeflow.org/v1
-  PyTorchJobs and TFJobs and frameworkcontroller.microsoft.com/v1 Frameworks; pod logs; ``/apis``
-  discovery; bearer-token authentication; every created object validated against the real schemas
-  (``_schemas``) and refused with 422 Invalid as the real server would.
+  PyTorchJobs and TFJobs, trainer.kubeflow.org/v1alpha1 TrainJobs (Kubeflow Trainer v2) and
+  frameworkcontroller.microsoft.com/v1 Frameworks; get of the cluster's ClusterTrainingRuntimes
+  (``training_runtimes``); pod logs; ``/apis`` discovery (``served_groups``: a cluster with only
+  ``trainer.kubeflow.org`` is a Trainer-v2-only one); bearer-token authentication; every created object
+  validated against the real schemas (``_schemas``) and refused with 422 Invalid as the real server would;
+  a TrainJob on a runtime the cluster lacks is denied (403) by Trainer's admission webhook, in its words.
 - Controllers: the Job controller (one pod, backoffLimit 0), the training operator (Master/Worker/PS
-  replicas, Succeeded when the master, or worker 0, succeeds; Failed when a pod fails) and
+  replicas, Succeeded when the master, or worker 0, succeeds; Failed when a pod fails), Kubeflow Trainer
+  with JobSet behind it (a TrainJob's runtime template, trainer overrides and runtime patches merged into
+  ``numNodes`` pods of one Indexed Job, named and labelled as JobSet and the Job controller name and label
+  them, ``PET_*`` variables of the torch runtime, restartPolicy OnFailure as JobSet defaults it;
+  ``Complete`` when every node succeeded, ``Failed`` when a node failed or restarted past the Job's
+  backoffLimit; the JobSet and Job levels are folded into the TrainJob, which owns the pods) and
   FrameworkController (task roles, the attempt completion policy), each writing the status the real one
   writes; garbage collection of pods whose owner is gone.
 - Scheduler: one node with CPUs, memory and GPUs; a pod that does not fit or whose nodeSelector does not
   match stays Pending with ``PodScheduled=False, Unschedulable`` and the scheduler's message.
 - Kubelet: RUNS each pod's container command as a local process (its own process group), with the shared
   volume's mount path mapped to a local folder, the container's env (downward API included) and
-  ``NVIDIA_VISIBLE_DEVICES`` for its GPUs; Pending -> Running -> Succeeded/Failed with the exit code;
+  ``NVIDIA_VISIBLE_DEVICES`` for its GPUs; Pending -> Running -> Succeeded/Failed with the exit code
+  (restartPolicy OnFailure: a failed container is started again in the same pod after a back-off, with
+  ``lastState`` and ``restartCount`` as the kubelet reports them);
   deletion ends the process group (SIGTERM, then SIGKILL after the grace period).
 - Faults: ``unpullable_images`` (ErrImagePull, then ImagePullBackOff), ``oom_kill(pod)``, ``evict(pod)``,
   ``drop_watches()``, ``compact()`` (the next resume gets 410 Gone), ``restart_apiserver()``.
@@ -51,10 +61,21 @@ _RESOURCES = {
     ("apis/kubeflow.org/v1", "pytorchjobs"): "PyTorchJob",
     ("apis/kubeflow.org/v1", "tfjobs"): "TFJob",
     ("apis/frameworkcontroller.microsoft.com/v1", "frameworks"): "Framework",
+    ("apis/trainer.kubeflow.org/v1alpha1", "trainjobs"): "TrainJob",
 }
+_CLUSTER_RUNTIMES = "apis/trainer.kubeflow.org/v1alpha1/clustertrainingruntimes"
 _API_VERSIONS = {"Pod": "v1", "Job": "batch/v1", "PyTorchJob": "kubeflow.org/v1", "TFJob": "kubeflow.org/v1",
-                 "Framework": "frameworkcontroller.microsoft.com/v1"}
-_WORKLOADS = ("Job", "PyTorchJob", "TFJob", "Framework")
+                 "Framework": "frameworkcontroller.microsoft.com/v1", "TrainJob": "trainer.kubeflow.org/v1alpha1"}
+_WORKLOADS = ("Job", "PyTorchJob", "TFJob", "Framework", "TrainJob")
+_JOB_BACKOFF_LIMIT = 6  # the Job's default, which Trainer's runtimes leave
+_COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index"
+# the trainer replicated job of Trainer's torch-distributed ClusterTrainingRuntime (its other fields add nothing here)
+_TORCH_RUNTIME_NODE = {
+    "metadata": {"labels": {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}},
+    "spec": {"restartPolicy": "OnFailure",  # JobSet's default for its Jobs' pods
+             "containers": [{"name": "node", "image": "pytorch/pytorch:2.7.1-cuda12.6-cudnn9-runtime",
+                             "command": ["/bin/bash", "-c", "echo 'Torch Distributed Runtime'; env | grep PET_"]}]},
+}
 _UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 1e3, "M": 1e6, "G": 1e9, "m": 1e-3}
 
 
@@ -104,12 +125,14 @@ class SimulatedCluster:
     def __init__(self, *, volumes: dict[str, Path], gpus: int = 0, cpu: float = 64, memory: str = "256Gi",
                  node_labels: dict[str, str] | None = None, grace_seconds: float = 2.0,
                  served_groups: tuple[str, ...] = ("batch", "kubeflow.org", "frameworkcontroller.microsoft.com"),
-                 log_dir: Path) -> None:
+                 training_runtimes: tuple[str, ...] = ("torch-distributed",), log_dir: Path) -> None:
         self.volumes = {k: Path(v) for k, v in volumes.items()}
         self.gpus, self.cpu, self.memory = gpus, cpu, _quantity(memory)
         self.node_labels = {"kubernetes.io/hostname": "sim-node-1", **(node_labels or {})}
         self.grace_seconds = grace_seconds
         self.served_groups = served_groups
+        self.training_runtimes = set(training_runtimes)  # the ClusterTrainingRuntimes installed
+        self._restart_at: dict[str, float] = {}  # pod name -> when the kubelet starts its failed container again
         self.log_dir = Path(log_dir)
         self.token = secrets.token_urlsafe(24)
         self.unpullable_images: set[str] = set()
@@ -247,6 +270,10 @@ class SimulatedCluster:
             return 422, _status(422, "Invalid", f"{kind}.{_API_VERSIONS[kind]} is invalid: {exc}")
         if body.get("kind") != kind:
             return 400, _status(400, "BadRequest", f"the body's kind {body.get('kind')} is not {kind}")
+        if kind == "TrainJob":
+            denied = self._trainjob_webhook(body)
+            if denied:
+                return 403, _status(403, "Forbidden", denied)
         meta = body.setdefault("metadata", {})
         name = meta.get("name")
         with self._cond:
@@ -257,6 +284,21 @@ class SimulatedCluster:
             body.setdefault("status", {})
             self._put(kind, body, "ADDED")
             return 201, copy.deepcopy(body)
+
+    def _trainjob_webhook(self, body: dict[str, Any]) -> str | None:
+        """Kubeflow Trainer's validating webhook: the runtime a TrainJob names must exist."""
+        ref = body["spec"]["runtimeRef"]
+        kind = ref.get("kind") or "ClusterTrainingRuntime"
+        group = ref.get("apiGroup") or "trainer.kubeflow.org"
+        prefix = 'admission webhook "validator.trainjob.trainer.kubeflow.org" denied the request: '
+        if kind != "ClusterTrainingRuntime" or group != "trainer.kubeflow.org":
+            return f"{prefix}unsupported runtime: {group}/{kind}"
+        if ref["name"] not in self.training_runtimes:
+            shown = json.dumps({"name": ref["name"], "apiGroup": group, "kind": kind}, separators=(",", ":"))
+            return (f"{prefix}spec.runtimeRef: Invalid value: {shown}: clustertrainingruntimes.trainer.kubeflow.org "
+                    f'"{ref["name"]}" not found: specified clusterTrainingRuntime must be created before the TrainJob '
+                    "is created")
+        return None
 
     def delete(self, kind: str, namespace: str, name: str, propagation: str) -> tuple[int, dict[str, Any]]:
         with self._cond:
@@ -311,6 +353,11 @@ class SimulatedCluster:
             specs = spec["pytorchReplicaSpecs" if kind == "PyTorchJob" else "tfReplicaSpecs"]
             return [(rtype, f"{name}-{rtype.lower()}-{i}", i, rs["template"])
                     for rtype, rs in specs.items() for i in range(rs.get("replicas", 1))]
+        if kind == "TrainJob":
+            template = _trainjob_node_template(obj)
+            nodes = (spec.get("trainer") or {}).get("numNodes") or 1
+            # JobSet names its Job <jobset>-<replicated job>-<job index>; the Indexed Job its pods <job>-<index>-<random>
+            return [("node", f"{name}-node-0-{i}-{secrets.token_hex(3)[:5]}", i, template) for i in range(nodes)]
         return [(role["name"], f"{name}-{role['name']}-{i}", i, role["task"]["pod"])
                 for role in spec["taskRoles"] for i in range(role["taskNumber"])]
 
@@ -381,6 +428,8 @@ class SimulatedCluster:
                 return {"conditions": status["conditions"] + [self._condition(
                     "Running", f"{kind}Running", f"{kind} {name} is running.")]}
             return None
+        if kind == "TrainJob":
+            return self._trainjob_status(obj, pods, phases)
         # Framework: the attempt completion policy of each task role
         if status.get("state") == "Completed":
             return None
@@ -411,6 +460,24 @@ class SimulatedCluster:
             return {"state": "AttemptRunning"}
         return None
 
+    def _trainjob_status(self, obj: dict[str, Any], pods: list[dict[str, Any]], phases: dict[str, Any]
+                         ) -> dict[str, Any] | None:
+        """Trainer copies the JobSet's verdict: Failed when the Job failed (a pod failed, or its containers
+        restarted past the backoffLimit), Complete when every index succeeded."""
+        status, name = obj["status"], obj["metadata"]["name"]
+        conditions = status.get("conditions") or []
+        if any(c["type"] in ("Complete", "Failed") for c in conditions):
+            return None
+        restarts = sum(int(c.get("restartCount") or 0) for p in pods for c in p["status"].get("containerStatuses") or [])
+        if any(ph == "Failed" for ph in phases.values()) or restarts > _JOB_BACKOFF_LIMIT:
+            return {"conditions": conditions + [self._condition(
+                "Failed", "FailedJobs", f"jobset failed due to one or more job failures (first failed job: "
+                                        f"{name}-node-0)")]}
+        if phases and all(ph == "Succeeded" for ph in phases.values()):
+            return {"conditions": conditions + [self._condition("Complete", "AllJobsCompleted",
+                                                                "jobset completed successfully")]}
+        return None
+
     def _create_pod(self, kind: str, owner: dict[str, Any], role: str, pod_name: str, index: int,
                     template: dict[str, Any]) -> None:
         meta = owner["metadata"]
@@ -421,11 +488,21 @@ class SimulatedCluster:
             labels.update({"training.kubeflow.org/job-name": meta["name"],
                            "training.kubeflow.org/replica-type": role.lower(),
                            "training.kubeflow.org/replica-index": str(index)})
+        elif kind == "TrainJob":
+            job = f"{meta['name']}-node-0"
+            labels.update({"jobset.sigs.k8s.io/jobset-name": meta["name"], "jobset.sigs.k8s.io/replicatedjob-name": role,
+                           "jobset.sigs.k8s.io/replicatedjob-replicas": "1", "jobset.sigs.k8s.io/job-index": "0",
+                           "jobset.sigs.k8s.io/job-global-index": "0", "jobset.sigs.k8s.io/restart-attempt": "0",
+                           "batch.kubernetes.io/job-name": job, "job-name": job, _COMPLETION_INDEX: str(index)})
         else:
             labels.update({"FC_FRAMEWORK_NAME": meta["name"], "FC_TASKROLE_NAME": role, "FC_TASK_INDEX": str(index)})
+        annotations = dict((template.get("metadata") or {}).get("annotations") or {})
+        if kind == "TrainJob":
+            annotations.update({_COMPLETION_INDEX: str(index), "jobset.sigs.k8s.io/jobset-name": meta["name"],
+                                "jobset.sigs.k8s.io/replicatedjob-name": role})
         pod = {"apiVersion": "v1", "kind": "Pod",
                "metadata": {"name": pod_name, "namespace": meta["namespace"], "labels": labels, "uid": str(uuid.uuid4()),
-                            "creationTimestamp": _now(),
+                            "annotations": annotations, "creationTimestamp": _now(),
                             "ownerReferences": [{"apiVersion": owner["apiVersion"], "kind": kind, "name": meta["name"],
                                                  "uid": meta["uid"], "controller": True}]},
                "spec": copy.deepcopy(template["spec"]),
@@ -492,12 +569,16 @@ class SimulatedCluster:
                 self._killpg(proc, signal.SIGKILL)
                 return
             self._processes.pop(name, None)
+            self._restart_at.pop(name, None)
             self._put("Pod", pod, "DELETED")
             return
         if not pod["spec"].get("nodeName"):
             return
         phase = pod["status"].get("phase")
         if phase == "Pending" and proc is None:
+            self._start_container(pod)
+        elif phase == "Running" and proc is None and time.monotonic() >= self._restart_at.get(name, float("inf")):
+            del self._restart_at[name]
             self._start_container(pod)
         elif phase == "Running" and proc is not None and proc.popen.poll() is not None:
             self._container_exited(pod, proc)
@@ -526,8 +607,8 @@ class SimulatedCluster:
         for item in container.get("env") or []:
             if "value" in item:
                 env[item["name"]] = self._map(str(item["value"]), mounts)
-            elif (item.get("valueFrom") or {}).get("fieldRef", {}).get("fieldPath") == "metadata.name":
-                env[item["name"]] = pod["metadata"]["name"]
+            elif (item.get("valueFrom") or {}).get("fieldRef"):
+                env[item["name"]] = _field_value(pod, item["valueFrom"]["fieldRef"]["fieldPath"])
         gpus = (pod["metadata"].get("annotations") or {}).get("sim/gpus", "")
         env.pop("CUDA_VISIBLE_DEVICES", None)
         if gpus:
@@ -548,9 +629,11 @@ class SimulatedCluster:
         self._processes[name] = proc
         threading.Thread(target=self._await_exit, args=(popen,), daemon=True).start()
         pod["status"].update(phase="Running", startTime=proc.started, podIP="10.244.0.10", hostIP="127.0.0.1")
+        before = (pod["status"].get("containerStatuses") or [{}])[0]  # a restart keeps the count and the last run
         pod["status"]["containerStatuses"] = [{"name": container["name"], "image": image, "imageID": f"sim://{image}",
-                                               "ready": True, "restartCount": 0, "started": True,
-                                               "state": {"running": {"startedAt": proc.started}}}]
+                                               "ready": True, "restartCount": before.get("restartCount", 0),
+                                               "started": True, "state": {"running": {"startedAt": proc.started}},
+                                               **({"lastState": before["lastState"]} if "lastState" in before else {})}]
         self._put("Pod", pod, "MODIFIED")
 
     def _await_exit(self, popen: subprocess.Popen[bytes]) -> None:
@@ -565,6 +648,18 @@ class SimulatedCluster:
         terminated = {"exitCode": exit_code, "reason": "OOMKilled" if reason == "OOMKilled" else
                       ("Error" if reason == "Evicted" else reason), "startedAt": proc.started, "finishedAt": _now()}
         status = pod["status"]
+        if pod["spec"].get("restartPolicy") == "OnFailure" and exit_code != 0 and proc.reason != "Evicted" \
+                and not pod["metadata"].get("deletionTimestamp"):
+            container = status["containerStatuses"][0]
+            container.update(ready=False, started=False, restartCount=container.get("restartCount", 0) + 1,
+                             lastState={"terminated": terminated},
+                             state={"waiting": {"reason": "CrashLoopBackOff", "message": (
+                                 f"back-off 10s restarting failed container={container['name']} pod="
+                                 f"{pod['metadata']['name']}")}})
+            self._processes.pop(pod["metadata"]["name"], None)
+            self._restart_at[pod["metadata"]["name"]] = time.monotonic() + 1.0
+            self._put("Pod", pod, "MODIFIED")
+            return
         status["phase"] = "Succeeded" if exit_code == 0 and proc.reason is None else "Failed"
         status["containerStatuses"][0].update(ready=False, started=False, state={"terminated": terminated})
         if proc.reason == "Evicted":
@@ -641,6 +736,55 @@ class SimulatedCluster:
                                                       "metadata": {"resourceVersion": str(cursor)}}}
 
 
+def _field_value(pod: dict[str, Any], path: str) -> str:
+    """A downward-API ``fieldRef`` of a pod: ``metadata.name``, ``metadata.labels['k']``,
+    ``metadata.annotations['k']``."""
+    meta = pod["metadata"]
+    if path == "metadata.name":
+        return meta["name"]
+    for part in ("labels", "annotations"):
+        prefix = f"metadata.{part}['"
+        if path.startswith(prefix) and path.endswith("']"):
+            return (meta.get(part) or {}).get(path[len(prefix):-2], "")
+    raise ValueError(f"fieldRef {path} is not simulated")
+
+
+def _trainjob_node_template(obj: dict[str, Any]) -> dict[str, Any]:
+    """The pod template of a TrainJob's nodes: the runtime's, then ``spec.trainer``, then the runtime patches of
+    the ``node`` replicated job (labels and annotations merged, containers' env and mounts appended by name),
+    then the torch plugin's ``PET_*`` variables."""
+    template = copy.deepcopy(_TORCH_RUNTIME_NODE)
+    spec, name = obj["spec"], obj["metadata"]["name"]
+    container = template["spec"]["containers"][0]
+    trainer = spec.get("trainer") or {}
+    for key, target in (("image", "image"), ("command", "command"), ("args", "args"), ("env", "env"),
+                        ("resourcesPerNode", "resources")):
+        if key in trainer:
+            container[target] = copy.deepcopy(trainer[key])
+    for patch in spec.get("runtimePatches") or []:
+        for job in ((patch.get("trainingRuntimeSpec") or {}).get("template") or {}).get("spec", {}).get(
+                "replicatedJobs") or []:
+            if job["name"] != "node":
+                continue
+            pod_patch = ((job.get("template") or {}).get("spec") or {}).get("template") or {}
+            for part in ("labels", "annotations"):
+                template["metadata"].setdefault(part, {}).update((pod_patch.get("metadata") or {}).get(part) or {})
+            for key, value in (pod_patch.get("spec") or {}).items():
+                if key == "containers":
+                    for override in value:
+                        if override["name"] == container["name"]:
+                            for field_name in ("env", "volumeMounts"):
+                                container.setdefault(field_name, []).extend(copy.deepcopy(override.get(field_name) or []))
+                else:
+                    template["spec"][key] = copy.deepcopy(value)
+    nodes = trainer.get("numNodes") or 1
+    container.setdefault("env", []).extend([
+        {"name": "PET_NNODES", "value": str(nodes)}, {"name": "PET_NPROC_PER_NODE", "value": "auto"},
+        {"name": "PET_NODE_RANK", "valueFrom": {"fieldRef": {"fieldPath": f"metadata.annotations['{_COMPLETION_INDEX}']"}}},
+        {"name": "PET_MASTER_ADDR", "value": f"{name}-node-0-0.{name}"}, {"name": "PET_MASTER_PORT", "value": "29400"}])
+    return template
+
+
 def _public(obj: dict[str, Any]) -> dict[str, Any]:
     """An object as the API server shows it (without the simulator's own bookkeeping)."""
     out = copy.deepcopy(obj)
@@ -685,8 +829,19 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorized():
             return
         self.cluster.requests.append(("GET", self.path))
-        if urlparse(self.path).path.rstrip("/") == "/apis":
+        path = urlparse(self.path).path.strip("/")
+        if path == "apis":
             self._send(200, self._discovery())
+            return
+        if path.startswith(_CLUSTER_RUNTIMES + "/") and "trainer.kubeflow.org" in self.cluster.served_groups:
+            name = path[len(_CLUSTER_RUNTIMES) + 1:]
+            if name in self.cluster.training_runtimes:
+                self._send(200, {"apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "ClusterTrainingRuntime",
+                                 "metadata": {"name": name}, "spec": {"mlPolicy": {"numNodes": 1, "torch": {
+                                     "numProcPerNode": "auto"}}}})
+            else:
+                self._send(404, _status(404, "NotFound", f'clustertrainingruntimes.trainer.kubeflow.org "{name}" '
+                                                         "not found"))
             return
         route = self._route()
         if route is None:

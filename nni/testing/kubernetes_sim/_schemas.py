@@ -1,7 +1,8 @@
 """Strict validation of what the platform sends to the API server, against the real schemas: the OpenAPI
 models of the official ``kubernetes`` client (Job, Pod template...), the Kubeflow training SDK's models
-(PyTorchJob, TFJob) and, for FrameworkController's Framework (no published Python models), a schema
-written from its documentation with the pod template checked by the Kubernetes models again.
+(PyTorchJob, TFJob) and, for FrameworkController's Framework and Kubeflow Trainer's TrainJob (no Python
+models in the test environment), schemas written from their API types with the pod parts checked by the
+Kubernetes models again.
 
 Unlike the client's own deserializer, an unknown field is an error here (the API server would drop it
 silently, so a misspelt key would never reach the cluster), and so is a missing required field or a
@@ -91,14 +92,47 @@ _FRAMEWORK = {
         }],
     },
 }
-_FRAMEWORK_REQUIRED = {"spec": ("taskRoles",), "spec.taskRoles[]": ("name", "taskNumber",
+_REQUIRED_FRAMEWORK = {"spec": ("taskRoles",), "spec.taskRoles[]": ("name", "taskNumber",
                                                                     "frameworkAttemptCompletionPolicy", "task"),
                        "spec.taskRoles[].task": ("pod",),
                        "spec.taskRoles[].frameworkAttemptCompletionPolicy": ("minFailedTaskCount",
                                                                              "minSucceededTaskCount")}
 
 
-def _check_schema(value: Any, schema: Any, path: str, shape: str) -> None:
+# Kubeflow Trainer's TrainJob (trainer.kubeflow.org/v1alpha1, Trainer 2.2 and later: spec.runtimePatches), from
+# pkg/apis/trainer/v1alpha1/trainjob_types.go
+_CONTAINER_PATCH = {"name": "str", "env": "list[V1EnvVar]", "volumeMounts": "list[V1VolumeMount]",
+                    "securityContext": "V1SecurityContext"}
+_POD_SPEC_PATCH = {
+    "serviceAccountName": "str", "volumes": "list[V1Volume]", "initContainers": [_CONTAINER_PATCH],
+    "containers": [_CONTAINER_PATCH], "imagePullSecrets": "list[V1LocalObjectReference]",
+    "securityContext": "V1PodSecurityContext", "nodeSelector": "dict(str, str)", "affinity": "V1Affinity",
+    "tolerations": "list[V1Toleration]", "schedulingGates": "list[V1PodSchedulingGate]",
+}
+_META_PATCH = {"labels": "dict(str, str)", "annotations": "dict(str, str)"}
+_TRAINJOB = {
+    "apiVersion": "str", "kind": "str", "metadata": "V1ObjectMeta", "status": "object",
+    "spec": {
+        "runtimeRef": {"name": "str", "apiGroup": "str", "kind": "str"},
+        "initializer": "object", "suspend": "bool", "activeDeadlineSeconds": "int", "managedBy": "str",
+        "trainer": {"image": "str", "command": "list[str]", "args": "list[str]", "env": "list[V1EnvVar]",
+                    "numNodes": "int", "resourcesPerNode": "V1ResourceRequirements", "numProcPerNode": "int"},
+        "runtimePatches": [{"manager": "str", "time": "str", "trainingRuntimeSpec": {"template": {
+            "metadata": _META_PATCH, "spec": {"replicatedJobs": [{"name": "str", "template": {
+                "metadata": _META_PATCH, "spec": {"template": {"metadata": _META_PATCH, "spec": _POD_SPEC_PATCH}}}}]},
+        }}}],
+    },
+}
+_REQUIRED_TRAINJOB = {
+    "spec": ("runtimeRef",), "spec.runtimeRef": ("name",), "spec.runtimePatches[]": ("manager",),
+    "spec.runtimePatches[].trainingRuntimeSpec.template.spec.replicatedJobs[]": ("name",),
+    "spec.runtimePatches[].trainingRuntimeSpec.template.spec.replicatedJobs[].template.spec.template.spec."
+    "containers[]": ("name",),
+}
+_WRITTEN_SCHEMAS = {"Framework": (_FRAMEWORK, _REQUIRED_FRAMEWORK), "TrainJob": (_TRAINJOB, _REQUIRED_TRAINJOB)}
+
+
+def _check_schema(value: Any, schema: Any, path: str, shape: str, required: dict[str, tuple[str, ...]]) -> None:
     if isinstance(schema, str):
         _check(value, schema, path)
     elif isinstance(schema, tuple):
@@ -108,15 +142,16 @@ def _check_schema(value: Any, schema: Any, path: str, shape: str) -> None:
         if not isinstance(value, list):
             raise SchemaError(f"{path}: expected a list")
         for index, item in enumerate(value):
-            _check_schema(item, schema[0], f"{path}[{index}]", f"{shape}[]")
+            _check_schema(item, schema[0], f"{path}[{index}]", f"{shape}[]", required)
     else:
         if not isinstance(value, dict):
             raise SchemaError(f"{path}: expected an object")
         for key, item in value.items():
             if key not in schema:
                 raise SchemaError(f"{path}.{key}: unknown field (known: {', '.join(sorted(schema))})")
-            _check_schema(item, schema[key], f"{path}.{key}" if path else key, f"{shape}.{key}" if shape else key)
-        for key in _FRAMEWORK_REQUIRED.get(shape, ()):
+            _check_schema(item, schema[key], f"{path}.{key}" if path else key, f"{shape}.{key}" if shape else key,
+                          required)
+        for key in required.get(shape, ()):
             if key not in value:
                 raise SchemaError(f"{path}.{key}: required field missing")
 
@@ -126,8 +161,9 @@ def validate_manifest(body: Any) -> None:
     if not isinstance(body, dict) or not isinstance(body.get("kind"), str):
         raise SchemaError("expected an object with a kind")
     kind = body["kind"]
-    if kind == "Framework":
-        _check_schema(body, _FRAMEWORK, "", "")
+    if kind in _WRITTEN_SCHEMAS:
+        schema, required = _WRITTEN_SCHEMAS[kind]
+        _check_schema(body, schema, "", "", required)
         return
     if kind not in _KIND_MODELS:
         raise SchemaError(f"kind {kind} is not served here")

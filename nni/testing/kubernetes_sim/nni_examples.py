@@ -4,7 +4,7 @@ or run them: only what depends on the cluster is a parameter (the trial command,
 
 from __future__ import annotations
 
-__all__ = ["kubeflow_v2_example", "frameworkcontroller_v1_example"]
+__all__ = ["kubeflow_v2_example", "kubeflow_pytorch_v1_example", "frameworkcontroller_v1_example"]
 
 
 def kubeflow_v2_example(*, command: str = "python3 mnist.py", server: str = "10.10.10.10",
@@ -40,6 +40,58 @@ tuner:
   name: TPE
 useAnnotation: false
 """
+
+
+def kubeflow_pytorch_v1_example(*, command: str = "python3 dist_mnist.py", server: str = "10.10.10.10",
+                                path: str = "/var/nfs/general", local_mount_path: str | None = None,
+                                namespace: str | None = None) -> str:
+    """NNI's ``examples/trials/mnist-distributed-pytorch/config_kubeflow.yml`` (v1): a PyTorchJob of one master
+    and one worker on the pytorch-operator, its NFS placeholders filled in with ``server`` and ``path``."""
+    mount = f"    localMountPath: {local_mount_path}\n" if local_mount_path else ""
+    namespace_line = f"  namespace: {namespace}\n" if namespace else ""
+    return f"""\
+authorName: default
+experimentName: example_mnist_distributed_pytorch
+trialConcurrency: 1
+maxExecDuration: 1h
+maxTrialNum: 1
+#choice: local, remote, pai, kubeflow
+trainingServicePlatform: kubeflow
+searchSpacePath: search_space.json
+#choice: true, false
+useAnnotation: false
+tuner:
+  #choice: TPE, Random, Anneal, Evolution
+  builtinTunerName: TPE
+  classArgs:
+    #choice: maximize, minimize
+    optimize_mode: minimize
+trial:
+  codeDir: .
+  master:
+    replicas: 1
+    command: {command}
+    gpuNum: 0
+    cpuNum: 1
+    memoryMB: 2048
+    image: msranni/nni:latest
+  worker:
+    replicas: 1
+    command: {command}
+    gpuNum: 0
+    cpuNum: 1
+    memoryMB: 2048
+    image: msranni/nni:latest
+kubeflowConfig:
+  operator: pytorch-operator
+  apiVersion: v1alpha2
+{namespace_line}  storage: nfs
+  nfs:
+    # Your NFS server IP, like 10.10.10.10
+    server: {server}
+    # Your NFS server export path, like /var/nfs/nni
+    path: {path}
+{mount}"""
 
 
 def frameworkcontroller_v1_example(*, command: str = "python3 mnist.py", server: str = "10.10.10.10",

@@ -1,4 +1,5 @@
-"""The shared platform conformance suite, run by the three Kubernetes platforms against the simulated cluster
+"""The shared platform conformance suite, run by the three Kubernetes platforms (kubeflow as PyTorchJobs and as
+Kubeflow Trainer v2 TrainJobs) against the simulated cluster
 (an API server speaking the real protocol, whose kubelet runs each pod's command as a local process)."""
 
 from __future__ import annotations
@@ -65,3 +66,15 @@ class TestFrameworkControllerConformance(_Conformance):
                              taskRoles=[{"name": "worker", "taskNumber": 1,
                                          "frameworkAttemptCompletionPolicy": {"minFailedTaskCount": 1,
                                                                               "minSucceededTaskCount": 1}}])
+
+
+class TestKubeflowTrainJobConformance(_Conformance):
+    """``platform: kubeflow`` with NNI's pytorch-operator roles on a cluster serving only Kubeflow Trainer v2:
+    each trial a TrainJob of two nodes on the torch-distributed runtime."""
+
+    experiment_id = "k8stv201"
+    platform_class = KubeflowPlatform
+
+    @pytest.fixture(autouse=True)
+    def _cluster(self, trainer_v2_cluster: SimulatedCluster, trainer_v2_section: Callable[..., dict[str, Any]]) -> None:
+        self._sim, self._section = trainer_v2_cluster, trainer_v2_section

@@ -1,5 +1,6 @@
 """Whole experiments through the real ``nnictl`` on the simulated cluster: a plain-Kubernetes v2 config, NNI's
-kubeflow (v2) and frameworkcontroller (v1) example configs, maxTrialDuration, and ``nnictl resume`` after
+kubeflow (v2) and frameworkcontroller (v1) example configs, NNI's PyTorch kubeflow example on a cluster that
+serves only Kubeflow Trainer v2 (and its TFJob example refused there), maxTrialDuration, and ``nnictl resume`` after
 the manager was killed with SIGKILL re-attaching to the running Jobs; nothing is left in the namespace."""
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ import pytest
 
 from nni.testing import Workspace, free_port, wait_until
 from nni.testing.kubernetes_sim import SimulatedCluster
-from nni.testing.kubernetes_sim.nni_examples import frameworkcontroller_v1_example, kubeflow_v2_example
+from nni.testing.kubernetes_sim.nni_examples import (
+    frameworkcontroller_v1_example,
+    kubeflow_pytorch_v1_example,
+    kubeflow_v2_example,
+)
 
 pytestmark = pytest.mark.slow
 _NOT_UP = (httpx.HTTPError, KeyError, ValueError)
@@ -45,7 +50,7 @@ def _world(tmp_path: Path, cluster: SimulatedCluster, kubeconfig: Path, monkeypa
 
 
 def _assert_nothing_left(cluster: SimulatedCluster, exp_id: str) -> None:
-    kinds = ("Pod", "Job", "PyTorchJob", "TFJob", "Framework")
+    kinds = ("Pod", "Job", "PyTorchJob", "TFJob", "Framework", "TrainJob")
     left = [o["metadata"]["name"] for kind in kinds for o in cluster.objects(kind)
             if o["metadata"].get("labels", {}).get("nni-experiment") == exp_id]
     assert not left, f"left behind in the namespace: {left}"
@@ -117,3 +122,30 @@ def test_resume_after_manager_sigkill_reattaches_running_jobs_and_stop_cleans_up
     finally:
         world.stop_all()
     _assert_nothing_left(cluster, exp_id)
+
+
+def test_nni_pytorch_kubeflow_example_runs_as_trainjobs_on_a_trainer_v2_only_cluster(
+        trainer_v2_cluster, trainer_v2_kubeconfig, tmp_path, monkeypatch):
+    world = _world(tmp_path, trainer_v2_cluster, trainer_v2_kubeconfig, monkeypatch)
+    storage = _storage(trainer_v2_cluster)
+    cluster_keys = {"command": f"{sys.executable} mnist.py", "server": storage["server"], "path": storage["path"],
+                    "local_mount_path": storage["localMountPath"], "namespace": "nni"}
+    pytorch = world.code / "config_kubeflow_pytorch.yml"  # NNI's v1 example: master + worker, apiVersion v1alpha2
+    pytorch.write_text(kubeflow_pytorch_v1_example(**cluster_keys))
+    before = len(trainer_v2_cluster.created)
+    ended = world.foreground(pytorch, timeout=180)
+    created = trainer_v2_cluster.created[before:]
+    assert [(c["kind"], c["spec"]["trainer"]["numNodes"]) for c in created] == [("TrainJob", 2)]
+    records = world.records()
+    assert len(records) == 2 and {r["platform"] for r in records} == {"kubeflow"}  # both nodes ran the trial
+    world.run("experiment", "export", ended.experiment_id, "--type", "json", "--filename", tmp_path / "out.json")
+    exported = json.loads((tmp_path / "out.json").read_text())
+    assert [t["status"] for t in exported] == ["SUCCEEDED"]
+    _assert_nothing_left(trainer_v2_cluster, ended.experiment_id)
+
+    tensorflow = world.code / "config_kubeflow.yml"  # NNI's v2 example is a TFJob: Trainer v2 has no runtime for it
+    tensorflow.write_text(kubeflow_v2_example(**cluster_keys))
+    refused = world.run("create", "--config", tensorflow, "--port", free_port(), check=False)
+    assert refused.returncode != 0
+    assert "no runtime for tf-operator (TFJob) trials" in refused.stdout + refused.stderr
+    assert len(trainer_v2_cluster.created) == before + 1  # nothing was created for it

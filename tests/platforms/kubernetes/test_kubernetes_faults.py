@@ -1,6 +1,7 @@
 """The Kubernetes platforms against the simulated cluster's faults: pods that never schedule, images that
 cannot be pulled, OOMKilled and evicted pods, dropped watches, 410 Gone, an API server restart, objects
-deleted behind NNI's back; GPU requests; re-attaching by label; manifests checked against the real schemas."""
+deleted behind NNI's back; GPU requests; re-attaching by label; manifests checked against the real schemas;
+Kubeflow Trainer v2 TrainJobs (nodes, a restarted node, a missing runtime, what has no v2 runtime)."""
 
 from __future__ import annotations
 
@@ -75,18 +76,17 @@ class World:
                                         if p["status"].get("phase") == "Running"), None), 30, "a running pod")
 
     def leftovers(self) -> list[str]:
-        kinds = ("Pod", "Job", "PyTorchJob", "TFJob", "Framework")
+        kinds = ("Pod", "Job", "PyTorchJob", "TFJob", "Framework", "TrainJob")
         return [o["metadata"]["name"] for kind in kinds for o in self.cluster.objects(kind)
                 if o["metadata"].get("labels", {}).get("nni-experiment") == self.experiment_id]
 
 
-@pytest.fixture
-def world(cluster: SimulatedCluster, service_section: Callable[..., dict[str, Any]], tmp_path: Path
-          ) -> Iterator[Callable[..., World]]:
+def _worlds(cluster: SimulatedCluster, section: Callable[..., dict[str, Any]], tmp_path: Path
+            ) -> Iterator[Callable[..., World]]:
     made: list[World] = []
 
-    def make(**section: Any) -> World:
-        made.append(World(cluster, tmp_path / str(len(made)), service_section(**section)))
+    def make(**keys: Any) -> World:
+        made.append(World(cluster, tmp_path / str(len(made)), section(**keys)))
         return made[-1]
 
     yield make
@@ -94,6 +94,19 @@ def world(cluster: SimulatedCluster, service_section: Callable[..., dict[str, An
         w.platform.stop()
         assert not w.leftovers(), f"left behind in the namespace: {w.leftovers()}"
         assert not w.cluster.refused, w.cluster.refused
+
+
+@pytest.fixture
+def world(cluster: SimulatedCluster, service_section: Callable[..., dict[str, Any]], tmp_path: Path
+          ) -> Iterator[Callable[..., World]]:
+    yield from _worlds(cluster, service_section, tmp_path)
+
+
+@pytest.fixture
+def tv2_world(trainer_v2_cluster: SimulatedCluster, trainer_v2_section: Callable[..., dict[str, Any]], tmp_path: Path
+              ) -> Iterator[Callable[..., World]]:
+    """Worlds of ``platform: kubeflow`` (pytorch-operator) on the cluster that serves only Kubeflow Trainer v2."""
+    yield from _worlds(trainer_v2_cluster, trainer_v2_section, tmp_path)
 
 
 def test_unschedulable_pod_waits_with_the_schedulers_reason_and_is_cancelled_cleanly(world):
@@ -217,21 +230,70 @@ def test_tfjob_parameter_server_and_worker_run_and_only_the_workers_metrics_coun
         f"{manifest['metadata']['name']}-{r}" for r in ("ps-0", "worker-1"))
 
 
-def test_trainer_v2_only_cluster_is_refused_with_what_to_use(tmp_path, service_section):
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    sim = SimulatedCluster(volumes={}, served_groups=("batch", "trainer.kubeflow.org"), log_dir=tmp_path / "logs")
-    sim.start()
-    try:
-        section = service_section(platform="kubeflow", operator="pytorch-operator", dockerImage=None,
-                                  kubeconfig=str(sim.kubeconfig(tmp_path / "config")),
-                                  master={"replicas": 1}, worker={"replicas": 1})
-        config = training_service_from_json(section, Context(), "trainingService")
-        platform = KubeflowPlatform(config, experiment_id="tv2", experiment_dir=tmp_path, trial_code_directory=tmp_path)
-        with pytest.raises(KubernetesError, match="Trainer v2.*platform: kubernetes"):
-            platform.start(EventLog())
-    finally:
-        sim.stop()
+def test_trainjob_nodes_run_as_one_trial_whose_lead_node_writes_the_metrics(tv2_world):
+    w = tv2_world(master={"replicas": 1, "command": f"{sys.executable} trial.py", "cpuNumber": 2},
+                  worker={"replicas": 2, "command": f"{sys.executable} trial.py", "cpuNumber": 1, "memorySize": "1G"},
+                  nodeSelector={"kubernetes.io/hostname": "sim-node-1"})
+    job = w.job(steps=3)
+    w.platform.submit(job)
+    assert w.log.exited(job.trial_job_id, 60).status == "SUCCEEDED"
+    manifest = w.cluster.created[-1]
+    assert (manifest["apiVersion"], manifest["kind"]) == ("trainer.kubeflow.org/v1alpha1", "TrainJob")
+    assert manifest["spec"]["runtimeRef"]["name"] == "torch-distributed"
+    trainer = manifest["spec"]["trainer"]
+    assert trainer["numNodes"] == 3 and trainer["resourcesPerNode"]["limits"] == {"cpu": "1000m", "memory": "1Gi"}
+    assert len(w.log.of(job.trial_job_id, TrialMetric)) == 4  # node 0's 3 + final, not 3 x that
+    replicas = sorted(p.name for p in (Path(w.platform.trial_dir(job.trial_job_id)) / "replicas").iterdir())
+    name = manifest["metadata"]["name"]
+    assert len(replicas) == 2 and all(r.startswith((f"{name}-node-0-1-", f"{name}-node-0-2-")) for r in replicas)
+    seen = json.loads(w.platform.read_file(job.trial_job_id, "seen.json"))
+    assert seen["NNI_POD_NAME"].startswith(f"{name}-node-0-0-")
+
+
+def test_trainjob_node_restarted_after_oom_fails_the_trial_at_once_and_unschedulable_nodes_wait(tv2_world, cluster):
+    w = tv2_world()
+    job = w.job(steps=100, pause=0.1)
+    w.platform.submit(job)
+    pod = w.running_pod(job.trial_job_id)
+    w.cluster.oom_kill(pod)  # restartPolicy OnFailure: the kubelet would run the trial again in the same pod
+    exited = w.log.exited(job.trial_job_id, 30)
+    assert exited.status == "FAILED" and "OOMKilled" in exited.reason and exited.exit_code == 137, exited
+    w = tv2_world(worker={"replicas": 1, "gpuNumber": 4})  # the node has 2 GPUs
+    waiting_job = w.job()
+    w.platform.submit(waiting_job)
+    waiting = w.log.wait(lambda: w.log.of(waiting_job.trial_job_id, TrialWaiting), 30, "a waiting event")
+    assert "Unschedulable" in waiting[0].reason and "Insufficient nvidia.com/gpu" in waiting[0].reason
+    assert w.cluster.created[-1]["spec"]["trainer"]["resourcesPerNode"]["limits"]["nvidia.com/gpu"] == "4"
+    w.platform.kill(waiting_job.trial_job_id, "USER_CANCELED")
+    assert w.log.exited(waiting_job.trial_job_id, 30).status == "USER_CANCELED"
+
+
+def test_trainjob_refusals_name_the_reason_and_what_to_do(tv2_world, trainer_v2_cluster, trainer_v2_section,
+                                                         service_section):
+    def config(section: dict[str, Any]) -> Any:
+        return training_service_from_json(section, Context(), "trainingService")
+
+    tf = config(trainer_v2_section(operator="tf-operator", master=None, worker={"replicas": 1}))
+    with pytest.raises(KubernetesError, match="only Kubeflow Trainer v2.*no runtime for tf-operator.*training "
+                                              "operator v1.x.*platform: kubernetes"):
+        KubeflowPlatform.check_requirements(tf)
+    with pytest.raises(KubernetesError, match="no ClusterTrainingRuntime 'deepspeed-distributed'.*trainerRuntime"):
+        KubeflowPlatform.check_requirements(config(trainer_v2_section(trainerRuntime="deepspeed-distributed")))
+    with pytest.raises(KubernetesError, match="does not serve trainer.kubeflow.org/v1alpha1; install Kubeflow Trainer"):
+        KubeflowPlatform.check_requirements(config(service_section(
+            platform="kubeflow", operator="pytorch-operator", dockerImage=None, worker={"replicas": 1},
+            trainerRuntime="torch-distributed")))
+    with pytest.raises(ConfigError, match="trainerRuntime.*no runtime for tf-operator"):
+        config(trainer_v2_section(operator="tf-operator", master=None, worker={"replicas": 1},
+                                  trainerRuntime="torch-distributed"))
+    trainer_v2_cluster.training_runtimes.add("torch-custom")
+    w = tv2_world(trainerRuntime="torch-custom")
+    trainer_v2_cluster.training_runtimes.discard("torch-custom")  # removed by the cluster's admin meanwhile
+    job = w.job()
+    w.platform.submit(job)
+    exited = w.log.exited(job.trial_job_id, 30)
+    assert exited.status == "FAILED" and "validator.trainjob.trainer.kubeflow.org" in exited.reason, exited
+    assert "must be created before the TrainJob" in exited.reason and "trainingService.trainerRuntime" in exited.reason
 
 
 def test_missing_credentials_and_unmounted_storage_are_refused_in_one_line(tmp_path, service_section, monkeypatch):
