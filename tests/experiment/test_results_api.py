@@ -53,7 +53,9 @@ def test_best_trials_warm_start_and_customized_trial(tmp_path: Path, monkeypatch
         first.stop()
     assert first.best_trials(1) == best[:1]  # stopped: still read from its store
 
-    second = _experiment(3)
+    # a budget the tuner cannot spend before the customized trial is added (it counts toward maxTrialNumber,
+    # and a spent budget refuses it, as NNI does); lowered once that trial has its result, to end the run
+    second = _experiment(1000)
     second.start(free_port())
     try:
         second.import_data([b.as_json() for b in best])  # warm start: the tuner gets the earlier results
@@ -62,6 +64,7 @@ def test_best_trials_warm_start_and_customized_trial(tmp_path: Path, monkeypatch
         again = second.get_trial_job(trial_id)
         assert again.hyperParameters[0].parameters == best[0].parameters
         assert again.finalMetricData[0].data == best[0].value  # the same configuration, the same result
+        second.update_max_trial_number(3)  # at most the trials there are already: no more start
         assert second.watch(poll=0.5) is True  # progress lines outside Jupyter
     finally:
         second.stop()
