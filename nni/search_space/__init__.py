@@ -11,6 +11,7 @@ from ._spec import SAMPLING_TYPES, ParameterSpec, parse, path_text, validate
 from ._values import (
     contains,
     deformat_parameters,
+    finite_values,
     format_parameters,
     quantize,
     sample,
@@ -27,6 +28,7 @@ __all__ = [
     "sample",
     "sample_value",
     "quantize",
+    "finite_values",
     "to_trial_value",
     "format_parameters",
     "deformat_parameters",

@@ -22,6 +22,7 @@ __all__ = [
     "sample_value",
     "sample",
     "quantize",
+    "finite_values",
     "to_trial_value",
     "format_parameters",
     "deformat_parameters",
@@ -38,6 +39,29 @@ def quantize(spec: ParameterSpec, value: float) -> float:
     if spec.type in ("quniform", "qloguniform"):
         rounded = min(max(rounded, spec.low), spec.high)
     return float(rounded)
+
+
+def finite_values(spec: ParameterSpec, *, limit: int | None = None) -> list[Any] | None:
+    """Every flat value ``spec`` can take, in increasing order, when there are finitely many: a choice's
+    option indices, a randint's integers, the points a bounded ``q`` type reaches (``quantize`` of a draw
+    from ``[low, high]``: ``clip(k * q)`` for every ``k`` whose rounding interval ``(k - 1/2, k + 1/2)``
+    meets ``[low / q, high / q]``). None for a continuous type, or when there are more than ``limit``."""
+    if spec.type == "choice":
+        count = spec.size
+    elif spec.type == "randint":
+        first, count = int(spec.low), int(spec.high) - int(spec.low)
+    elif spec.type in ("quniform", "qloguniform") and spec.q is not None:
+        first = math.floor(spec.low / spec.q - 0.5) + 1
+        count = math.ceil(spec.high / spec.q + 0.5) - first  # last k: ceil(high / q + 1/2) - 1
+    else:
+        return None
+    if limit is not None and count > limit:
+        return None
+    if spec.type == "choice":
+        return list(range(count))
+    if spec.type == "randint":
+        return list(range(first, first + count))
+    return sorted({quantize(spec, k * spec.q) for k in range(first, first + count)})
 
 
 def sample_value(spec: ParameterSpec, rng: np.random.Generator) -> Any:

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from statistics import NormalDist
 from typing import Any
 
+from nni import search_space
 from nni.search_space import ParameterSpec, quantize
 
 __all__ = ["finite_values", "progressive_configs", "enumerate_configs", "is_finite", "canonical", "imported_keys"]
@@ -46,19 +47,9 @@ def imported_keys(data: Any) -> set[str]:
 
 
 def finite_values(spec: ParameterSpec) -> list[Any] | None:
-    """All flat values of ``spec`` in increasing order, or None when they are not finitely many."""
-    if spec.type == "choice":
-        return list(range(spec.size))
-    if spec.type == "randint":
-        return list(range(int(spec.low), int(spec.high)))
-    if spec.type in ("quniform", "qloguniform"):
-        q = spec.q
-        assert q is not None
-        k_low, k_high = round(spec.low / q), round(spec.high / q)
-        if k_high - k_low > _MAX_FINITE:
-            return None
-        return sorted({quantize(spec, k * q) for k in range(k_low, k_high + 1)})
-    return None
+    """All flat values of ``spec`` in increasing order (:func:`nni.search_space.finite_values`), or None when
+    they are not finitely many; every choice and randint value counts, a ``q`` grid up to ``_MAX_FINITE``."""
+    return search_space.finite_values(spec, limit=None if spec.type in ("choice", "randint") else _MAX_FINITE)
 
 
 def is_finite(specs: Sequence[ParameterSpec]) -> bool:

@@ -258,16 +258,7 @@ class HistoryTuner(OutcomeTracking, Tuner):
 
 def _numeric_values(spec: ss.ParameterSpec, limit: int) -> list[Any] | None:
     """All values of a discrete numeric spec, or None if continuous or more than ``limit``."""
-    if spec.type == "randint":
-        span = int(spec.high) - int(spec.low)
-        return list(range(int(spec.low), int(spec.high))) if span <= limit else None
-    if spec.type in ("quniform", "qloguniform"):
-        q = spec.q or 1.0
-        kmin, kmax = math.floor(spec.low / q), math.ceil(spec.high / q)
-        if kmax - kmin > limit:
-            return None
-        return sorted({ss.quantize(spec, k * q) for k in range(kmin, kmax + 1)})
-    return None
+    return None if spec.categorical else ss.finite_values(spec, limit=limit)
 
 
 def finite_space_size(specs: list[ss.ParameterSpec], limit: int = 100_000) -> float:

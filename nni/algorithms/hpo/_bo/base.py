@@ -109,14 +109,9 @@ def _numeric_count(spec: ParameterSpec) -> int | None:
 
 def _grid_values(spec: ParameterSpec) -> list[Any] | None:
     """All values of a bounded discrete numeric parameter (randint, quniform, qloguniform), else None."""
-    if spec.type == "randint":
-        return list(range(int(spec.low), int(spec.high)))
-    if spec.type in ("quniform", "qloguniform") and spec.q is not None:
-        first, last = round(spec.low / spec.q), round(spec.high / spec.q)
-        if last - first > 10**7:
-            return None
-        return sorted({search_space.quantize(spec, k * spec.q) for k in range(first, last + 1)})
-    return None
+    if spec.categorical:
+        return None
+    return search_space.finite_values(spec, limit=None if spec.type == "randint" else 10**7)
 
 
 def _enumerate(specs: Sequence[ParameterSpec]) -> Iterator[dict[Key, Any]]:
