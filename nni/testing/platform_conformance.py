@@ -210,7 +210,7 @@ class PlatformConformance:
             platform.submit(job)
             exit_event = log.exited(job.trial_job_id, self.timeout)
             assert (exit_event.status, exit_event.exit_code) == ("FAILED", 3), exit_event
-            assert len(log.of(job.trial_job_id, TrialMetric)) == 1
+            assert len(log.of(job.trial_job_id, TrialMetric)) == 1, log.events
             missing = self._job(code, "ok")
             missing.command = "nni-conformance-no-such-command-xyz"
             platform.submit(missing)

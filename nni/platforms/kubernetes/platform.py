@@ -218,14 +218,14 @@ class KubernetesPlatform(Platform):
         return trial_file_path(self.root / "trials" / trial_job_id, trial_job_id, name).read_bytes()
 
     def stop(self) -> None:
-        if self._monitor_thread is None:
-            return
+        if self._monitor_thread is None or self._stopping.is_set():
+            return  # not started, or stopped already
         self._post("stop")
         deadline = time.monotonic() + 90
         with self._all_done:
             self._all_done.wait_for(lambda: all(t.state == "DONE" for t in list(self._trials.values())),
                                     timeout=max(0.0, deadline - time.monotonic()))
-        self._wait_for_no_pods(deadline)
+        self._wait_until_nothing_left(deadline)
         self._stopping.set()
         self._post("quit")
         for follower in self._followers:
@@ -380,7 +380,8 @@ class KubernetesPlatform(Platform):
             for obj in item[1]:
                 self._on_workload("ADDED", obj)
             for trial in list(self._trials.values()):  # deleted while the watch was away
-                if trial.state == "CREATED" and trial.seen_workload and trial.name not in listed:
+                if trial.state == "CREATED" and trial.name not in listed and \
+                        (trial.seen_workload or not self._still_exists(trial)):
                     self._gone(trial)
         elif kind == "reattach":
             self._reattached(item[1], item[2], item[3])
@@ -444,6 +445,20 @@ class KubernetesPlatform(Platform):
                 _log.warning("trial %s: deleting %s %s failed: %s", trial.job.trial_job_id, self._workload.kind,
                              trial.name, api_error_text(exc))
                 trial.deleting = True  # the resync after the API server comes back tells whether it is gone
+
+    def _still_exists(self, trial: _Trial) -> bool:
+        """Whether the trial's object, never seen by the watch and missing from a list, exists: created after
+        that list was made (the watch brings it next), or deleted before the first list saw it (gone for good,
+        and no watch event will say so)."""
+        assert self._workload is not None
+        try:
+            self._workload.get(self._api, self.namespace, trial.name)
+        except Exception as exc:
+            if getattr(exc, "status", None) == 404:
+                return False
+            _log.warning("trial %s: looking up %s %s failed: %s", trial.job.trial_job_id, self._workload.kind,
+                         trial.name, api_error_text(exc))
+        return True
 
     def _trial_of(self, obj: dict[str, Any]) -> _Trial | None:
         labels = (obj.get("metadata") or {}).get("labels") or {}
@@ -604,25 +619,31 @@ class KubernetesPlatform(Platform):
                           limit, self._workload.kind if self._workload else "workload")
                 self._kill(trial.job.trial_job_id, TrialStatus.SYS_CANCELED, reason="maxTrialDuration reached")
 
-    def _wait_for_no_pods(self, deadline: float) -> None:
-        """Until no pod of this experiment is left in the namespace (deleted pods end gracefully first)."""
+    def _wait_until_nothing_left(self, deadline: float) -> None:
+        """Until no pod and no trial object of this experiment is left in the namespace (deleted pods end
+        gracefully first; an object deleted with foreground propagation goes after its pods)."""
         from kubernetes import client
 
+        assert self._workload is not None
         core = client.CoreV1Api(self._api)
         selector = f"{LABEL_EXPERIMENT}={self.experiment_id}"
+        list_workloads = self._workload.list_fn(self._api, self.namespace, selector)
         delay = 0.1
         while time.monotonic() < deadline:
             try:
-                pods = json.loads(core.list_namespaced_pod(self.namespace, label_selector=selector,
-                                                           _preload_content=False).data).get("items") or []
+                left = [item for response in (
+                    core.list_namespaced_pod(self.namespace, label_selector=selector, _preload_content=False),
+                    list_workloads(_preload_content=False)) for item in json.loads(response.data).get("items") or []]
             except Exception as exc:
-                _log.warning("listing the experiment's pods failed: %s", api_error_text(exc))
-                pods = [None]
-            if not pods:
+                _log.warning("listing the experiment's pods and %ss failed: %s", self._workload.kind,
+                             api_error_text(exc))
+                left = [None]
+            if not left:
                 return
             time.sleep(delay)
             delay = min(delay * 1.5, 1.0)
-        _log.warning("pods of experiment %s are still in namespace %s after stop", self.experiment_id, self.namespace)
+        _log.warning("pods or %ss of experiment %s are still in namespace %s after stop", self._workload.kind,
+                     self.experiment_id, self.namespace)
 
 
 class KubeflowPlatform(KubernetesPlatform):

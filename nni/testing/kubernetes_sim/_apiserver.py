@@ -27,11 +27,13 @@ the REST protocol the platform uses, with a scheduler, a kubelet and the workloa
   ``lastState`` and ``restartCount`` as the kubelet reports them);
   deletion ends the process group (SIGTERM, then SIGKILL after the grace period).
 - Faults: ``unpullable_images`` (ErrImagePull, then ImagePullBackOff), ``oom_kill(pod)``, ``evict(pod)``,
-  ``drop_watches()``, ``compact()`` (the next resume gets 410 Gone), ``restart_apiserver()``.
+  ``drop_watches()``, ``compact()`` (the next resume gets 410 Gone), ``restart_apiserver()``, ``lists_held()``
+  (list requests wait, as on a slow API server).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -145,6 +147,8 @@ class SimulatedCluster:
         self._compacted = 0
         self._cond = threading.Condition()
         self._watch_epoch = 0
+        self._lists_open = threading.Event()
+        self._lists_open.set()
         self._processes: dict[str, _Process] = {}
         self._pull_attempts: dict[str, float] = {}
         self._stopping = threading.Event()
@@ -201,6 +205,16 @@ class SimulatedCluster:
         return path
 
     # ------------------------------------------------------------------ faults
+    @contextlib.contextmanager
+    def lists_held(self) -> Iterator[None]:
+        """List requests wait until the block ends (an API server slow to answer them): a client's first
+        list can come after objects it created were already deleted."""
+        self._lists_open.clear()
+        try:
+            yield
+        finally:
+            self._lists_open.set()
+
     def drop_watches(self) -> None:
         """Every open watch connection is cut (as a load balancer's idle timeout would)."""
         with self._cond:
@@ -854,6 +868,7 @@ class _Handler(BaseHTTPRequestHandler):
             if (query.get("watch") or ["false"])[0].lower() in ("true", "1"):
                 self._stream_watch(kind, namespace, selector, query)
                 return
+            cluster._lists_open.wait()
             with cluster._cond:
                 items = [_public(o) for (k, ns, _), o in cluster._objects.items()
                          if k == kind and ns == namespace and _matches(o, selector)]

@@ -192,6 +192,20 @@ def test_job_deleted_outside_nni_is_sys_canceled(world, cluster):
     assert exited.status == "SYS_CANCELED" and "deleted outside NNI" in exited.reason
 
 
+def test_job_deleted_before_the_platform_first_listed_it_is_sys_canceled(world, cluster):
+    # the API server answers lists late: the trial's Job is created, runs and is deleted before the platform's
+    # first list, so neither that list nor the watch after it ever shows the Job
+    with cluster.lists_held():
+        w = world()
+        job = w.job(steps=100, pause=0.1)
+        w.platform.submit(job)
+        w.running_pod(job.trial_job_id)
+        name = w.cluster.objects("Job")[-1]["metadata"]["name"]
+        cluster.delete("Job", "nni", name, "Background")
+    exited = w.log.exited(job.trial_job_id, 30)
+    assert exited.status == "SYS_CANCELED" and "deleted outside NNI" in exited.reason
+
+
 def test_reattach_finds_the_running_job_by_label_without_a_handle(world):
     w = world()
     job = w.job(steps=6, pause=0.3)
