@@ -5,6 +5,7 @@ Kubeflow Trainer v2 TrainJobs (nodes, a restarted node, a missing runtime, what 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import sys
@@ -181,21 +182,11 @@ def test_watch_drops_410_gone_and_an_api_server_restart_lose_and_repeat_nothing(
     assert len(w.log.of(job.trial_job_id, TrialStarted)) == 1
 
 
-def test_job_deleted_outside_nni_is_sys_canceled(world, cluster):
-    w = world()
-    job = w.job(steps=100, pause=0.1)
-    w.platform.submit(job)
-    w.running_pod(job.trial_job_id)
-    name = w.cluster.objects("Job")[-1]["metadata"]["name"]
-    cluster.delete("Job", "nni", name, "Background")
-    exited = w.log.exited(job.trial_job_id, 30)
-    assert exited.status == "SYS_CANCELED" and "deleted outside NNI" in exited.reason
-
-
-def test_job_deleted_before_the_platform_first_listed_it_is_sys_canceled(world, cluster):
-    # the API server answers lists late: the trial's Job is created, runs and is deleted before the platform's
-    # first list, so neither that list nor the watch after it ever shows the Job
-    with cluster.lists_held():
+@pytest.mark.parametrize("lists_late", [False, True], ids=["watched", "before-the-first-list"])
+def test_job_deleted_outside_nni_is_sys_canceled(world, cluster, lists_late):
+    # lists_late: the API server answers lists late, so the trial's Job is created, runs and is deleted before
+    # the platform's first list; neither that list nor the watch after it ever shows the Job
+    with cluster.lists_held() if lists_late else contextlib.nullcontext():
         w = world()
         job = w.job(steps=100, pause=0.1)
         w.platform.submit(job)
