@@ -348,8 +348,8 @@ class Agent:
         trial["offset"] += end
 
     def read_logs(self, tid, trial, now, final):
-        if not final and now - trial["log_at"] < self.log_interval:
-            return
+        """Send new bytes of the trial's logs: a chunk each while it runs (``check`` calls this every
+        ``--logs`` seconds), everything left up to ``LOG_FINAL`` once it is over."""
         trial["log_at"] = now
         for name in LOG_FILES:
             start = trial["logs"][name]
